@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Acclimate.Errors;
+
+namespace Acclimate.Cli;
+
+/// <summary>Builds the command tree and maps Acclimate errors to exit codes (2 bad input, 1 internal).</summary>
+public static class CliApp
+{
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var output = stdout ?? Console.Out;
+        var errors = stderr ?? Console.Error;
+        var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (AcclimateException e)
+        {
+            errors.WriteLine("error: " + e.Message);
+            return 2;
+        }
+        catch (Exception e)
+        {
+            errors.WriteLine("internal error: " + e);
+            return 1;
+        }
+        finally { output.Flush(); }
+    }
+}

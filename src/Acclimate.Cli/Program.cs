@@ -1,0 +1,6 @@
+namespace Acclimate.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => CliApp.Run(args);
+}
