@@ -11,6 +11,7 @@ public static class CliApp
         var output = stdout ?? Console.Out;
         var errors = stderr ?? Console.Error;
         var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
+        // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
         try
         {
             return root.Parse(args).Invoke();
