@@ -12,9 +12,10 @@ public static class CliApp
         var errors = stderr ?? Console.Error;
         var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
         // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
+        root.Subcommands.Add(Commands.ModelCommand.Create(output));
         try
         {
-            return root.Parse(args).Invoke();
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });
         }
         catch (AcclimateException e)
         {

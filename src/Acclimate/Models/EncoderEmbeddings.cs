@@ -1,0 +1,81 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Acclimate.Models;
+
+/// <summary>
+/// Word + position + token-type embeddings, then LayerNorm and dropout (HF BertEmbeddings and its
+/// RoBERTa/ALBERT/ELECTRA relatives). Width is <see cref="EncoderConfig.EmbeddingSize"/>. RoBERTa
+/// numbers positions from <c>pad_token_id + 1</c> and gives padding the padding position.
+/// </summary>
+public sealed class EncoderEmbeddings : ExplicitModule
+{
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly double _dropout;
+    private readonly bool _paddingOffsetPositions;
+    private readonly int _padTokenId;
+
+    public EncoderEmbeddings(EncoderConfig config) : base(nameof(EncoderEmbeddings))
+    {
+        var dim = config.EmbeddingSize;
+        _paddingOffsetPositions = config.ModelType == ModelType.Roberta;
+        _padTokenId = config.PadTokenId;
+        word_embeddings = nn.Embedding(config.VocabSize, dim, padding_idx: config.PadTokenId);
+        position_embeddings = _paddingOffsetPositions
+            ? nn.Embedding(config.MaxPositionEmbeddings, dim, padding_idx: config.PadTokenId)
+            : nn.Embedding(config.MaxPositionEmbeddings, dim);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, dim);
+        LayerNorm = nn.LayerNorm(dim, eps: config.LayerNormEps);
+        _dropout = config.HiddenDropoutProb;
+        register_module(nameof(word_embeddings), word_embeddings);
+        register_module(nameof(position_embeddings), position_embeddings);
+        register_module(nameof(token_type_embeddings), token_type_embeddings);
+        register_module(nameof(LayerNorm), LayerNorm);
+    }
+
+    /// <summary>The word embedding matrix [vocab, dim]; MLM decoders tie to it.</summary>
+    public Parameter WordEmbeddingWeight => word_embeddings.weight!;
+
+    /// <summary>Replaces the word embedding table (vocabulary growth); the new matrix must have the same width.</summary>
+    public void ReplaceWordEmbeddings(Tensor weight)
+    {
+        using var _ = no_grad();
+        word_embeddings.weight = new Parameter(weight.detach().clone());
+    }
+
+    /// <summary>Zeroes the rows HF's init leaves at zero: the pad token (and RoBERTa's padding position).</summary>
+    public void ZeroPaddingRows()
+    {
+        using var _ = no_grad();
+        word_embeddings.weight![_padTokenId].zero_();
+        if (_paddingOffsetPositions) position_embeddings.weight![_padTokenId].zero_();
+    }
+
+    public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds)
+    {
+        var length = inputIds.shape[1];
+        using var positions = _paddingOffsetPositions
+            ? PaddingOffsetPositions(inputIds)
+            : arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        using var types = tokenTypeIds is null ? zeros_like(inputIds) : null;
+        using var words = word_embeddings.forward(inputIds);
+        using var typeEmb = token_type_embeddings.forward(tokenTypeIds ?? types!);
+        using var posEmb = position_embeddings.forward(positions);
+        using var sum = words + typeEmb + posEmb;
+        using var normed = LayerNorm.forward(sum);
+        return nn.functional.dropout(normed, _dropout, training);
+    }
+
+    /// <summary>RoBERTa: real tokens get pad+1, pad+2, …; padding tokens get pad.</summary>
+    private Tensor PaddingOffsetPositions(Tensor inputIds)
+    {
+        using var mask = inputIds.ne(_padTokenId).to(ScalarType.Int64);
+        using var running = mask.cumsum(1);
+        using var counted = running * mask;
+        return counted + _padTokenId;
+    }
+}
