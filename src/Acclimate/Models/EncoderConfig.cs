@@ -241,16 +241,22 @@ public sealed class EncoderConfig
     private static int? GetInt(JsonObject raw, string key, string where)
     {
         if (!raw.TryGetPropertyValue(key, out var node) || node is null) return null;
-        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue) return (int)d;
+        if (AsNumber(node) is double d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue) return (int)d;
         throw new ConfigException($"{where}: field '{key}' must be an integer, found {node.ToJsonString()}.");
     }
 
     private static double? GetDouble(JsonObject raw, string key, string where)
     {
         if (!raw.TryGetPropertyValue(key, out var node) || node is null) return null;
-        if (node is JsonValue v && v.TryGetValue<double>(out var d)) return d;
+        if (AsNumber(node) is double d) return d;
         throw new ConfigException($"{where}: field '{key}' must be a number, found {node.ToJsonString()}.");
     }
+
+    // A JsonValue may hold a parsed JsonElement or a CLR int/double set in code; read both alike.
+    private static double? AsNumber(JsonNode node) =>
+        node.GetValueKind() == JsonValueKind.Number
+            ? double.Parse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
+            : null;
 
     private static bool? GetBool(JsonObject raw, string key, string where)
     {

@@ -14,10 +14,7 @@ namespace Acclimate.Tests.Models;
 /// </summary>
 public sealed class HfParityTests
 {
-    public static TheoryData<string> Fixtures => new()
-    {
-        "bert", "bert-token-cls", "bert-seq-cls", "roberta", "albert", "electra-discriminator", "electra-generator",
-    };
+    public static TheoryData<string> Fixtures => HfParityFixtures.All;
 
     [Theory]
     [MemberData(nameof(Fixtures))]
