@@ -1,1 +1,16 @@
-Console.WriteLine("bench: no entries yet");
+using Acclimate.Bench;
+
+// Benchmarks print a table to stdout. Usage: dotnet run -c Release --project bench/Acclimate.Bench -- [entry] [options]
+var entry = args.Length > 0 ? args[0] : "train-throughput";
+var rest = args.Skip(1).ToArray();
+switch (entry)
+{
+    case "train-throughput":
+        return TrainThroughputBench.Run(rest);
+    case "list":
+        Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown bench entry '{entry}' (try 'list')");
+        return 2;
+}
