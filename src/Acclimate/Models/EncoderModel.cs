@@ -68,6 +68,7 @@ public sealed class EncoderModel : ExplicitModule
     /// <param name="tokenTypeIds">[batch, length] segment ids; null = all zeros.</param>
     public EncoderOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
+        ValidateInputs(inputIds, attentionMask, tokenTypeIds);
         var embedded = embeddings.Forward(inputIds, tokenTypeIds);
         if (embeddings_project is not null)
         {
@@ -87,5 +88,44 @@ public sealed class EncoderModel : ExplicitModule
             pooled = projected.tanh();
         }
         return new EncoderOutput(states, pooled);
+    }
+
+    /// <summary>
+    /// The longest sequence the position table allows (RoBERTa spends pad_token_id + 1 rows on its
+    /// position offset, so 514 rows give 512 tokens).
+    /// </summary>
+    public int MaxSequenceLength => Config.ModelType == ModelType.Roberta
+        ? Config.MaxPositionEmbeddings - Config.PadTokenId - 1
+        : Config.MaxPositionEmbeddings;
+
+    // Out-of-range ids would otherwise fail deep inside libtorch with an opaque native error.
+    private void ValidateInputs(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds)
+    {
+        if (inputIds.dim() != 2)
+            throw new Errors.DataException($"input_ids must be [batch, length]; got shape [{string.Join(", ", inputIds.shape)}].");
+        if (inputIds.dtype != ScalarType.Int64)
+            throw new Errors.DataException($"input_ids must be int64; got {inputIds.dtype}.");
+        var length = inputIds.shape[1];
+        if (length > MaxSequenceLength)
+            throw new Errors.DataException($"input_ids has length {length}, more than this model's maximum of {MaxSequenceLength} positions " +
+                                           "(truncate, or split into windows).");
+        if (inputIds.numel() > 0)
+        {
+            using var min = inputIds.min();
+            using var max = inputIds.max();
+            if (min.item<long>() < 0 || max.item<long>() >= Config.VocabSize)
+                throw new Errors.DataException($"input_ids holds ids in [{min.item<long>()}, {max.item<long>()}] but the vocabulary has " +
+                                               $"{Config.VocabSize} entries (ids 0..{Config.VocabSize - 1}): tokenizer and model do not match.");
+        }
+        foreach (var (t, name) in new[] { (attentionMask, "attention_mask"), (tokenTypeIds, "token_type_ids") })
+            if (t is not null && !t.shape.SequenceEqual(inputIds.shape))
+                throw new Errors.DataException($"{name} has shape [{string.Join(", ", t.shape)}], input_ids [{string.Join(", ", inputIds.shape)}].");
+        if (tokenTypeIds is not null && tokenTypeIds.numel() > 0)
+        {
+            using var min = tokenTypeIds.min();
+            using var max = tokenTypeIds.max();
+            if (min.item<long>() < 0 || max.item<long>() >= Config.TypeVocabSize)
+                throw new Errors.DataException($"token_type_ids holds values in [{min.item<long>()}, {max.item<long>()}] but type_vocab_size is {Config.TypeVocabSize}.");
+        }
     }
 }
