@@ -1,0 +1,82 @@
+namespace Acclimate.Checkpoints;
+
+/// <summary>
+/// Replaces a file all at once: content goes to a temporary file in the same folder, which is
+/// flushed to disk and then renamed over the target. Readers therefore see either the old file or
+/// the complete new one, and a write that fails (exception, full disk) leaves the old file as it was.
+/// </summary>
+/// <remarks>
+/// The temporary file lives beside the target because a rename is only atomic within one file
+/// system. On Linux and macOS the rename also leaves any reader that still has the old file open
+/// (or memory-mapped) reading the old, intact content. On Windows the rename fails while another
+/// process has the target open without delete sharing. The folder must exist.
+/// </remarks>
+public static class AtomicFile
+{
+    private const int BufferSize = 1 << 20;
+
+    /// <summary>
+    /// Calls <paramref name="writeContent"/> with a stream on a temporary file, then renames that
+    /// file over <paramref name="path"/>. If <paramref name="writeContent"/> throws, the temporary
+    /// file is deleted and the exception propagates; the target is untouched.
+    /// </summary>
+    public static void Write(string path, Action<Stream> writeContent)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(writeContent);
+
+        var fullPath = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(fullPath)
+            ?? throw new ArgumentException($"'{path}' names a root, not a file.", nameof(path));
+        // A leading dot keeps the partial file out of casual listings; the random part lets two
+        // writers of the same target proceed without trampling each other's temporary file.
+        var tempPath = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+
+        try
+        {
+            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
+            {
+                writeContent(stream);
+                // Data must be on disk before the rename publishes it, or a crash could leave the
+                // target name pointing at a file whose blocks were never written.
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tempPath, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="text"/> as UTF-8 without a byte-order mark.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        WriteAllBytes(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
+    }
+
+    private static void TryDelete(string tempPath)
+    {
+        try
+        {
+            File.Delete(tempPath);
+        }
+        catch (IOException)
+        {
+            // The original failure matters more than a leftover temporary file; report that one.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same: never mask the exception that made the write fail.
+        }
+    }
+}
