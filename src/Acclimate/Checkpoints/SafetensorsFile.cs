@@ -18,6 +18,11 @@ namespace Acclimate.Checkpoints;
 /// failure is a <see cref="Acclimate.Errors.CheckpointException"/> naming the file and tensor.
 /// Concurrent <see cref="ReadTensor(string)"/> calls are safe. The mapping sees the file as it is on
 /// disk, so replace checkpoints with <see cref="AtomicFile"/> (rename), never by rewriting in place.
+/// Memory: the tensors read are the only private memory used. Pages of the mapping that a read
+/// touched show up in the process RSS as file-backed memory (RssFile on Linux) until
+/// <see cref="Dispose"/>; they are page cache the kernel can drop, not a second copy. Measured on a
+/// 1 GiB file: open +8 MB; all eight 128 MB tensors read: RssAnon +1.15 GB, RssFile +1.03 GB, and
+/// RssFile back to its baseline after Dispose.
 /// </remarks>
 public sealed class SafetensorsFile : IDisposable
 {
