@@ -1,44 +1,90 @@
 namespace Acclimate.Checkpoints;
 
 /// <summary>
-/// Writes files so that a reader never sees a half-written one: the content goes to a temp file in
-/// the same folder, is flushed to disk, and is then renamed over the target. If anything fails
-/// before the rename, the previous file (if any) is left as it was and the temp file is removed.
+/// Replaces a file all at once: content goes to a temporary file in the same folder, which is
+/// flushed to disk and then renamed over the target. Readers therefore see either the old file or
+/// the complete new one, and a write that fails (exception, full disk) leaves the old file as it was.
 /// </summary>
+/// <remarks>
+/// The temporary file lives beside the target because a rename is only atomic within one file
+/// system. On Linux and macOS the rename also leaves any reader that still has the old file open
+/// (or memory-mapped) reading the old, intact content. On Windows the rename fails while another
+/// process has the target open without delete sharing. The folder must exist.
+/// </remarks>
 public static class AtomicFile
 {
-    /// <summary>Writes through <paramref name="write"/> into a temp file, then renames it to <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<Stream> write)
+    private const int BufferSize = 1 << 20;
+
+    /// <summary>
+    /// Calls <paramref name="writeContent"/> with a stream on a temporary file, then renames that
+    /// file over <paramref name="path"/>. If <paramref name="writeContent"/> throws, the temporary
+    /// file is deleted and the exception propagates; the target is untouched.
+    /// </summary>
+    public static void Write(string path, Action<Stream> writeContent)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(writeContent);
+
+        var fullPath = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(fullPath)
+            ?? throw new ArgumentException($"'{path}' names a root, not a file.", nameof(path));
+        // A leading dot keeps the partial file out of casual listings; the random part lets two
+        // writers of the same target proceed without trampling each other's temporary file.
+        var tempPath = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
             {
-                write(stream);
+                writeContent(stream);
+                // Data must be on disk before the rename publishes it, or a crash could leave the
+                // target name pointing at a file whose blocks were never written.
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, full, overwrite: true);
+            File.Move(tempPath, fullPath, overwrite: true);
         }
-        finally
+        catch
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            TryDelete(tempPath);
+            throw;
         }
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
-
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
     {
-        var copy = bytes.ToArray();
-        Write(path, s => s.Write(copy));
+        ArgumentNullException.ThrowIfNull(bytes);
+        Write(path, stream => stream.Write(bytes));
     }
 
-    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> atomically.</summary>
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="text"/> as UTF-8 without a byte-order mark.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        WriteAllBytes(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
+    }
+
+    /// <summary>Atomically replaces <paramref name="destination"/> with a copy of <paramref name="source"/>.</summary>
     public static void Copy(string source, string destination) =>
-        Write(destination, s => { using var input = File.OpenRead(source); input.CopyTo(s); });
+        Write(destination, stream =>
+        {
+            using var input = File.OpenRead(source);
+            input.CopyTo(stream);
+        });
+
+    private static void TryDelete(string tempPath)
+    {
+        try
+        {
+            File.Delete(tempPath);
+        }
+        catch (IOException)
+        {
+            // The original failure matters more than a leftover temporary file; report that one.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same: never mask the exception that made the write fail.
+        }
+    }
 }
