@@ -21,7 +21,7 @@ internal static class ConllChunker
     {
         var chunks = new HashSet<EntityKey>();
         var prevPrefix = Outside;
-        var prevType = ""; // seqeval starts from '' (not the '_' an O tag gets); it matters for odd prefixes
+        var prevType = "";
         var begin = 0;
         var position = 0;
 
