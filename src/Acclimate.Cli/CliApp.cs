@@ -12,6 +12,7 @@ public static class CliApp
         var errors = stderr ?? Console.Error;
         var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
         // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
+        root.Subcommands.Add(Commands.MetricsCommand.Create(output));
         try
         {
             return root.Parse(args).Invoke();
