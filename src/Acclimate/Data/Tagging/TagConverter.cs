@@ -1,3 +1,5 @@
+using Acclimate.Errors;
+
 namespace Acclimate.Data.Tagging;
 
 /// <summary>Rewrites tags from one scheme into another by decoding to spans and encoding them again.</summary>
@@ -26,9 +28,9 @@ public static class TagConverter
             {
                 result[s] = Convert(sentences[s], from, to, reading);
             }
-            catch (Errors.DataException e)
+            catch (DataException e)
             {
-                throw new Errors.DataException($"sentence {s}: {e.Message}", e);
+                throw new DataException($"sentence {s}: {e.Message}", e);
             }
         }
         return result;

@@ -58,7 +58,7 @@ public sealed class TagTransitions
                 throw new DataException($"label {i} '{labels[i]}' appears twice in the label list.");
             tags[i] = tag;
         }
-        return new TagTransitions(scheme, labels.ToArray(), tags);
+        return new TagTransitions(scheme, Array.AsReadOnly(labels.ToArray()), tags);
     }
 
     /// <summary>

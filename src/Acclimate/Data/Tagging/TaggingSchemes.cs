@@ -6,14 +6,14 @@ namespace Acclimate.Data.Tagging;
 public static class TaggingSchemes
 {
     /// <summary>All schemes, in declaration order.</summary>
-    public static IReadOnlyList<TaggingScheme> All { get; } = Enum.GetValues<TaggingScheme>();
+    public static IReadOnlyList<TaggingScheme> All { get; } = Array.AsReadOnly(Enum.GetValues<TaggingScheme>());
 
-    private static readonly TagPrefix[] IoPrefixes = [TagPrefix.O, TagPrefix.I];
-    private static readonly TagPrefix[] IobPrefixes = [TagPrefix.O, TagPrefix.B, TagPrefix.I];
-    private static readonly TagPrefix[] IoePrefixes = [TagPrefix.O, TagPrefix.I, TagPrefix.E];
-    private static readonly TagPrefix[] IobesPrefixes = [TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.E, TagPrefix.S];
-    private static readonly TagPrefix[] BilouPrefixes = [TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.L, TagPrefix.U];
-    private static readonly TagPrefix[] IobsPrefixes = [TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.S];
+    private static readonly IReadOnlyList<TagPrefix> IoPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.I]);
+    private static readonly IReadOnlyList<TagPrefix> IobPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I]);
+    private static readonly IReadOnlyList<TagPrefix> IoePrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.I, TagPrefix.E]);
+    private static readonly IReadOnlyList<TagPrefix> IobesPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.E, TagPrefix.S]);
+    private static readonly IReadOnlyList<TagPrefix> BilouPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.L, TagPrefix.U]);
+    private static readonly IReadOnlyList<TagPrefix> IobsPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.S]);
 
     /// <summary>
     /// Reads a scheme name, ignoring case: the enum names plus the aliases <c>BIO</c> (IOB2),
