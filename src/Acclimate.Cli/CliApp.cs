@@ -14,6 +14,7 @@ public static class CliApp
         // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
         root.Subcommands.Add(Commands.DemoCommand.Create(output));
         root.Subcommands.Add(Commands.ModelCommand.Create(output));
+        root.Subcommands.Add(Commands.MetricsCommand.Create(output));
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.Text;
 
 namespace Acclimate.Cli.Demo;
