@@ -16,7 +16,7 @@ public sealed class MarkdownTable
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        text.AppendLine("| " + string.Join(" | ", _columns) + " |");
+        text.AppendLine("| " + string.Join(" | ", _columns.Select(c => c.Replace("|", "\\|"))) + " |");
         text.AppendLine("|" + string.Concat(_columns.Select(_ => "---|")));
         foreach (var row in _rows) text.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
         return text.ToString();
