@@ -13,6 +13,7 @@ public static class CliApp
         var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
         // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
         root.Subcommands.Add(Commands.ModelCommand.Create(output));
+        root.Subcommands.Add(Commands.DataCommand.Create(output));
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });
