@@ -15,9 +15,18 @@ public static class CliApp
         root.Subcommands.Add(Commands.DemoCommand.Create(output));
         root.Subcommands.Add(Commands.ModelCommand.Create(output));
         root.Subcommands.Add(Commands.MetricsCommand.Create(output));
+        root.Subcommands.Add(Commands.DataCommand.Create(output));
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+            {
+                // Bad arguments are bad input: report them like any other (exit 2), with the usage hint.
+                foreach (var error in parsed.Errors) errors.WriteLine("error: " + error.Message);
+                errors.WriteLine("Run with --help for usage.");
+                return 2;
+            }
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });
         }
         catch (AcclimateException e)
         {

