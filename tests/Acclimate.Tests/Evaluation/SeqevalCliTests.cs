@@ -123,14 +123,11 @@ public sealed class SeqevalCliTests : IDisposable
         Assert.Contains("           PER     1.0000    1.0000    1.0000         1", stdout.ToString());
     }
 
-    // The verb under a root of its own, so standard error can be captured whatever CliApp's
-    // invocation settings are.
+    // Through CliApp, which maps Acclimate errors to "error: …" and exit code 2.
     private static (int Code, string Stderr) RunVerb(string[] args)
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(MetricsCommand.Create(new StringWriter()));
         var stderr = new StringWriter();
-        var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = stderr });
+        var code = CliApp.Run(args, new StringWriter(), stderr);
         return (code, stderr.ToString());
     }
 
