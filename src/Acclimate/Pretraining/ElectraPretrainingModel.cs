@@ -213,29 +213,33 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     }
 
     /// <summary>Points every parameter of the generator's embedding submodules at the discriminator's.</summary>
+    /// <remarks>
+    /// The source tensors are taken from <c>named_parameters</c>, i.e. the Parameter objects the
+    /// discriminator registered: TorchSharp's <c>Embedding.weight</c> getter wraps the native tensor
+    /// in a new object on every call, and registering such a wrapper would make the generator list
+    /// a second object for the same tensor — <c>parameters()</c> would then hand it to the
+    /// optimizer twice.
+    /// </remarks>
     private static void ShareEmbeddings(EncoderEmbeddings target, EncoderEmbeddings source)
     {
         var sourceChildren = source.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
         foreach (var (name, child) in target.named_children())
         {
-            var shared = sourceChildren[name];
-            switch (child, shared)
+            var shared = sourceChildren[name].named_parameters(recurse: false).ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+            var replaced = child.named_parameters(recurse: false).Select(p => p.parameter).ToList();
+            switch (child)
             {
-                case (Embedding t, Embedding s):
-                    var old = t.weight;
-                    t.weight = s.weight!;
-                    old?.Dispose();
+                case Embedding embedding:
+                    embedding.weight = shared["weight"];
                     break;
-                case (LayerNorm t, LayerNorm s):
-                    var (oldWeight, oldBias) = (t.weight, t.bias);
-                    t.weight = s.weight!;
-                    t.bias = s.bias!;
-                    oldWeight?.Dispose();
-                    oldBias?.Dispose();
+                case LayerNorm norm:
+                    norm.weight = shared["weight"];
+                    norm.bias = shared["bias"];
                     break;
                 default:
                     throw new InvalidOperationException($"embeddings child '{name}' is a {child.GetType().Name}; sharing knows Embedding and LayerNorm.");
             }
+            foreach (var old in replaced) old.Dispose();
         }
     }
 }
