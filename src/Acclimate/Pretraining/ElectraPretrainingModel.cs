@@ -78,6 +78,30 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     }
 
     /// <summary>
+    /// Continues ELECTRA pretraining from HF folders (e.g. a published discriminator and its
+    /// generator, or folders written by <see cref="SaveDiscriminator"/>/<see cref="SaveGenerator"/>).
+    /// Where the two folders' embedding tensors differ, the discriminator's are kept. Returns both
+    /// load reports (missing / unexpected keys) for the caller to show.
+    /// </summary>
+    public static (ElectraPretrainingModel Model, LoadReport Discriminator, LoadReport Generator) Load(string discriminatorFolder,
+        string generatorFolder, Generator sampler, double discriminatorWeight = DefaultDiscriminatorWeight)
+    {
+        var (disc, discReport) = PretrainedModel.Load(discriminatorFolder, ModelTask.PreTraining);
+        var (gen, genReport) = PretrainedModel.Load(generatorFolder, ModelTask.MaskedLM);
+        try
+        {
+            var model = new ElectraPretrainingModel((MaskedLmModel)gen, (ElectraDiscriminatorModel)disc, sampler, discriminatorWeight);
+            return (model, discReport, genReport);
+        }
+        catch
+        {
+            disc.Dispose();
+            gen.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The generator config for a discriminator: hidden size, attention heads and intermediate size
     /// scaled by <paramref name="fraction"/> (the paper finds 1/4–1/2 best), same depth, vocabulary,
     /// positions, token types and — required by sharing — the same embedding_size.

@@ -230,6 +230,20 @@ public sealed class ElectraPretrainingTests
             using var _t = tagger;
             Assert.All(taggerReport.MissingKeys, k => Assert.StartsWith("classifier.", k));
 
+            // Both folders load back into a pretraining pair that computes the same loss.
+            var (pair, pairDiscReport, pairGenReport) = ElectraPretrainingModel.Load(
+                Path.Combine(root, "discriminator"), Path.Combine(root, "generator"), new Generator(5));
+            using var _p = pair;
+            Assert.Empty(pairDiscReport.MissingKeys);
+            Assert.Empty(pairGenReport.MissingKeys);
+            pair.eval();
+            using (var lossBatch = Batch(12))
+            using (NewDisposeScope())
+            {
+                model.Sampler.manual_seed(5);
+                Assert.Equal(model.Compute(lossBatch).Total.item<float>(), pair.Compute(lossBatch).Total.item<float>(), 1e-5f);
+            }
+
             // Same weights → same discriminator logits.
             using var batch = Batch(11);
             using var scope = NewDisposeScope();
