@@ -1,0 +1,46 @@
+using Acclimate.Errors;
+
+namespace Acclimate.Continual;
+
+/// <summary>
+/// A deterministic interleaving of domain and general batches at a fixed ratio: in every period
+/// of <see cref="Period"/> = d + g steps there are exactly d domain and g general steps, spread
+/// as evenly as possible (step i of a period is general when ⌊(i+1)·g/P⌋ &gt; ⌊i·g/P⌋). The
+/// schedule is a pure function of the step, so a resumed run knows from the step alone which
+/// source comes next and how many batches of each were used (<see cref="CountsBefore"/>).
+/// </summary>
+public sealed class RehearsalSchedule
+{
+    /// <param name="domainPerPeriod">d: domain batches per period.</param>
+    /// <param name="generalPerPeriod">g: general batches per period (e.g. d = 4, g = 1 rehearses one general batch in five).</param>
+    public RehearsalSchedule(int domainPerPeriod, int generalPerPeriod)
+    {
+        if (domainPerPeriod < 0 || generalPerPeriod < 0 || domainPerPeriod + generalPerPeriod == 0)
+            throw new ConfigException($"a rehearsal ratio needs non-negative counts, not both zero; found domain {domainPerPeriod}, general {generalPerPeriod}.");
+        DomainPerPeriod = domainPerPeriod;
+        GeneralPerPeriod = generalPerPeriod;
+    }
+
+    public int DomainPerPeriod { get; }
+    public int GeneralPerPeriod { get; }
+    public int Period => DomainPerPeriod + GeneralPerPeriod;
+
+    /// <summary>Share of general batches, g / (d + g).</summary>
+    public double GeneralFraction => (double)GeneralPerPeriod / Period;
+
+    /// <summary>The source of step <paramref name="step"/> (0-based).</summary>
+    public BatchSource SourceAt(long step)
+    {
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0.");
+        var i = step % Period;
+        return (i + 1) * GeneralPerPeriod / Period > i * GeneralPerPeriod / Period ? BatchSource.General : BatchSource.Domain;
+    }
+
+    /// <summary>How many domain and general batches steps 0 … step−1 used.</summary>
+    public (long Domain, long General) CountsBefore(long step)
+    {
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0.");
+        var general = step / Period * GeneralPerPeriod + step % Period * GeneralPerPeriod / Period;
+        return (step - general, general);
+    }
+}

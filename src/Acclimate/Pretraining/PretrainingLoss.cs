@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace Acclimate.Pretraining;
+
+/// <summary>
+/// What a pretraining objective returns for one batch: the scalar to back-propagate and its
+/// named parts (e.g. <c>mlm</c>, <c>nsp</c>/<c>sop</c>, <c>generator</c>, <c>discriminator</c>)
+/// for logging. The parts are the unweighted losses; <see cref="Total"/> applies the weights.
+/// </summary>
+public sealed class PretrainingLoss : IDisposable
+{
+    public PretrainingLoss(Tensor total, IReadOnlyDictionary<string, Tensor> parts, long maskedTokens)
+    {
+        Total = total;
+        Parts = parts;
+        MaskedTokens = maskedTokens;
+    }
+
+    /// <summary>The scalar loss with its autograd graph.</summary>
+    public Tensor Total { get; }
+
+    public IReadOnlyDictionary<string, Tensor> Parts { get; }
+
+    /// <summary>How many positions carried an MLM prediction.</summary>
+    public long MaskedTokens { get; }
+
+    /// <summary>Every part as a plain number (detached), e.g. for metrics.jsonl.</summary>
+    public IReadOnlyDictionary<string, double> PartValues() =>
+        Parts.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().to_type(ScalarType.Float64).item<double>());
+
+    public void Dispose()
+    {
+        foreach (var part in Parts.Values)
+            if (!ReferenceEquals(part, Total)) part.Dispose();
+        Total.Dispose();
+    }
+}

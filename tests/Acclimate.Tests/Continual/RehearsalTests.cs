@@ -1,0 +1,89 @@
+using Acclimate.Continual;
+using Acclimate.Errors;
+using Acclimate.Runtime;
+using static TorchSharp.torch;
+
+namespace Acclimate.Tests.Continual;
+
+/// <summary>Rehearsal: exact ratio per period, even spacing, reproducible from a position; weighted losses.</summary>
+public sealed class RehearsalTests
+{
+    public static TheoryData<int, int> Ratios => new() { { 4, 1 }, { 3, 2 }, { 1, 1 }, { 7, 3 }, { 1, 0 }, { 0, 1 }, { 9, 4 } };
+
+    [Theory]
+    [MemberData(nameof(Ratios))]
+    public void EveryPeriodHasExactlyTheRatioAndCountsMatch(int domain, int general)
+    {
+        var schedule = new RehearsalSchedule(domain, general);
+        long seenDomain = 0, seenGeneral = 0;
+        for (long step = 0; step < schedule.Period * 5L; step++)
+        {
+            Assert.Equal((seenDomain, seenGeneral), schedule.CountsBefore(step));
+            if (schedule.SourceAt(step) == BatchSource.General) seenGeneral++; else seenDomain++;
+            if ((step + 1) % schedule.Period == 0)
+                Assert.Equal(((step + 1) / schedule.Period * domain, (step + 1) / schedule.Period * general), (seenDomain, seenGeneral));
+        }
+    }
+
+    [Fact]
+    public void GeneralBatchesAreSpreadEvenly()
+    {
+        var schedule = new RehearsalSchedule(4, 1);
+        Assert.Equal("DDDDG", string.Concat(Enumerable.Range(0, 5).Select(i => schedule.SourceAt(i) == BatchSource.General ? 'G' : 'D')));
+        var mixed = new RehearsalSchedule(3, 2);
+        Assert.Equal("DDGDG", string.Concat(Enumerable.Range(0, 5).Select(i => mixed.SourceAt(i) == BatchSource.General ? 'G' : 'D')));
+        Assert.Equal(0.4, mixed.GeneralFraction, 12);
+    }
+
+    [Fact]
+    public void MixerIsReproducibleFromItsPosition()
+    {
+        var schedule = new RehearsalSchedule(3, 2);
+        var domain = Enumerable.Range(0, 7).Select(i => $"d{i}").ToList();
+        var general = Enumerable.Range(0, 4).Select(i => $"g{i}").ToList();
+        var full = RehearsalMixer<string>.Cycling(schedule, domain, general);
+        var all = new List<MixedBatch<string>>();
+        for (var i = 0; i < 40; i++) { Assert.True(full.TryNext(out var b)); all.Add(b); }
+        Assert.Equal(40, full.Position);
+        Assert.Equal(new[] { "d0", "d1", "g0", "d2", "g1", "d3", "d4", "g2", "d5", "g3", "d6", "d0", "g0" }, all.Take(13).Select(b => b.Batch));
+
+        // Resuming at step 23 yields exactly what the uninterrupted mixer yielded from 23 on.
+        var resumed = RehearsalMixer<string>.Cycling(schedule, domain, general, startStep: 23);
+        for (var i = 23; i < 40; i++)
+        {
+            Assert.True(resumed.TryNext(out var b));
+            Assert.Equal(all[i], b);
+        }
+    }
+
+    [Fact]
+    public void MixerStopsWhenASourceEnds()
+    {
+        var schedule = new RehearsalSchedule(1, 1);
+        var mixer = new RehearsalMixer<int>(schedule,
+            (long k, out int b) => { b = (int)k; return k < 2; },
+            (long k, out int b) => { b = 100 + (int)k; return true; });
+        var got = new List<int>();
+        while (mixer.TryNext(out var b)) got.Add(b.Batch);
+        Assert.Equal(new[] { 0, 100, 1, 101 }, got);
+        Assert.Equal(4, mixer.Position);
+        Assert.Throws<ConfigException>(() => new RehearsalSchedule(0, 0));
+        Assert.Throws<DataException>(() => RehearsalMixer<int>.Cycling(schedule, Array.Empty<int>(), new[] { 1 }));
+    }
+
+    [Fact]
+    public void WeightedRehearsalAddsAlphaTimesTheGeneralLoss()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var x = tensor(new float[] { 2f }, requires_grad: true);
+        using var y = tensor(new float[] { 3f }, requires_grad: true);
+        using var domainLoss = (x * x).sum();
+        using var generalLoss = (y * 5).sum();
+        using var total = new WeightedRehearsal(0.3).Combine(domainLoss, generalLoss);
+        Assert.Equal(4f + 0.3f * 15f, total.item<float>(), 1e-6f);
+        total.backward();
+        Assert.Equal(4f, x.grad!.item<float>(), 1e-6f);
+        Assert.Equal(1.5f, y.grad!.item<float>(), 1e-6f);
+        Assert.Throws<ConfigException>(() => new WeightedRehearsal(-1));
+    }
+}
