@@ -12,9 +12,11 @@ public static class CliApp
         var errors = stderr ?? Console.Error;
         var root = new RootCommand("Acclimate: adapt pretrained transformer encoders to new domains and tasks.");
         // One file per verb under Commands/, each exposing `static Command Create(TextWriter output)`.
+        root.Subcommands.Add(Commands.TokenizeCommand.Create(output));
         try
         {
-            return root.Parse(args).Invoke();
+            // Let Acclimate errors reach the handlers below instead of System.CommandLine's stack-trace printer.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (AcclimateException e)
         {
