@@ -147,7 +147,8 @@ internal abstract class TextTokenizerBase : ITextTokenizer
         switch (options.Truncation)
         {
             case TruncationStrategy.LongestFirst when second is not null:
-                // HF's rule: keep the shorter sequence whole if the longer can absorb the excess, else split the budget evenly.
+                // HF's rule (utils/truncation.rs): keep the shorter sequence whole if the longer can absorb
+                // the excess, else split the budget evenly. See docs/tokenizers.md for a known difference.
                 int n1 = first.Count, n2 = second.Count;
                 bool swap = n1 > n2;
                 if (swap)
