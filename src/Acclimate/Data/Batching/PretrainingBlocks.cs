@@ -1,0 +1,114 @@
+using Acclimate.Data.Caching;
+using Acclimate.Errors;
+
+namespace Acclimate.Data.Batching;
+
+/// <summary>How pretraining sequences are cut from a token cache.</summary>
+public enum BlockMode
+{
+    /// <summary>Documents joined with a separator and cut into full blocks (HF run_mlm's group_texts); the tail shorter than a block is dropped.</summary>
+    Packed,
+    /// <summary>One sequence per document, truncated to the block (HF --line_by_line); nothing is packed.</summary>
+    LineByLine,
+}
+
+/// <summary>
+/// Fixed-length pretraining sequences over a <see cref="TokenCache"/>, each wrapped as
+/// <c>[CLS] … [SEP]</c> (or the model's equivalents). In packed mode block k covers positions
+/// [k·n, (k+1)·n) of the virtual stream "doc₀ SEP doc₁ SEP …" with n = blockSize − 2, found by a
+/// binary search over document starts, so no block list is kept in memory.
+/// </summary>
+public sealed class PretrainingBlocks
+{
+    private readonly TokenCache _cache;
+    private readonly int _content;
+    private readonly int[] _nonEmptyDocs;
+
+    public PretrainingBlocks(TokenCache cache, int blockSize, BlockMode mode, int clsId, int sepId)
+    {
+        if (blockSize < 8) throw new DataException($"block size {blockSize} is too small (at least 8).");
+        _cache = cache;
+        BlockSize = blockSize;
+        Mode = mode;
+        ClsId = clsId;
+        SepId = sepId;
+        _content = blockSize - 2;
+        _nonEmptyDocs = Enumerable.Range(0, cache.DocumentCount).Where(d => cache.DocumentLength(d) > 0).ToArray();
+        Count = mode == BlockMode.Packed
+            ? checked((int)((cache.TokenCount + cache.DocumentCount) / _content))
+            : _nonEmptyDocs.Length;
+        if (Count == 0)
+            throw new DataException($"{cache.Meta.CorpusDescription}: the corpus has {cache.TokenCount} tokens, less than one block of {blockSize} " +
+                                    "(use a smaller block size or more text).");
+    }
+
+    public int BlockSize { get; }
+    public BlockMode Mode { get; }
+    public int ClsId { get; }
+    public int SepId { get; }
+    public int Count { get; }
+
+    /// <summary>The ids of block <paramref name="index"/>, with [CLS] first and [SEP] last.</summary>
+    public int[] Block(int index)
+    {
+        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index), $"block {index} of {Count}");
+        if (Mode == BlockMode.LineByLine)
+        {
+            var doc = _cache.Document(_nonEmptyDocs[index]);
+            var length = Math.Min(doc.Length, _content);
+            var line = new int[length + 2];
+            line[0] = ClsId;
+            Array.Copy(doc, 0, line, 1, length);
+            line[^1] = SepId;
+            return line;
+        }
+        var block = new int[BlockSize];
+        block[0] = ClsId;
+        block[^1] = SepId;
+        var virtualPos = (long)index * _content;
+        var filled = 0;
+        var docIndex = DocumentAtVirtual(virtualPos);
+        var offset = virtualPos - VirtualStart(docIndex);
+        while (filled < _content)
+        {
+            var docLength = _cache.DocumentLength(docIndex);
+            if (offset < docLength)
+            {
+                var take = (int)Math.Min(docLength - offset, _content - filled);
+                _cache.Read(_cache.DocumentStart(docIndex) + offset, block.AsSpan(1 + filled, take));
+                filled += take;
+                offset += take;
+            }
+            else
+            {
+                block[1 + filled++] = SepId;   // the separator after each document
+                docIndex++;
+                offset = 0;
+            }
+        }
+        return block;
+    }
+
+    /// <summary>A permutation of the block indices for an epoch, reproducible from (seed, epoch).</summary>
+    public int[] EpochOrder(int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, Count).ToArray();
+        // Seeded System.Random is stable across processes (HashCode.Combine would not be).
+        new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(order);
+        return order;
+    }
+
+    // Virtual start of document d: its flat start plus one separator per earlier document.
+    private long VirtualStart(int d) => _cache.DocumentStart(d) + d;
+
+    private int DocumentAtVirtual(long position)
+    {
+        int lo = 0, hi = _cache.DocumentCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (VirtualStart(mid) <= position) lo = mid; else hi = mid - 1;
+        }
+        return lo;
+    }
+}
