@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Acclimate.Models;
@@ -13,4 +14,25 @@ public abstract class ExplicitModule : nn.Module
     protected ExplicitModule(string name) : base(name) { }
 
     protected override void RegisterComponents() { }
+
+    /// <summary>Registers <paramref name="value"/> under <paramref name="name"/>, replacing any parameter of that name (vocabulary growth).</summary>
+    internal void SetParameter(string name, Parameter value) => ConditionallyRegisterParameter(name, value);
+}
+
+/// <summary>A module that only holds one <c>weight</c> parameter (an untied MLM <c>decoder</c>).</summary>
+internal sealed class WeightHolder : ExplicitModule
+{
+    public WeightHolder(Tensor weight) : base(nameof(WeightHolder))
+    {
+        Weight = new Parameter(weight);
+        register_parameter("weight", Weight);
+    }
+
+    public Parameter Weight { get; private set; }
+
+    public void Replace(Tensor weight)
+    {
+        Weight = new Parameter(weight);
+        SetParameter("weight", Weight);
+    }
 }

@@ -18,6 +18,7 @@ namespace Acclimate.Models;
 public sealed class MaskedLmModel : TransformerModel
 {
     private readonly Func<Tensor, Tensor> _predictTokens;
+    private readonly Action<int, Tensor?> _resizeHead;
     private readonly Func<Tensor, Tensor>? _predictSentence;
     private readonly string? _sentenceOutputName;
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
@@ -33,6 +34,7 @@ public sealed class MaskedLmModel : TransformerModel
                 var cls = new BertPreTrainingHeads(config, Encoder, withSentenceHead);
                 register_module("cls", cls);
                 _predictTokens = cls.PredictTokens;
+                _resizeHead = cls.ResizeVocabulary;
                 if (withSentenceHead) { _predictSentence = cls.PredictNextSentence; _sentenceOutputName = "seq_relationship_logits"; }
                 AddDecoderAliases("cls.predictions", wordKey, config.TieWordEmbeddings);
                 break;
@@ -41,12 +43,14 @@ public sealed class MaskedLmModel : TransformerModel
                 var lmHead = new RobertaLmHead(config, Encoder);
                 register_module("lm_head", lmHead);
                 _predictTokens = lmHead.Forward;
+                _resizeHead = lmHead.ResizeVocabulary;
                 AddDecoderAliases("lm_head", wordKey, config.TieWordEmbeddings);
                 break;
             case ModelType.Albert:
                 var predictions = new AlbertMlmHead(config, Encoder);
                 register_module("predictions", predictions);
                 _predictTokens = predictions.Forward;
+                _resizeHead = predictions.ResizeVocabulary;
                 if (withSentenceHead)
                 {
                     var sop = new AlbertSopHead(config);
@@ -67,6 +71,7 @@ public sealed class MaskedLmModel : TransformerModel
                     using var transformed = generatorPredictions.Forward(hidden);
                     return generatorLmHead.Forward(transformed);
                 };
+                _resizeHead = generatorLmHead.ResizeVocabulary;
                 if (generatorLmHead.IsTied) _aliases["generator_lm_head.weight"] = wordKey;
                 break;
         }
@@ -76,6 +81,8 @@ public sealed class MaskedLmModel : TransformerModel
 
     // HF's RobertaForMaskedLM lists its decoder keys in _keys_to_ignore_on_save.
     public override bool WritesTiedAliases => Config.ModelType != ModelType.Roberta;
+
+    protected override void ResizeHeads(int newSize, Tensor? newRows) => _resizeHead(newSize, newRows);
 
     /// <summary>Vocabulary logits for the given hidden states (e.g. only the masked positions, to save work).</summary>
     public Tensor PredictTokens(Tensor hidden) => _predictTokens(hidden);

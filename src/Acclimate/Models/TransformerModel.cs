@@ -102,6 +102,32 @@ public abstract class TransformerModel : ExplicitModule
         Encoder.Embeddings.ZeroPaddingRows();
     }
 
+    /// <summary>
+    /// Grows (or shrinks) the vocabulary to <paramref name="newSize"/> ids, as HF's
+    /// resize_token_embeddings: old rows are kept, new word-embedding rows are
+    /// <paramref name="newRows"/> ([newSize − old, width], e.g. the mean of each new word's old
+    /// pieces) or N(0, initializer_range), and the MLM head's bias and any untied decoder grow with
+    /// it. Tied decoders follow the embedding automatically. config vocab_size is updated.
+    /// </summary>
+    public void ResizeTokenEmbeddings(int newSize, Tensor? newRows = null)
+    {
+        if (newSize <= 0) throw new ArgumentOutOfRangeException(nameof(newSize), newSize, "the vocabulary must keep at least one id");
+        var old = Encoder.Embeddings.WordEmbeddingWeight;
+        var added = newSize - (int)old.shape[0];
+        using var _ = no_grad();
+        using var init = added > 0 && newRows is null ? normal(0, Config.InitializerRange, new long[] { added, old.shape[1] }).to(old.dtype, old.device) : null;
+        var rows = newRows ?? init;
+        if (rows is not null && added > 0 && (rows.shape[0] != added || rows.shape[1] != old.shape[1]))
+            throw new ArgumentException($"new rows must be [{added}, {old.shape[1]}], got [{string.Join(", ", rows.shape)}]", nameof(newRows));
+        using var grown = Heads.VocabularyProjection.Grow(old, newSize, rows);
+        Encoder.Embeddings.ReplaceWordEmbeddings(grown);
+        Config.VocabSize = newSize;
+        ResizeHeads(newSize, added > 0 ? rows : null);
+    }
+
+    /// <summary>Heads with vocabulary-sized tensors override this to follow <see cref="ResizeTokenEmbeddings"/>.</summary>
+    protected virtual void ResizeHeads(int newSize, Tensor? newRows) { }
+
     /// <summary>HF's MLM loss: cross-entropy over the vocabulary, ignoring label -100.</summary>
     protected static Tensor MaskedLmLoss(Tensor logits, Tensor labels)
     {

@@ -15,28 +15,28 @@ public sealed class AlbertMlmHead : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Parameter bias;
-    private readonly TiedDecoder _decoder;
+    private readonly VocabularyProjection _projection;
     private readonly Func<Tensor, Tensor> _activation;
 
     public AlbertMlmHead(EncoderConfig config, EncoderModel encoder) : base(nameof(AlbertMlmHead))
     {
         dense = nn.Linear(config.HiddenSize, config.EmbeddingSize);
         LayerNorm = nn.LayerNorm(config.EmbeddingSize);
-        bias = new Parameter(zeros(config.VocabSize));
         _activation = Activations.Get(config.HiddenAct, config.SourcePath ?? "config");
         register_module(nameof(dense), dense);
         register_module(nameof(LayerNorm), LayerNorm);
-        register_parameter(nameof(bias), bias);
-        _decoder = new TiedDecoder(this, encoder, config.EmbeddingSize, config.TieWordEmbeddings);
+        _projection = new VocabularyProjection(this, encoder, config.EmbeddingSize, config.TieWordEmbeddings);
     }
+
+    /// <summary>Grows the vocabulary-sized tensors to <paramref name="newSize"/> rows.</summary>
+    public void ResizeVocabulary(int newSize, Tensor? newRows) => _projection.Resize(newSize, newRows);
 
     public Tensor Forward(Tensor hidden)
     {
         using var projected = dense.forward(hidden);
         using var activated = _activation(projected);
         using var normed = LayerNorm.forward(activated);
-        return _decoder.Project(normed, bias);
+        return _projection.Project(normed);
     }
 }
 

@@ -35,22 +35,22 @@ public sealed class BertPredictionHeadTransform : ExplicitModule
 public sealed class BertLmPredictionHead : ExplicitModule
 {
     private readonly BertPredictionHeadTransform transform;
-    private readonly Parameter bias;
-    private readonly TiedDecoder _decoder;
+    private readonly VocabularyProjection _projection;
 
     public BertLmPredictionHead(EncoderConfig config, EncoderModel encoder) : base(nameof(BertLmPredictionHead))
     {
         transform = new BertPredictionHeadTransform(config);
-        bias = new Parameter(zeros(config.VocabSize));
         register_module(nameof(transform), transform);
-        register_parameter(nameof(bias), bias);
-        _decoder = new TiedDecoder(this, encoder, config.HiddenSize, config.TieWordEmbeddings);
+        _projection = new VocabularyProjection(this, encoder, config.HiddenSize, config.TieWordEmbeddings);
     }
+
+    /// <summary>Grows the vocabulary-sized tensors to <paramref name="newSize"/> rows.</summary>
+    public void ResizeVocabulary(int newSize, Tensor? newRows) => _projection.Resize(newSize, newRows);
 
     public Tensor Forward(Tensor hidden)
     {
         using var transformed = transform.Forward(hidden);
-        return _decoder.Project(transformed, bias);
+        return _projection.Project(transformed);
     }
 }
 
@@ -74,6 +74,8 @@ public sealed class BertPreTrainingHeads : ExplicitModule
     }
 
     public Tensor PredictTokens(Tensor hidden) => predictions.Forward(hidden);
+
+    public void ResizeVocabulary(int newSize, Tensor? newRows) => predictions.ResizeVocabulary(newSize, newRows);
 
     public Tensor PredictNextSentence(Tensor pooled) =>
         (seq_relationship ?? throw new InvalidOperationException("this head has no next-sentence classifier")).forward(pooled);

@@ -36,26 +36,19 @@ public sealed class ElectraGeneratorPredictions : ExplicitModule
 /// </summary>
 public sealed class ElectraGeneratorLmHead : ExplicitModule
 {
-    private readonly Parameter bias;
-    private readonly Parameter? weight;
-    private readonly EncoderModel _encoder;
+    private readonly VocabularyProjection _projection;
 
     public ElectraGeneratorLmHead(EncoderConfig config, EncoderModel encoder) : base(nameof(ElectraGeneratorLmHead))
     {
-        _encoder = encoder;
-        bias = new Parameter(zeros(config.VocabSize));
-        register_parameter(nameof(bias), bias);
-        if (!config.TieWordEmbeddings)
-        {
-            weight = new Parameter(empty(config.VocabSize, config.EmbeddingSize));
-            register_parameter(nameof(weight), weight);
-        }
+        _projection = new VocabularyProjection(this, encoder, config.EmbeddingSize, config.TieWordEmbeddings, untiedAsDecoderModule: false);
     }
 
-    public bool IsTied => weight is null;
+    public bool IsTied => _projection.IsTied;
 
-    public Tensor Forward(Tensor hidden) =>
-        nn.functional.linear(hidden, weight ?? _encoder.Embeddings.WordEmbeddingWeight, bias);
+    /// <summary>Grows the vocabulary-sized tensors to <paramref name="newSize"/> rows.</summary>
+    public void ResizeVocabulary(int newSize, Tensor? newRows) => _projection.Resize(newSize, newRows);
+
+    public Tensor Forward(Tensor hidden) => _projection.Project(hidden);
 }
 
 /// <summary>HF ElectraDiscriminatorPredictions: dense, hidden activation, dense_prediction → one logit per token.</summary>

@@ -12,25 +12,25 @@ public sealed class RobertaLmHead : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm layer_norm;
-    private readonly Parameter bias;
-    private readonly TiedDecoder _decoder;
+    private readonly VocabularyProjection _projection;
 
     public RobertaLmHead(EncoderConfig config, EncoderModel encoder) : base(nameof(RobertaLmHead))
     {
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         layer_norm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        bias = new Parameter(zeros(config.VocabSize));
         register_module(nameof(dense), dense);
         register_module(nameof(layer_norm), layer_norm);
-        register_parameter(nameof(bias), bias);
-        _decoder = new TiedDecoder(this, encoder, config.HiddenSize, config.TieWordEmbeddings);
+        _projection = new VocabularyProjection(this, encoder, config.HiddenSize, config.TieWordEmbeddings);
     }
+
+    /// <summary>Grows the vocabulary-sized tensors to <paramref name="newSize"/> rows.</summary>
+    public void ResizeVocabulary(int newSize, Tensor? newRows) => _projection.Resize(newSize, newRows);
 
     public Tensor Forward(Tensor hidden)
     {
         using var projected = dense.forward(hidden);
         using var activated = nn.functional.gelu(projected);
         using var normed = layer_norm.forward(activated);
-        return _decoder.Project(normed, bias);
+        return _projection.Project(normed);
     }
 }
