@@ -26,6 +26,8 @@ public static class SlidingWindowRunner
         var outputs = new List<Tensor>();
         for (var first = 0; first < plan.Windows.Count; first += batchSize)
         {
+            // Each batch's activations (every layer's hidden states) are freed before the next batch runs.
+            using var batchScope = NewDisposeScope();
             var count = Math.Min(batchSize, plan.Windows.Count - first);
             var ids = new long[count * positions];
             for (var i = 0; i < count; i++)
@@ -34,7 +36,7 @@ public static class SlidingWindowRunner
             var output = scoreWindows(batch);
             if (output.dim() < 2 || output.shape[0] != count || output.shape[1] != positions)
                 throw new DataException($"sliding windows: the model returned [{string.Join(", ", output.shape)}] for input [{count}, {positions}]; expected [{count}, {positions}, …].");
-            outputs.Add(output);
+            outputs.Add(output.MoveToOuterDisposeScope());
         }
         var all = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);
         return plan.Merge(all, prefix.Count).MoveToOuterDisposeScope();
