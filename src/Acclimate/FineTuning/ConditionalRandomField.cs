@@ -99,7 +99,7 @@ public sealed class ConditionalRandomField : ExplicitModule
         var (realMask, lengths) = Validate(emissions, mask, null);
         var batch = emissions.shape[0];
         var length = emissions.shape[1];
-        if (length == 0) return zeros(batch, dtype: ResultType(emissions), device: emissions.device).MoveToOuterDisposeScope();
+        if (length == 0) return EmptyResult(emissions);
         var (start, trans, end) = Scores(TrainingPenalty);
         var emit = CleanEmissions(emissions, realMask);
         var transitionsFromTo = trans.unsqueeze(0);
@@ -127,7 +127,7 @@ public sealed class ConditionalRandomField : ExplicitModule
         var (realMask, lengths) = Validate(emissions, mask, tags);
         var batch = emissions.shape[0];
         var length = emissions.shape[1];
-        if (length == 0) return zeros(batch, dtype: ResultType(emissions), device: emissions.device).MoveToOuterDisposeScope();
+        if (length == 0) return EmptyResult(emissions);
         var (start, trans, end) = Scores(TrainingPenalty);
         var emit = CleanEmissions(emissions, realMask);
         var safeTags = tags.masked_fill(realMask.logical_not(), 0);
@@ -191,16 +191,18 @@ public sealed class ConditionalRandomField : ExplicitModule
         var backPointers = new List<Tensor>(length);
         for (var t = 1; t < length; t++)
         {
+            // Only the back-pointers and the running score outlive a step.
+            using var step = NewDisposeScope();
             var (best, from) = (score.unsqueeze(2) + transitionsFromTo).max(1);
-            backPointers.Add(from);
-            score = where(realMask.select(1, t).unsqueeze(1), best + emit.select(1, t), score);
+            backPointers.Add(from.MoveToOuterDisposeScope());
+            score = where(realMask.select(1, t).unsqueeze(1), best + emit.select(1, t), score).MoveToOuterDisposeScope();
         }
         var (finalScore, lastTag) = (score + end.unsqueeze(0)).max(1);
 
-        var lengthValues = lengths.cpu().data<long>().ToArray();
-        var scores = finalScore.to(ScalarType.Float64).cpu().data<double>().ToArray();
-        var lastTags = lastTag.cpu().data<long>().ToArray();
-        var pointers = backPointers.Count == 0 ? Array.Empty<long>() : stack(backPointers).cpu().data<long>().ToArray();
+        var lengthValues = TensorData.ToArray<long>(lengths);
+        var scores = TensorData.ToArray<double>(finalScore.to(ScalarType.Float64));
+        var lastTags = TensorData.ToArray<long>(lastTag);
+        var pointers = backPointers.Count == 0 ? Array.Empty<long>() : TensorData.ToArray<long>(stack(backPointers));
         var paths = new int[batch][];
         for (var b = 0; b < batch; b++)
         {
@@ -234,8 +236,8 @@ public sealed class ConditionalRandomField : ExplicitModule
         var tagValues = tags.to(ScalarType.Int64).cpu();
         var rows = (int)tagValues.shape[0];
         var cols = (int)tagValues.shape[1];
-        var flatTags = tagValues.contiguous().data<long>().ToArray();
-        var flatMask = realMask.contiguous().data<bool>().ToArray();
+        var flatTags = TensorData.ToArray<long>(tagValues);
+        var flatMask = TensorData.ToArray<bool>(realMask);
         for (var r = 0; r < rows; r++)
         {
             var path = new List<int>();
@@ -248,6 +250,7 @@ public sealed class ConditionalRandomField : ExplicitModule
     private void ThrowOnViolation(Tensor tags, Tensor mask)
     {
         // Cheap vectorized screen first; the readable message is built on the CPU only on failure.
+        if (tags.dim() != 2 || tags.shape[1] == 0) return;   // shapes are checked with the emissions; no positions, no violation
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var realMask = AsBool(mask);
@@ -282,6 +285,11 @@ public sealed class ConditionalRandomField : ExplicitModule
     // values and the gradients of the real positions finite and exact.
     private static Tensor CleanEmissions(Tensor emissions, Tensor realMask) =>
         emissions.masked_fill(realMask.logical_not().unsqueeze(2), 0);
+
+    // Zeros that stay attached to the graph (a sum over zero positions), so a batch without any
+    // label-bearing word still yields a loss that backward() accepts.
+    private Tensor EmptyResult(Tensor emissions) =>
+        emissions.sum(new long[] { 1, 2 }).to(ResultType(emissions)).MoveToOuterDisposeScope();
 
     private ScalarType ResultType(Tensor emissions) =>
         promote_types(emissions.dtype, transitions.dtype);

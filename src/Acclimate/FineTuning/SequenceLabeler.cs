@@ -345,8 +345,8 @@ public sealed class SequenceLabeler : TransformerModel
     {
         if (head.Crf is not null) return head.Crf.Decode(wordEmissions, wordMask).Paths;
         using var scope = NewDisposeScope();
-        var best = wordEmissions.argmax(-1).cpu().contiguous().data<long>().ToArray();
-        var counts = wordMask.sum(1).cpu().data<long>().ToArray();
+        var best = TensorData.ToArray<long>(wordEmissions.argmax(-1));
+        var counts = TensorData.ToArray<long>(wordMask.sum(1));
         var width = (int)wordEmissions.shape[1];
         return counts.Select((n, r) => Enumerable.Range(0, (int)n).Select(w => (int)best[r * width + w]).ToArray()).ToArray();
     }

@@ -227,6 +227,20 @@ public sealed class ConditionalRandomFieldTests
     }
 
     [Fact]
+    public void ConstraintsThatAdmitNoPathOfSomeLengthFailDecodingLoudly()
+    {
+        // Only 0 may start, only 1 may end, and the only transition is 0 → 1: length 2 alone is possible.
+        var constraints = new CrfConstraints(new[,] { { false, true }, { false, false } }, new[] { true, false }, new[] { false, true });
+        using var crf = new ConditionalRandomField(2, constraints);
+        using var scope = NewDisposeScope();
+        var emissions = randn(1, 3, 2);
+        Assert.Equal(new[] { 0, 1 }, crf.Decode(emissions, tensor(new[,] { { true, true, false } })).Paths[0]);
+        var error = Assert.Throws<ConfigException>(() => crf.Decode(emissions, ones(1, 3, dtype: ScalarType.Bool)));
+        Assert.Contains("length 3", error.Message);
+        Assert.Throws<ConfigException>(() => new CrfConstraints(new bool[2, 2], new[] { false, false }, new[] { true, true }));
+    }
+
+    [Fact]
     public void StateDictHoldsOnlyTheLearnedScores()
     {
         using var crf = new ConditionalRandomField(5, Bio(2));

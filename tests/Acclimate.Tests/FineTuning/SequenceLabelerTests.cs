@@ -218,6 +218,27 @@ public sealed class SequenceLabelerTests
     }
 
     [Theory]
+    [MemberData(nameof(Heads))]
+    public void ABatchWithoutAnyLabelledWordHasAZeroLossThatStillBackpropagates(TokenHeadKind kind, bool crf)
+    {
+        using var labeler = TinyLabelers.Create(kind, crf);
+        using var scope = NewDisposeScope();
+        var empty = new LabelerInput(new long[] { 1, 2 }, new int?[] { null, null }, 0);
+        var batch = labeler.Collate(new[] { empty, empty });
+        var loss = labeler.Run(batch with { Labels = full(batch.InputIds.shape, -100L, dtype: ScalarType.Int64) }).Loss!;
+        Assert.Equal(0f, loss.item<float>());
+        loss.backward();
+        Assert.Equal(new[] { Array.Empty<int?>(), Array.Empty<int?>() }, labeler.PredictWords(new[] { empty, empty }));
+        if (crf)
+        {
+            using var constrained = TinyLabelers.Create(kind, crf, constrained: true);
+            var constrainedLoss = constrained.Run(batch with { Labels = full(batch.InputIds.shape, -100L, dtype: ScalarType.Int64) }).Loss!;
+            Assert.Equal(0f, constrainedLoss.item<float>());
+            constrainedLoss.backward();
+        }
+    }
+
+    [Theory]
     [InlineData(ModelType.Roberta)]
     [InlineData(ModelType.Albert)]
     [InlineData(ModelType.Electra)]
