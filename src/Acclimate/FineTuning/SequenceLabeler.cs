@@ -22,8 +22,13 @@ namespace Acclimate.FineTuning;
 /// AutoModel), plus <c>head_config.json</c> (<see cref="SequenceLabelerOptions"/>) and
 /// <c>head.safetensors</c> (the <c>head.*</c> tensors). The folder is written beside the target
 /// and renamed into place.
+/// <para>
+/// Initialize with <see cref="Create"/> (or <see cref="SequenceLabelingHead.ResetParameters"/>),
+/// not with a bare <c>InitializeWeights()</c>: HF's rule would also re-draw the scalar mix's
+/// gamma, the LSTM and the CRF from N(0, 0.02) instead of their own initializations.
+/// </para>
 /// </remarks>
-public sealed class SequenceLabeler : TransformerModel
+public sealed partial class SequenceLabeler : TransformerModel
 {
     public const string HeadConfigFileName = "head_config.json";
     public const string HeadWeightsFileName = "head.safetensors";
@@ -55,28 +60,6 @@ public sealed class SequenceLabeler : TransformerModel
         labeler.InitializeWeights(new[] { labeler.BackboneName });
         labeler.head.ResetParameters(config.InitializerRange);
         return labeler;
-    }
-
-    /// <summary>
-    /// A labeler whose encoder comes from the HF folder <paramref name="encoderFolder"/> (a bare
-    /// encoder, an MLM/DAPT checkpoint or any head model of the same architecture) and whose head is
-    /// new. The report lists the new head's keys as missing, as HF does for a new classifier.
-    /// </summary>
-    public static (SequenceLabeler Labeler, LoadReport Report) FromPretrained(string encoderFolder, SequenceLabelerOptions options)
-    {
-        TorchRuntime.EnsureInitialized();
-        if (!Directory.Exists(encoderFolder)) throw new CheckpointException($"{encoderFolder}: model folder not found.");
-        var config = EncoderConfig.Load(Path.Combine(encoderFolder, PretrainedModel.ConfigFileName));
-        var labeler = Create(config, options);
-        try
-        {
-            return (labeler, PretrainedModel.LoadWeights(labeler, encoderFolder));
-        }
-        catch
-        {
-            labeler.Dispose();
-            throw;
-        }
     }
 
     /// <summary>The encoder's parameters (for optimizer groups, e.g. a smaller learning rate than the head's).</summary>
@@ -157,7 +140,7 @@ public sealed class SequenceLabeler : TransformerModel
         ArgumentNullException.ThrowIfNull(inputs);
         if (batchSize <= 0) throw new ConfigException($"batch size must be positive; got {batchSize}.");
         var results = new List<int?[]>(inputs.Count);
-        using var mode = new EvalMode(this);
+        using var mode = new EvalModeScope(this);
         using var _ = no_grad();
         for (var first = 0; first < inputs.Count; first += batchSize)
         {
@@ -183,7 +166,7 @@ public sealed class SequenceLabeler : TransformerModel
         ArgumentNullException.ThrowIfNull(content);
         if (content.WordIds.Count != content.InputIds.Count)
             throw new DataException($"{content.InputIds.Count} token ids but {content.WordIds.Count} word ids; expected one word id per token.");
-        using var mode = new EvalMode(this);
+        using var mode = new EvalModeScope(this);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         if (content.InputIds.Count == 0) return new int?[content.WordCount];
@@ -244,103 +227,6 @@ public sealed class SequenceLabeler : TransformerModel
         return new SequenceLabelerBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(starts, shape, device: device));
     }
 
-    /// <summary>
-    /// Writes the labeler to <paramref name="folder"/> (see remarks on the class), replacing any
-    /// previous folder as a whole: everything is written to a sibling temporary folder, which is
-    /// then renamed into place. <paramref name="saveTokenizer"/> may add the tokenizer's files to
-    /// the folder being written. Between the two renames that replace an existing folder, a crash
-    /// leaves the old and the new content side by side under their temporary names.
-    /// </summary>
-    public void Save(string folder, Action<string>? saveTokenizer = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(folder);
-        var target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
-        if (File.Exists(target)) throw new CheckpointException($"{target}: is a file; expected a folder (or nothing) to save the labeler into.");
-        var parent = Path.GetDirectoryName(target) ?? throw new CheckpointException($"{target}: cannot save into a file-system root.");
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            var encoderPrefix = BackboneName + ".";
-            var encoderState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            var headState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, value) in state_dict())
-            {
-                if (name.StartsWith(HeadPrefix, StringComparison.Ordinal)) headState[name] = value;
-                else if (name.StartsWith(encoderPrefix, StringComparison.Ordinal)) encoderState[name[encoderPrefix.Length..]] = value;
-                else throw new InvalidOperationException($"state-dict key '{name}' belongs to neither the encoder nor the head.");
-            }
-            var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-            SafetensorsWriter.Write(Path.Combine(temp, PretrainedModel.WeightsFileName), encoderState, metadata);
-            SafetensorsWriter.Write(Path.Combine(temp, HeadWeightsFileName), headState, metadata);
-
-            // The encoder folder is a bare HF base model (BertModel …): keys without prefix, as HF saves it.
-            var config = Config.WithArchitecture(Architectures.Name(Config.ModelType, ModelTask.Base)).ToJson().AsObject();
-            config["torch_dtype"] = "float32";
-            config["model_type"] = BackboneName;
-            var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
-            AtomicFile.WriteAllText(Path.Combine(temp, PretrainedModel.ConfigFileName), config.ToJsonString(indented) + "\n");
-            AtomicFile.WriteAllText(Path.Combine(temp, HeadConfigFileName), Options.ToJson().ToJsonString(indented) + "\n");
-            saveTokenizer?.Invoke(temp);
-            ReplaceFolder(temp, target);
-        }
-        catch
-        {
-            TryDeleteFolder(temp);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Loads a folder written by <see cref="Save"/>. Every encoder and head tensor must be present
-    /// with the expected shape, and no other tensor may be; anything else is a <see cref="CheckpointException"/>.
-    /// </summary>
-    public static SequenceLabeler Load(string folder)
-    {
-        TorchRuntime.EnsureInitialized();
-        if (!Directory.Exists(folder)) throw new CheckpointException($"{folder}: labeler folder not found.");
-        var headConfig = Path.Combine(folder, HeadConfigFileName);
-        if (!File.Exists(headConfig))
-            throw new CheckpointException($"{folder}: no {HeadConfigFileName}, so this is not a saved sequence labeler (to start from an encoder folder, use FromPretrained).");
-        var options = SequenceLabelerOptions.FromJson(File.ReadAllText(headConfig), headConfig);
-        var config = EncoderConfig.Load(Path.Combine(folder, PretrainedModel.ConfigFileName));
-        var labeler = new SequenceLabeler(config, options);
-        try
-        {
-            var report = PretrainedModel.LoadWeights(labeler, folder);
-            var missing = report.MissingKeys.Where(k => !k.StartsWith(HeadPrefix, StringComparison.Ordinal)).ToArray();
-            if (missing.Length > 0 || report.UnexpectedKeys.Count > 0)
-                throw new CheckpointException($"{folder}: the encoder weights do not match config.json: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", report.UnexpectedKeys)}].");
-            labeler.LoadHeadWeights(Path.Combine(folder, HeadWeightsFileName));
-            return labeler;
-        }
-        catch
-        {
-            labeler.Dispose();
-            throw;
-        }
-    }
-
-    private void LoadHeadWeights(string path)
-    {
-        using var file = SafetensorsFile.Open(path);
-        var expected = state_dict().Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        var missing = expected.Keys.Where(k => !file.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToArray();
-        var unexpected = file.Tensors.Keys.Where(k => !expected.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToArray();
-        if (missing.Length > 0 || unexpected.Length > 0)
-            throw new CheckpointException($"{path}: head tensors do not match {HeadConfigFileName}: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
-        using var _ = no_grad();
-        foreach (var (key, target) in expected)
-        {
-            var shape = file.Tensors[key].Shape;
-            if (!shape.SequenceEqual(target.shape))
-                throw new CheckpointException($"{path}: tensor '{key}' has shape [{string.Join(", ", shape)}] but the head ({HeadConfigFileName}) expects [{string.Join(", ", target.shape)}].");
-            using var value = file.ReadTensor(key, target.dtype);
-            target.copy_(value);
-        }
-    }
-
     private IReadOnlyList<int[]> DecodeWords(Tensor wordEmissions, Tensor wordMask)
     {
         if (head.Crf is not null) return head.Crf.Decode(wordEmissions, wordMask).Paths;
@@ -395,52 +281,5 @@ public sealed class SequenceLabeler : TransformerModel
             if (!same.item<bool>())
                 throw new DataException("sequence labeler: attention mask rows must be ones followed by zeros (right padding).");
         return real;
-    }
-
-    private static void ReplaceFolder(string temp, string target)
-    {
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(temp, target);
-            return;
-        }
-        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.old");
-        Directory.Move(target, old);
-        try
-        {
-            Directory.Move(temp, target);
-        }
-        catch
-        {
-            Directory.Move(old, target);
-            throw;
-        }
-        TryDeleteFolder(old);
-    }
-
-    private static void TryDeleteFolder(string path)
-    {
-        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-        catch (IOException) { /* a leftover temporary folder must not mask the real outcome */ }
-        catch (UnauthorizedAccessException) { /* same */ }
-    }
-
-    /// <summary>Switches a module to eval mode for a using-block and restores training mode after.</summary>
-    private sealed class EvalMode : IDisposable
-    {
-        private readonly nn.Module _module;
-        private readonly bool _wasTraining;
-
-        public EvalMode(nn.Module module)
-        {
-            _module = module;
-            _wasTraining = module.training;
-            module.eval();
-        }
-
-        public void Dispose()
-        {
-            if (_wasTraining) _module.train();
-        }
     }
 }
