@@ -1,0 +1,23 @@
+namespace Acclimate.Training;
+
+/// <summary>
+/// Gives an options property a recipe key other than its snake_case name (e.g. to keep a
+/// well-known HF spelling).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
+public sealed class RecipeKeyAttribute : Attribute
+{
+    public RecipeKeyAttribute(string key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        Key = key;
+    }
+
+    public string Key { get; }
+}
+
+/// <summary>Keeps a settable options property out of recipes (neither read nor written).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
+public sealed class RecipeIgnoreAttribute : Attribute
+{
+}
