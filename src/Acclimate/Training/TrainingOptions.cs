@@ -1,7 +1,7 @@
 namespace Acclimate.Training;
 
 /// <summary>
-/// The knobs of <c>TrainingLoop</c> and of the AdamW setup, as the <c>training</c>
+/// The knobs of <see cref="TrainingLoop{TBatch}"/> and of the AdamW setup, as the <c>training</c>
 /// section of a recipe names them (each property's snake_case name is its recipe key, e.g.
 /// <c>grad_accumulation</c>). Defaults follow HF's Trainer where it has one.
 /// </summary>
