@@ -3,13 +3,20 @@ using Acclimate.Runtime;
 using Acclimate.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Acclimate.Tests.Training;
 
 public sealed class AdamWOptimizerTests
 {
-    public AdamWOptimizerTests() => TorchRuntime.EnsureInitialized();
+    private readonly ITestOutputHelper _output;
+
+    public AdamWOptimizerTests(ITestOutputHelper output)
+    {
+        _output = output;
+        TorchRuntime.EnsureInitialized();
+    }
 
     [Theory]
     [InlineData("bert.encoder.layer.0.attention.self.query.bias", true)]
@@ -126,13 +133,19 @@ public sealed class AdamWOptimizerTests
             }
             optimizer.Step();
         }
+        var worst = 0.0;
         foreach (var (name, p) in named)
         {
             var actual = p.data<float>().ToArray();
             var expected = reference[name].Values;
             for (var i = 0; i < actual.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
                 Assert.True(Math.Abs(actual[i] - expected[i]) <= 2e-6, $"{name}[{i}]: torch {actual[i]:R}, reference {expected[i]:R}");
+            }
         }
+        // float32 arithmetic against float64: a few ulps of values around 1 (measured 1.1e-7).
+        _output.WriteLine($"largest difference from the float64 reference after {multipliers.Length} steps: {worst:E2}");
         Assert.All(optimizer.State().Values, s => Assert.Equal(multipliers.Length, s.Step));
     }
 
