@@ -15,9 +15,3 @@ public sealed class RecipeKeyAttribute : Attribute
 
     public string Key { get; }
 }
-
-/// <summary>Keeps a settable options property out of recipes (neither read nor written).</summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
-public sealed class RecipeIgnoreAttribute : Attribute
-{
-}
