@@ -1,0 +1,132 @@
+using Acclimate.Checkpoints;
+using Acclimate.Errors;
+using Acclimate.Training;
+using ScottPlot;
+
+namespace Acclimate.Reporting;
+
+/// <summary>
+/// PNG figures rendered headless with ScottPlot (SkiaSharp, no display or fontconfig needed):
+/// generic line and bar charts, and the training-loss curve of a run. Files are written
+/// atomically; non-finite points are left out (a diverged step would otherwise wreck the axes).
+/// </summary>
+public static class Plots
+{
+    public const int DefaultWidth = 800;
+    public const int DefaultHeight = 500;
+
+    // ScottPlot's default family resolves to a serif face on Linux (and so does its Fonts.Sans);
+    // pick a common sans family the machine has, else leave ScottPlot's default.
+    private static readonly Lazy<string> SansFamily = new(() =>
+    {
+        var installed = new HashSet<string>(SkiaSharp.SKFontManager.Default.GetFontFamilies(), StringComparer.OrdinalIgnoreCase);
+        return new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI", "Noto Sans" }.FirstOrDefault(installed.Contains) ?? Fonts.Default;
+    });
+
+    /// <summary>A line chart of <paramref name="series"/> (a legend appears when there is more than one).</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, params PlotSeries[] series) =>
+        Lines(path, title, xLabel, yLabel, series, DefaultWidth, DefaultHeight);
+
+    /// <summary>As <see cref="Lines(string, string, string, string, PlotSeries[])"/> with a chosen size in pixels.</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0) throw new ArgumentException("a line plot needs at least one series.", nameof(series));
+        var plot = new Plot();
+        foreach (var s in series)
+        {
+            if (s.X.Count != s.Y.Count)
+                throw new ArgumentException($"series '{s.Label}' has {s.X.Count} x values and {s.Y.Count} y values.", nameof(series));
+            var points = s.X.Zip(s.Y).Where(p => double.IsFinite(p.First) && double.IsFinite(p.Second)).ToArray();
+            if (points.Length == 0) continue;
+            var scatter = plot.Add.Scatter(points.Select(p => p.First).ToArray(), points.Select(p => p.Second).ToArray());
+            scatter.LegendText = s.Label;
+            if (s.MarkersOnly)
+            {
+                scatter.LineWidth = 0;
+                scatter.MarkerSize = 7;
+            }
+            else
+            {
+                scatter.LineWidth = 2;
+                scatter.MarkerSize = points.Length <= 30 ? 4 : 0;
+            }
+        }
+        Decorate(plot, title, xLabel, yLabel);
+        if (series.Count > 1) plot.ShowLegend(Alignment.UpperRight);
+        else plot.HideLegend();
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>A bar chart: one bar per label, in the given order.</summary>
+    public static void Bars(string path, string title, string yLabel, IReadOnlyList<string> labels, IReadOnlyList<double> values,
+        int width = DefaultWidth, int height = DefaultHeight)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(values);
+        if (labels.Count != values.Count) throw new ArgumentException($"{labels.Count} labels for {values.Count} values.", nameof(labels));
+        if (labels.Count == 0) throw new ArgumentException("a bar chart needs at least one bar.", nameof(values));
+        var plot = new Plot();
+        var bars = Enumerable.Range(0, values.Count)
+            .Select(i => new Bar { Position = i, Value = double.IsFinite(values[i]) ? values[i] : 0, FillColor = Colors.SteelBlue })
+            .ToArray();
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(), labels.ToArray());
+        plot.Axes.Margins(bottom: 0);
+        Decorate(plot, title, "", yLabel);
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>
+    /// The loss curve of a run from its metrics: training loss per log record, and evaluation loss
+    /// (when logged) as points. Returns false when there is nothing to draw.
+    /// </summary>
+    public static bool LossCurve(string path, IReadOnlyList<MetricsRecord> records, string title = "Training loss")
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var train = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).Select(r => ((double)r.Step, r.Get("loss")!.Value)).ToList();
+        var eval = records.Where(r => r.Get("eval_loss") is not null).Select(r => ((double)r.Step, r.Get("eval_loss")!.Value)).ToList();
+        var series = new List<PlotSeries>();
+        if (train.Count > 0) series.Add(PlotSeries.From("train loss", train));
+        if (eval.Count > 0) series.Add(PlotSeries.From("eval loss", eval, markersOnly: true));
+        if (series.Count == 0) return false;
+        Lines(path, title, "step", "loss", series, DefaultWidth, DefaultHeight);
+        return true;
+    }
+
+    /// <summary>One evaluation metric (e.g. <c>eval_f1</c>) over steps; false when it was never logged.</summary>
+    public static bool MetricCurve(string path, IReadOnlyList<MetricsRecord> records, string metric)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var points = records.Where(r => r.Get(metric) is not null).Select(r => ((double)r.Step, r.Get(metric)!.Value)).ToList();
+        if (points.Count == 0) return false;
+        Lines(path, metric, "step", metric, new[] { PlotSeries.From(metric, points) }, DefaultWidth, DefaultHeight);
+        return true;
+    }
+
+    private static void Decorate(Plot plot, string title, string xLabel, string yLabel)
+    {
+        plot.Font.Set(SansFamily.Value);
+        plot.Title(title);
+        if (xLabel.Length > 0) plot.XLabel(xLabel);
+        if (yLabel.Length > 0) plot.YLabel(yLabel);
+    }
+
+    private static void Save(Plot plot, string path, int width, int height)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (width < 50 || height < 50) throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height} is too small for a plot.");
+        byte[] png;
+        try
+        {
+            png = plot.GetImageBytes(width, height, ImageFormat.Png);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+        {
+            throw new RuntimeSetupException($"{path}: could not render the plot: SkiaSharp's native library did not load ({e.Message}).", e);
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllBytes(path, png);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+
+namespace Acclimate.Training;
+
+/// <summary>Writes one plain line per log record, evaluation and checkpoint (no per-step output).</summary>
+public sealed class ConsoleTrainingProgress : ITrainingProgress
+{
+    private readonly TextWriter _out;
+    private long _totalSteps;
+
+    /// <param name="writer">Where lines go (default: standard output).</param>
+    public ConsoleTrainingProgress(TextWriter? writer = null) => _out = writer ?? Console.Out;
+
+    public void Started(TrainingPlan plan)
+    {
+        _totalSteps = plan.TotalSteps;
+        var from = plan.StartStep > 0 ? $", resuming after step {plan.StartStep}" : "";
+        var epochs = plan.Epochs is int e ? $"{e} epochs, " : "";
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"training: {epochs}{plan.TotalSteps} updates ({plan.GradAccumulation} micro-batch(es) each), {plan.Schedule.Kind} schedule with {plan.Schedule.WarmupSteps} warmup steps, {plan.Threads} threads{from}"));
+    }
+
+    public void Stepped(long step, double loss, double learningRate) { }
+
+    public void Logged(MetricsRecord record) => _out.WriteLine(Line("step", record));
+
+    public void Evaluated(MetricsRecord record, bool isBest) => _out.WriteLine(Line("eval", record) + (isBest ? "  (best)" : ""));
+
+    public void CheckpointSaved(long step, string folder) => _out.WriteLine($"checkpoint: {folder}");
+
+    public void Finished(TrainingResult result)
+    {
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.GlobalStep} updates in {result.TotalTime.TotalSeconds:F1} s"));
+        if (result.StoppedEarly) text.Append(" (stopped early)");
+        if (result.BestMetric is double best)
+            text.Append(string.Create(CultureInfo.InvariantCulture, $"; best {best:G6} at step {result.BestStep}"));
+        _out.WriteLine(text.ToString());
+    }
+
+    private string Line(string kind, MetricsRecord record)
+    {
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"{kind} {record.Step}/{_totalSteps} | epoch {record.Epoch:F2}"));
+        foreach (var (name, value) in record.Values)
+            text.Append(" | ").Append(name).Append(' ').Append(Format(name, value));
+        return text.ToString();
+    }
+
+    private static string Format(string name, double value) =>
+        name == "lr" || name.EndsWith("_lr", StringComparison.Ordinal) ? value.ToString("0.###e+00", CultureInfo.InvariantCulture)
+        : name.Contains("per_second", StringComparison.Ordinal) ? value.ToString("F0", CultureInfo.InvariantCulture)
+        : value.ToString("G5", CultureInfo.InvariantCulture);
+}

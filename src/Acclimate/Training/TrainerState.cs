@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Acclimate.Checkpoints;
+using Acclimate.Errors;
+
+namespace Acclimate.Training;
+
+/// <summary>
+/// Everything besides weights and optimizer moments that a resumed run needs to continue exactly:
+/// the step and epoch, where the data stream stands, the RNG state, the schedule it was on, and
+/// the best-model / early-stopping bookkeeping. Stored as <c>trainer_state.json</c> in each checkpoint.
+/// </summary>
+public sealed record TrainerState
+{
+    /// <summary>The file name inside a checkpoint folder.</summary>
+    public const string FileName = "trainer_state.json";
+    public const string CurrentFormat = "acclimate-trainer-state-1";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string Format { get; init; } = CurrentFormat;
+    /// <summary>Optimizer updates completed.</summary>
+    public long GlobalStep { get; init; }
+    /// <summary>The epoch in progress (0-based).</summary>
+    public int Epoch { get; init; }
+    /// <summary>Micro-batches already taken from the current epoch (for the fractional epoch in logs).</summary>
+    public long BatchesInEpoch { get; init; }
+    /// <summary>The batch source's own position (<see cref="IBatchSource{TBatch}.SavePosition"/>).</summary>
+    public JsonNode? DataPosition { get; init; }
+    /// <summary>The run's seed.</summary>
+    public int Seed { get; init; }
+    /// <summary>torch's default CPU generator state (<c>torch.random.get_rng_state()</c>), base64.</summary>
+    public string TorchRngState { get; init; } = "";
+    /// <summary>The schedule the run was on; a resume must be on the same one to continue exactly.</summary>
+    public ScheduleSnapshot Schedule { get; init; } = new();
+    /// <summary>Micro-batches per update.</summary>
+    public int GradAccumulation { get; init; } = 1;
+    public string? BestMetricName { get; init; }
+    public double? BestMetric { get; init; }
+    public long? BestStep { get; init; }
+    /// <summary>Evaluations since the best one (early-stopping patience counter).</summary>
+    public int EvaluationsWithoutImprovement { get; init; }
+    public long TokensSeen { get; init; }
+    /// <summary>Whatever the objective saved through <c>TrainingLoop.SaveExtraState</c> (e.g. its own RNG).</summary>
+    public JsonNode? Extra { get; init; }
+
+    /// <summary>The schedule parameters, as stored.</summary>
+    public sealed record ScheduleSnapshot
+    {
+        public ScheduleKind Kind { get; init; }
+        public long WarmupSteps { get; init; }
+        public long TotalSteps { get; init; }
+
+        public static ScheduleSnapshot Of(LearningRateSchedule schedule) =>
+            new() { Kind = schedule.Kind, WarmupSteps = schedule.WarmupSteps, TotalSteps = schedule.TotalSteps };
+    }
+
+    /// <summary>Writes the state as indented JSON, atomically.</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+
+    /// <summary>Reads a state written by <see cref="Save"/>.</summary>
+    public static TrainerState Load(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: trainer state not found; a resumable checkpoint folder holds {FileName}.");
+        TrainerState? state;
+        try { state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new CheckpointException($"{path}: not a valid trainer state ({e.Message}).", e); }
+        if (state is null) throw new CheckpointException($"{path}: empty trainer state.");
+        if (state.Format != CurrentFormat) throw new CheckpointException($"{path}: trainer state format '{state.Format}', expected '{CurrentFormat}'.");
+        return state;
+    }
+}

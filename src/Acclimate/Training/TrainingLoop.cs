@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Acclimate.Errors;
+using Acclimate.Reporting;
+using static TorchSharp.torch;
+
+namespace Acclimate.Training;
+
+/// <summary>
+/// The one training loop every objective runs on. The caller supplies the model, an
+/// <see cref="AdamWOptimizer"/>, a batch source and a step function <c>batch → loss</c> (MLM,
+/// ELECTRA, token classification… all plug in there); the loop does the rest: gradient
+/// accumulation, clipping, the optimizer and schedule step, seeding, periodic evaluation, early
+/// stopping and best-model keeping, metrics (metrics.jsonl, TensorBoard, plots), progress, and
+/// checkpoints that <see cref="ResumeFrom"/> continues from exactly.
+/// </summary>
+/// <remarks>
+/// One update, top to bottom: set each group's rate to base × schedule(step); drop the gradients;
+/// for each of up to <c>grad_accumulation</c> micro-batches (fewer at the end of an epoch), compute
+/// the loss, back-propagate loss / (micro-batches in this update), each micro-batch in its own
+/// dispose scope; clip the global gradient norm; AdamW step. The whole update runs inside one
+/// <c>torch.NewDisposeScope()</c>, so batch tensors and activations are freed every step.
+/// After the update come, in this order: the log record, evaluation (in eval mode, under
+/// <c>no_grad</c>), and the checkpoint — so a checkpoint captures the RNG after everything its step did.
+/// </remarks>
+public sealed class TrainingLoop<TBatch>
+{
+    private readonly TrainingOptions _options;
+    private readonly ITrainableModel _model;
+    private readonly AdamWOptimizer _optimizer;
+    private readonly IBatchSource<TBatch> _data;
+    private readonly Func<TBatch, Tensor> _computeLoss;
+    private TrainerState? _resumeState;
+    private bool _started;
+
+    // Run state: what trainer_state.json holds.
+    private long _globalStep;
+    private int _epoch;
+    private long _batchesInEpoch;
+    private long _tokensSeen;
+    private double? _bestMetric;
+    private long? _bestStep;
+    private int _evaluationsWithoutImprovement;
+
+    /// <param name="options">Validated here; the schedule and the number of updates are fixed from them.</param>
+    /// <param name="model">The model (and how to checkpoint it).</param>
+    /// <param name="optimizer">AdamW over the model's parameters (see <see cref="AdamWOptimizer.Create(TorchSharp.torch.nn.Module, AdamWSettings, Func{string, ParameterGroupChoice}?, Func{string, bool}?)"/>).</param>
+    /// <param name="data">Micro-batches, epoch by epoch.</param>
+    /// <param name="computeLoss">Runs the model on one micro-batch and returns the scalar loss (mean over the batch).</param>
+    public TrainingLoop(TrainingOptions options, ITrainableModel model, AdamWOptimizer optimizer, IBatchSource<TBatch> data, Func<TBatch, Tensor> computeLoss)
+    {
+        _options = (options ?? throw new ArgumentNullException(nameof(options))).EnsureValid("training options");
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        _data = data ?? throw new ArgumentNullException(nameof(data));
+        _computeLoss = computeLoss ?? throw new ArgumentNullException(nameof(computeLoss));
+        TotalSteps = ComputeTotalSteps(options, data.BatchesPerEpoch);
+        Schedule = LearningRateSchedule.For(options, TotalSteps);
+    }
+
+    /// <summary>Tokens in a micro-batch, for tokens/s (optional).</summary>
+    public Func<TBatch, long>? CountTokens { get; init; }
+
+    /// <summary>
+    /// Evaluation: returns metrics by name (<c>loss</c>, <c>f1</c>…; logged as <c>eval_loss</c>…).
+    /// Called with the model in eval mode, under <c>no_grad</c> and a dispose scope, every
+    /// <c>eval_every</c> updates and at the end.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+
+    /// <summary>Where progress goes (default: nowhere).</summary>
+    public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
+
+    /// <summary>Run folder for metrics, events, plots, checkpoints and the best model; without one nothing is written.</summary>
+    public RunFolder? Run { get; init; }
+
+    /// <summary>Extra state the objective keeps outside the batch source (e.g. its own RNG), saved into trainer_state.json.</summary>
+    public Func<JsonNode?>? SaveExtraState { get; init; }
+
+    /// <summary>Restores what <see cref="SaveExtraState"/> saved, when resuming.</summary>
+    public Action<JsonNode?>? RestoreExtraState { get; init; }
+
+    /// <summary>Render plots/loss.png (and the best metric's curve) at the end (default true; needs <see cref="Run"/>).</summary>
+    public bool WritePlots { get; init; } = true;
+
+    /// <summary>
+    /// Ends <see cref="Train"/> right after this update's regular log, evaluation and checkpoint, as
+    /// if the process were killed there: no extra evaluation, checkpoint or plot. For time-boxed
+    /// sessions that resume later, and for testing resume.
+    /// </summary>
+    public long? StopAtStep { get; init; }
+
+    /// <summary>Optimizer updates the run makes in total.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>The learning-rate schedule over <see cref="TotalSteps"/>.</summary>
+    public LearningRateSchedule Schedule { get; }
+
+    /// <summary>
+    /// Restores model weights, optimizer state, data position, RNG and bookkeeping from a checkpoint
+    /// folder written by this loop, so <see cref="Train"/> continues as if never interrupted. The
+    /// options must describe the same schedule (same total and warmup steps) and accumulation.
+    /// </summary>
+    public void ResumeFrom(string checkpointFolder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointFolder);
+        if (_started) throw new InvalidOperationException("ResumeFrom must be called before Train.");
+        if (!Directory.Exists(checkpointFolder)) throw new CheckpointException($"{checkpointFolder}: checkpoint folder not found.");
+        var state = TrainerState.Load(Path.Combine(checkpointFolder, TrainerState.FileName));
+        var expected = TrainerState.ScheduleSnapshot.Of(Schedule);
+        if (state.Schedule != expected)
+            throw new ConfigException($"{checkpointFolder}: the checkpoint was on a {state.Schedule.Kind} schedule of {state.Schedule.TotalSteps} steps with {state.Schedule.WarmupSteps} warmup, " +
+                $"but these options give {expected.Kind}, {expected.TotalSteps} steps, {expected.WarmupSteps} warmup; resume with the recipe the run was started with.");
+        if (state.GradAccumulation != _options.GradAccumulation)
+            throw new ConfigException($"{checkpointFolder}: the checkpoint used grad_accumulation {state.GradAccumulation}, these options {_options.GradAccumulation}.");
+        if (state.DataPosition is null) throw new CheckpointException($"{checkpointFolder}: trainer state has no data position.");
+        _model.Load(checkpointFolder);
+        _optimizer.LoadState(Path.Combine(checkpointFolder, AdamWOptimizer.StateFileName));
+        _resumeState = state;
+    }
+
+    /// <summary>Trains until <see cref="TotalSteps"/> updates are done or early stopping ends the run. Call once.</summary>
+    public TrainingResult Train()
+    {
+        if (_started) throw new InvalidOperationException("Train can be called once per TrainingLoop; build a new loop (and ResumeFrom a checkpoint) to continue.");
+        _started = true;
+        var total = Stopwatch.StartNew();
+        var threads = TrainingEnvironment.ThreadsFor(_options.Threads);
+        set_num_threads(threads);
+
+        var metrics = Run is null ? null : new MetricsLog(Run.MetricsFile);
+        var events = Run is null ? null : new TensorBoardLog(Run.EventsFolder);
+        var checkpoints = Run is null ? null : new CheckpointStore(Run.CheckpointsFolder, _options.KeepLast);
+        StartOrRestore(metrics);
+        var startStep = _globalStep;
+        Progress.Started(new TrainingPlan(TotalSteps, startStep, _options.MaxSteps > 0 ? null : _options.Epochs,
+            _data.BatchesPerEpoch, _options.GradAccumulation, Schedule, threads));
+
+        _model.Module.train();
+        var losses = new List<double>();
+        var window = new LogWindow();
+        var trainingTime = TimeSpan.Zero;
+        string? lastCheckpoint = null;
+        long lastSaved = -1, lastEvaluated = -1;
+        var stoppedEarly = false;
+        var interrupted = false;
+
+        while (_globalStep < TotalSteps)
+        {
+            var clock = Stopwatch.StartNew();
+            StepOutcome? outcome;
+            using (var scope = NewDisposeScope())
+            {
+                outcome = TrainOneUpdate();
+            }
+            if (outcome is null) break;   // the data ran out before TotalSteps (a source that under-reported its size)
+            clock.Stop();
+            trainingTime += clock.Elapsed;
+            _globalStep++;
+            losses.Add(outcome.Loss);
+            window.Add(outcome, clock.Elapsed);
+            Progress.Stepped(_globalStep, outcome.Loss, outcome.LearningRate);
+
+            var last = _globalStep == TotalSteps;
+            if (_globalStep % _options.LogEvery == 0 || last)
+            {
+                var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null);
+                metrics?.Append(record);
+                events?.Write(record);
+                Progress.Logged(record);
+                window = new LogWindow();
+            }
+            if (Evaluate is not null && ((_options.EvalEvery > 0 && _globalStep % _options.EvalEvery == 0) || last))
+            {
+                stoppedEarly = RunEvaluation(metrics, events) && !last;
+                lastEvaluated = _globalStep;
+            }
+            if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly))
+            {
+                lastCheckpoint = SaveCheckpoint(checkpoints);
+                lastSaved = _globalStep;
+                Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+            }
+            if (stoppedEarly) break;
+            if (_globalStep == StopAtStep) { interrupted = true; break; }
+        }
+        if (!interrupted)
+        {
+            // A run cut short by its data still ends with an evaluation and a checkpoint of where it stopped.
+            if (Evaluate is not null && lastEvaluated != _globalStep && _globalStep > startStep) RunEvaluation(metrics, events);
+            if (checkpoints is not null && lastSaved != _globalStep && _globalStep > startStep)
+            {
+                lastCheckpoint = SaveCheckpoint(checkpoints);
+                Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+            }
+            if (Run is not null && WritePlots) WriteRunPlots(Run, metrics!);
+        }
+
+        var result = new TrainingResult(_globalStep, startStep, losses, _bestMetric, _bestStep,
+            Run is not null && _bestStep is not null ? Run.BestModelFolder : null, lastCheckpoint, stoppedEarly, trainingTime, total.Elapsed);
+        Progress.Finished(result);
+        return result;
+    }
+
+    private void StartOrRestore(MetricsLog? metrics)
+    {
+        if (_resumeState is not { } state)
+        {
+            manual_seed(_options.Seed);
+            _globalStep = 0;
+            _epoch = 0;
+            _batchesInEpoch = 0;
+            _data.StartEpoch(0);
+            return;
+        }
+        _globalStep = state.GlobalStep;
+        _epoch = state.Epoch;
+        _batchesInEpoch = state.BatchesInEpoch;
+        _tokensSeen = state.TokensSeen;
+        _bestMetric = state.BestMetric;
+        _bestStep = state.BestStep;
+        _evaluationsWithoutImprovement = state.EvaluationsWithoutImprovement;
+        _data.RestorePosition(state.DataPosition!);
+        RestoreExtraState?.Invoke(state.Extra);
+        // The RNG is restored last, right before the first update, so nothing the caller did
+        // between building objects and calling Train can shift dropout masks.
+        using (var rng = tensor(Convert.FromBase64String(state.TorchRngState), ScalarType.Byte))
+            random.set_rng_state(rng);
+        metrics?.TruncateAfter(_globalStep);
+        _resumeState = null;
+    }
+
+    private sealed record StepOutcome(double Loss, double LearningRate, double GradNorm, long Tokens, int MicroBatches);
+
+    private StepOutcome? TrainOneUpdate()
+    {
+        var micro = new List<TBatch>(_options.GradAccumulation);
+        while (micro.Count < _options.GradAccumulation)
+        {
+            if (_data.TryNext(out var batch))
+            {
+                micro.Add(batch);
+                _batchesInEpoch++;
+                continue;
+            }
+            if (micro.Count > 0) break;   // end of epoch: update on the remainder
+            if (_options.MaxSteps == 0 && _epoch + 1 >= _options.Epochs) return null;
+            _epoch++;
+            _batchesInEpoch = 0;
+            _data.StartEpoch(_epoch);
+            if (!_data.TryNext(out batch))
+                throw new DataException($"the batch source produced no batch at the start of epoch {_epoch}; an epoch must hold at least one batch.");
+            micro.Add(batch);
+            _batchesInEpoch++;
+        }
+
+        var multiplier = Schedule.Multiplier(_globalStep);
+        _optimizer.SetLearningRateMultiplier(multiplier);
+        _optimizer.ZeroGrad();
+        double lossSum = 0;
+        long tokens = 0;
+        foreach (var batch in micro)
+        {
+            using var scope = NewDisposeScope();
+            var loss = _computeLoss(batch);
+            if (loss is null || loss.numel() != 1)
+                throw new AcclimateException($"the step function returned {(loss is null ? "null" : $"a tensor of shape [{string.Join(", ", loss.shape)}]")}; expected a scalar loss.");
+            lossSum += loss.detach().to_type(ScalarType.Float64).item<double>();
+            // Dividing by the micro-batches actually in this update keeps a short final update's
+            // gradient the mean of its batches, like a full one.
+            (micro.Count == 1 ? loss : loss / micro.Count).backward();
+            if (CountTokens is not null) tokens += CountTokens(batch);
+        }
+        var gradNorm = _options.ClipNorm > 0 ? _optimizer.ClipGradNorm(_options.ClipNorm) : double.NaN;
+        _optimizer.Step();
+        _tokensSeen += tokens;
+        var learningRate = _optimizer.Groups[0].BaseLearningRate * multiplier;
+        return new StepOutcome(lossSum / micro.Count, learningRate, gradNorm, tokens, micro.Count);
+    }
+
+    /// <summary>Runs the evaluation callback and updates best/early-stopping state; true when patience ran out.</summary>
+    private bool RunEvaluation(MetricsLog? metrics, TensorBoardLog? events)
+    {
+        IReadOnlyDictionary<string, double> values;
+        _model.Module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            values = Evaluate!();
+        }
+        finally
+        {
+            _model.Module.train();
+        }
+        var prefixed = values.ToDictionary(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal) ? kv.Key : "eval_" + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var record = new MetricsRecord(_globalStep, FractionalEpoch(), prefixed);
+        metrics?.Append(record);
+        events?.Write(record);
+
+        var key = "eval_" + _options.BestMetricKey;
+        if (!prefixed.TryGetValue(key, out var value))
+            throw new ConfigException($"metric_for_best '{_options.MetricForBest}' is not among the evaluation's metrics ({string.Join(", ", prefixed.Keys)}).");
+        var improved = double.IsFinite(value) && (_bestMetric is not double best || (_options.GreaterIsBetter ? value > best : value < best));
+        if (improved)
+        {
+            _bestMetric = value;
+            _bestStep = _globalStep;
+            _evaluationsWithoutImprovement = 0;
+            if (Run is not null) AtomicFolder.Write(Run.BestModelFolder, _model.Save);
+        }
+        else
+        {
+            _evaluationsWithoutImprovement++;
+        }
+        Progress.Evaluated(record, improved);
+        return _options.EarlyStoppingPatience > 0 && _evaluationsWithoutImprovement >= _options.EarlyStoppingPatience;
+    }
+
+    private string SaveCheckpoint(CheckpointStore store) =>
+        store.Write(_globalStep, folder =>
+        {
+            _model.Save(folder);
+            _optimizer.SaveState(Path.Combine(folder, AdamWOptimizer.StateFileName));
+            CurrentState().Save(Path.Combine(folder, TrainerState.FileName));
+        });
+
+    private TrainerState CurrentState()
+    {
+        using var rng = random.get_rng_state();
+        return new TrainerState
+        {
+            GlobalStep = _globalStep,
+            Epoch = _epoch,
+            BatchesInEpoch = _batchesInEpoch,
+            DataPosition = _data.SavePosition(),
+            Seed = _options.Seed,
+            TorchRngState = Convert.ToBase64String(rng.data<byte>().ToArray()),
+            Schedule = TrainerState.ScheduleSnapshot.Of(Schedule),
+            GradAccumulation = _options.GradAccumulation,
+            BestMetricName = Evaluate is null ? null : "eval_" + _options.BestMetricKey,
+            BestMetric = _bestMetric,
+            BestStep = _bestStep,
+            EvaluationsWithoutImprovement = _evaluationsWithoutImprovement,
+            TokensSeen = _tokensSeen,
+            Extra = SaveExtraState?.Invoke(),
+        };
+    }
+
+    private double FractionalEpoch() =>
+        _data.BatchesPerEpoch is long n && n > 0 ? _epoch + Math.Min(1.0, (double)_batchesInEpoch / n) : _epoch;
+
+    private void WriteRunPlots(RunFolder run, MetricsLog metrics)
+    {
+        var records = metrics.ReadAll();
+        Plots.LossCurve(run.Plot("loss.png"), records);
+        if (Evaluate is not null && _options.BestMetricKey != "loss")
+            Plots.MetricCurve(run.Plot($"eval_{_options.BestMetricKey}.png"), records, "eval_" + _options.BestMetricKey);
+    }
+
+    private static long ComputeTotalSteps(TrainingOptions options, long? batchesPerEpoch)
+    {
+        if (options.MaxSteps > 0) return options.MaxSteps;
+        if (batchesPerEpoch is not long batches)
+            throw new ConfigException("the batch source cannot say how many batches an epoch holds (a stream); set training.max_steps.");
+        if (batches < 1) throw new DataException("the batch source holds no batches; there is nothing to train on.");
+        // An epoch's last update takes the remaining micro-batches, so it has ceil(batches / accumulation) updates.
+        var perEpoch = (batches + options.GradAccumulation - 1) / options.GradAccumulation;
+        return perEpoch * options.Epochs;
+    }
+
+    /// <summary>Accumulates updates between two log records.</summary>
+    private sealed class LogWindow
+    {
+        private double _lossSum;
+        private int _steps;
+        private long _tokens;
+        private TimeSpan _time;
+        private double _learningRate;
+        private double _gradNorm = double.NaN;
+
+        public void Add(StepOutcome outcome, TimeSpan elapsed)
+        {
+            _lossSum += outcome.Loss;
+            _steps++;
+            _tokens += outcome.Tokens;
+            _time += elapsed;
+            _learningRate = outcome.LearningRate;
+            _gradNorm = outcome.GradNorm;
+        }
+
+        public MetricsRecord ToRecord(long step, double epoch, bool countsTokens)
+        {
+            var values = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["loss"] = _steps == 0 ? double.NaN : _lossSum / _steps,
+                ["lr"] = _learningRate,
+            };
+            if (!double.IsNaN(_gradNorm)) values["grad_norm"] = _gradNorm;
+            var seconds = _time.TotalSeconds;
+            if (seconds > 0)
+            {
+                values["steps_per_second"] = _steps / seconds;
+                if (countsTokens) values["tokens_per_second"] = _tokens / seconds;
+            }
+            return new MetricsRecord(step, epoch, values);
+        }
+    }
+}
