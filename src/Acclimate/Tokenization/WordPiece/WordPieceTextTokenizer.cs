@@ -47,6 +47,18 @@ internal sealed class WordPieceTextTokenizer : TextTokenizerBase
 
     public override int? TokenToId(string token) => _tokenToId.TryGetValue(token, out int id) ? id : null;
 
+    /// <summary>The normalizer this vocabulary was loaded with (vocabulary training and extension split words with it).</summary>
+    internal BertTextNormalizer Normalizer => _normalizer;
+
+    /// <summary>The WordPiece ids of one already normalized, pre-tokenized word (a single [UNK] when it cannot be split).</summary>
+    internal IReadOnlyList<int> TokenizeWord(string word)
+    {
+        int codePoints = 0;
+        foreach (var _ in word.EnumerateRunes()) codePoints++;
+        if (codePoints > MaxInputCharsPerWord) return [UnkTokenId];
+        return _model.EncodeToTokens(word, out _, considerPreTokenization: false, considerNormalization: false).Select(t => t.Id).ToArray();
+    }
+
     public static WordPieceTextTokenizer Load(string folder, TokenizerConfigFile config)
     {
         string vocabPath = Path.Combine(folder, VocabFileName);
