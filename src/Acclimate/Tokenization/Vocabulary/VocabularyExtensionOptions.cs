@@ -22,7 +22,7 @@ public sealed record VocabularyExtensionOptions
     public double HeldOutFraction { get; init; } = 0.1;
 
     /// <summary>Salt of the held-out hash split.</summary>
-    public string SplitSalt { get; init; } = "vocab-extend";
+    public string SplitSalt { get; init; } = "vocab";
 
     /// <summary>Threads counting and measuring; default every processor.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
