@@ -214,7 +214,7 @@ public static class VocabCommand
     private static Command CreateMeasure(TextWriter output)
     {
         var corpus = new CorpusOptionSet();
-        var model = new Option<string>("--model") { Description = "Model or tokenizer folder (vocab.txt, vocab.json + merges.txt, or spiece.model).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model or tokenizer folder (vocab.txt, vocab.json + merges.txt, or spiece.model); with a config.json, its vocab_size must cover the tokenizer.", Required = true };
         var heldOut = HeldOutOption("Measure only the held-out documents of this fraction (the same split as vocab train --held-out); 0: all.", 0);
         var threads = ThreadsOption();
         var command = new Command("measure", "Tokens per word of a tokenizer on a corpus (words as the tokenizer pre-tokenizes them).")
@@ -226,7 +226,8 @@ public static class VocabCommand
         {
             var fraction = result.GetValue(heldOut);
             CheckFraction(fraction);
-            var tokenizer = TokenizerLoader.FromFolder(result.GetValue(model)!);
+            // A model folder whose tokenizer has ids past its embedding table is refused here too.
+            var tokenizer = ModelVocabulary.LoadTokenizerChecked(result.GetValue(model)!);
             var documents = corpus.Documents(result);
             if (fraction > 0) documents = documents.Where(d => DocumentSplit.IsHeldOut(d.Id, fraction, SplitSalt));
             var clock = Stopwatch.StartNew();

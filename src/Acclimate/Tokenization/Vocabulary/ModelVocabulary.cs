@@ -1,3 +1,4 @@
+using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Models;
 
@@ -8,14 +9,17 @@ public static class ModelVocabulary
 {
     /// <summary>
     /// Throws <see cref="CheckpointException"/> naming config.json, the vocabulary file and both sizes
-    /// when <paramref name="config"/>'s vocab_size differs from <paramref name="tokenizer"/>'s.
+    /// when the tokenizer has more ids than the model has embedding rows (its ids would index out of
+    /// range) or, with <paramref name="requireEqual"/>, when the sizes differ at all (vocabulary
+    /// extension appends after the last row). HF allows a larger embedding than the tokenizer
+    /// (padded vocabularies), so that case alone passes when <paramref name="requireEqual"/> is false.
     /// </summary>
-    public static void EnsureSizesMatch(string folder, EncoderConfig config, ITextTokenizer tokenizer)
+    public static void EnsureSizesMatch(string folder, EncoderConfig config, ITextTokenizer tokenizer, bool requireEqual = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (config.VocabSize == tokenizer.VocabSize) return;
-        var configPath = config.SourcePath ?? Path.Combine(folder, "config.json");
+        if (config.VocabSize == tokenizer.VocabSize || (!requireEqual && tokenizer.VocabSize < config.VocabSize)) return;
+        var configPath = config.SourcePath ?? Path.Combine(folder, PretrainedModel.ConfigFileName);
         var vocabFile = tokenizer.Kind switch
         {
             TokenizerKind.WordPiece => "vocab.txt",
@@ -26,8 +30,20 @@ public static class ModelVocabulary
             $"{folder}: vocab/model size mismatch: {configPath} says vocab_size {config.VocabSize} but {Path.Combine(folder, vocabFile)} " +
             $"holds {tokenizer.VocabSize} tokens; the embedding matrix must have one row per token id. " +
             (tokenizer.VocabSize > config.VocabSize
-                ? "Tokens past the embedding table would index out of range."
+                ? "Token ids past the embedding table would index out of range."
                 : "Extending would give new tokens ids that already have embedding rows.") +
             " Fix config.json or the tokenizer files so that they describe the same vocabulary.");
+    }
+
+    /// <summary>
+    /// Loads <paramref name="folder"/>'s tokenizer and, when the folder has a config.json, checks it
+    /// against the model's vocab_size (<see cref="EnsureSizesMatch"/>).
+    /// </summary>
+    public static ITextTokenizer LoadTokenizerChecked(string folder, bool requireEqual = false)
+    {
+        var tokenizer = TokenizerLoader.FromFolder(folder);
+        var configPath = Path.Combine(folder, PretrainedModel.ConfigFileName);
+        if (File.Exists(configPath)) EnsureSizesMatch(folder, EncoderConfig.Load(configPath), tokenizer, requireEqual);
+        return tokenizer;
     }
 }

@@ -94,6 +94,18 @@ public sealed class VocabCommandTests
     }
 
     [Fact]
+    public void MeasureRefusesAModelFolderWhoseTokenizerOutgrowsItsEmbeddings()
+    {
+        using var dir = new TempFolder();
+        var folder = VocabularyExtenderTests.TinyModelFolder(dir.Path, configVocabSize: 40);
+        File.WriteAllLines(dir.File("corpus.txt"), ["some text"]);
+        var (exit, _, stderr) = Run("vocab", "measure", "--model", folder, "--corpus", dir.File("corpus.txt"));
+        Assert.Equal(2, exit);
+        Assert.Contains("vocab/model size mismatch", stderr);
+        Assert.Contains("vocab_size 40", stderr);
+    }
+
+    [Fact]
     public void MissingCorpusIsBadInput()
     {
         using var dir = new TempFolder();

@@ -167,6 +167,26 @@ public sealed class VocabularyExtenderTests
     }
 
     [Fact]
+    public void LoadingAFolderWhoseTokenizerOutgrowsTheModelIsAClearError()
+    {
+        using var dir = new TempFolder();
+        var tokens = TokenizerLoader.FromFolder(TinyModelFolder(Path.Combine(dir.Path, "probe"))).VocabSize;
+        var small = TinyModelFolder(Path.Combine(dir.Path, "small"), configVocabSize: tokens - 10);
+        var e = Assert.Throws<CheckpointException>(() => ModelVocabulary.LoadTokenizerChecked(small));
+        Assert.Contains(Path.Combine(small, "config.json"), e.Message);
+        Assert.Contains($"vocab_size {tokens - 10}", e.Message);
+        Assert.Contains($"{Path.Combine(small, "vocab.txt")} holds {tokens} tokens", e.Message);
+        Assert.Contains("out of range", e.Message);
+
+        // A padded embedding (more rows than tokens) is what HF allows when loading, but not for extension.
+        var padded = TinyModelFolder(Path.Combine(dir.Path, "padded"), configVocabSize: tokens + 6);
+        Assert.Equal(tokens, ModelVocabulary.LoadTokenizerChecked(padded).VocabSize);
+        Assert.Throws<CheckpointException>(() => ModelVocabulary.LoadTokenizerChecked(padded, requireEqual: true));
+        // A matching folder passes either way.
+        Assert.Equal(tokens, ModelVocabulary.LoadTokenizerChecked(Path.Combine(dir.Path, "probe", "base"), requireEqual: true).VocabSize);
+    }
+
+    [Fact]
     public void UntiedDecoderGrowsWithTheSameRows()
     {
         using var dir = new TempFolder();
