@@ -64,7 +64,7 @@ public static class VocabularyExtender
         RefuseAddedTokensFile(modelFolder);
 
         bool heldOut(CorpusDocument d) => options.HeldOutFraction > 0 && DocumentSplit.IsHeldOut(d.Id, options.HeldOutFraction, options.SplitSalt);
-        var words = WordFrequencies.Count(documents.Where(d => !heldOut(d)).Select(d => d.Text), new WordSplitter(tokenizer.Normalizer),
+        var words = WordFrequencies.Count(documents.Where(d => !heldOut(d)).Select(d => d.Text), new BertWordSplitter(tokenizer.Normalizer),
             options.Threads, progress);
         var added = SelectWords(tokenizer, words, options);
         if (added.Count == 0)

@@ -33,9 +33,10 @@ public sealed class WordFrequencies
     /// <summary>Counts the words of <paramref name="texts"/> as a BERT tokenizer with these settings splits them.</summary>
     public static WordFrequencies Count(IEnumerable<string> texts, bool lowercase, bool stripAccents, bool tokenizeChineseChars,
         int threads = 0, IProgress<VocabularyProgress>? progress = null) =>
-        Count(texts, new WordSplitter(lowercase, stripAccents, tokenizeChineseChars), threads, progress);
+        Count(texts, new BertWordSplitter(lowercase, stripAccents, tokenizeChineseChars), threads, progress);
 
-    internal static WordFrequencies Count(IEnumerable<string> texts, WordSplitter splitter, int threads, IProgress<VocabularyProgress>? progress)
+    /// <summary>Counts the words of <paramref name="texts"/> as <paramref name="splitter"/> splits them.</summary>
+    public static WordFrequencies Count(IEnumerable<string> texts, BertWordSplitter splitter, int threads = 0, IProgress<VocabularyProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (threads <= 0) threads = Environment.ProcessorCount;
@@ -83,16 +84,7 @@ public sealed class WordFrequencies
         return new WordFrequencies(total, documents, words);
     }
 
-    private static long CountInto(WordSplitter splitter, string text, Dictionary<string, long> counts)
-    {
-        long n = 0;
-        foreach (var word in splitter.Words(text))
-        {
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _)++;
-            n++;
-        }
-        return n;
-    }
+    private static long CountInto(BertWordSplitter splitter, string text, Dictionary<string, long> counts) => splitter.CountInto(text, counts);
 
     /// <summary>Builds frequencies from given counts (tests, or counts made elsewhere).</summary>
     public static WordFrequencies FromCounts(IReadOnlyDictionary<string, long> counts)

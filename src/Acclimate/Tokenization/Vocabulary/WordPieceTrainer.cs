@@ -81,7 +81,7 @@ public sealed class WordPieceTrainer
         var counts = new Dictionary<int, long>();
         foreach (var (word, count) in words.Counts)
         {
-            if (WordSplitter.CodePoints(word) > o.MaxWordChars) continue;
+            if (BertWordSplitter.CodePoints(word) > o.MaxWordChars) continue;
             foreach (var rune in word.EnumerateRunes()) counts[rune.Value] = counts.GetValueOrDefault(rune.Value) + count;
         }
         IEnumerable<int> kept = counts.Keys;
