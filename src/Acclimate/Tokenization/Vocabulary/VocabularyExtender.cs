@@ -35,8 +35,8 @@ public sealed record VocabularyExtensionResult(string OutputFolder, int OldVocab
 /// Adds frequent domain words to a BERT-style model's WordPiece vocabulary, as whole-word tokens
 /// appended after the old ones (every old id keeps its token and its embedding row), and grows the
 /// model to match: each new embedding row — and so the tied MLM decoder row — is the mean of the
-/// rows of the pieces the old tokenizer cut the word into (an untied decoder gets the same rows,
-/// and the MLM output bias the mean of the pieces' biases). This is the exBERT / "add domain words"
+/// rows of the pieces the old tokenizer cut the word into (an untied decoder row is the mean of the
+/// pieces' decoder rows, and the MLM output bias the mean of the pieces' biases). This is the exBERT / "add domain words"
 /// recipe with mean-of-subwords initialization.
 /// </summary>
 public static class VocabularyExtender
@@ -119,7 +119,12 @@ public static class VocabularyExtender
         return chosen;
     }
 
-    /// <summary>Appends one row per added word (the mean of its old pieces' rows) to the embeddings and MLM head.</summary>
+    /// <summary>
+    /// Appends one row per added word to every vocabulary-sized tensor: the word-embedding row is the
+    /// mean of the old pieces' embedding rows (a tied decoder is that same tensor); an untied decoder
+    /// row is the mean of the pieces' decoder rows, and an MLM output bias entry the mean of the
+    /// pieces' biases. Old rows are not touched.
+    /// </summary>
     internal static void GrowModel(TransformerModel model, IReadOnlyList<AddedWord> added)
     {
         int oldSize = model.Config.VocabSize;
@@ -128,16 +133,17 @@ public static class VocabularyExtender
         using var _ = no_grad();
         var weight = model.Encoder.Embeddings.WordEmbeddingWeight;
         var rows = stack(added.Select(a => PieceMean(weight, a.OldPieceIds)).ToArray());
-        // Vocabulary-sized 1-D tensors outside the encoder (the MLM output bias) get the pieces' mean too.
+        // Head tensors indexed by token id (untied decoder [V, H], output bias [V]): found by their first
+        // dimension, outside the encoder, before the resize; given their own piece means after it.
         var prefix = model.BackboneName + ".";
-        var biasKeys = model.CheckpointState()
-            .Where(kv => kv.Value.dim() == 1 && kv.Value.shape[0] == oldSize && !kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+        var headRows = model.CheckpointState()
+            .Where(kv => kv.Value.dim() is 1 or 2 && kv.Value.shape[0] == oldSize && !kv.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => stack(added.Select(a => PieceMean(kv.Value, a.OldPieceIds)).ToArray()));
         model.ResizeTokenEmbeddings(newSize, rows);
         var state = model.CheckpointState();
-        foreach (var (key, values) in biasKeys)
+        foreach (var (key, values) in headRows)
         {
-            if (state.TryGetValue(key, out var grown) && grown.dim() == 1 && grown.shape[0] == newSize)
+            if (state.TryGetValue(key, out var grown) && grown.shape[0] == newSize)
                 grown.narrow(0, oldSize, added.Count).copy_(values);
         }
     }

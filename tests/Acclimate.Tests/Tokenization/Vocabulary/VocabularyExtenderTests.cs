@@ -187,20 +187,31 @@ public sealed class VocabularyExtenderTests
     }
 
     [Fact]
-    public void UntiedDecoderGrowsWithTheSameRows()
+    public void UntiedDecoderRowsAreTheMeanOfTheDecodersOwnPieceRows()
     {
         using var dir = new TempFolder();
         var baseFolder = TinyModelFolder(dir.Path, tied: false);
+        var (oldModel, _) = PretrainedModel.Load(baseFolder);
+        using var _o = oldModel;
+        var oldDecoder = oldModel.CheckpointState()["cls.predictions.decoder.weight"];
         var output = Path.Combine(dir.Path, "out");
         var result = VocabularyExtender.Extend(baseFolder, DomainCorpus(), output,
             new VocabularyExtensionOptions { WordsToAdd = 2, MinFrequency = 1, HeldOutFraction = 0 });
         var (model, report) = PretrainedModel.Load(output);
         using var _m = model;
         Assert.True(report.IsExactMatch, report.Describe());
-        var state = model.CheckpointState();
-        Assert.Equal(result.NewVocabSize, state["cls.predictions.decoder.weight"].shape[0]);
-        Assert.True(TensorAssert.BitEqual(state["cls.predictions.decoder.weight"].narrow(0, result.OldVocabSize, 2),
-            state["bert.embeddings.word_embeddings.weight"].narrow(0, result.OldVocabSize, 2)));
+        var decoder = model.CheckpointState()["cls.predictions.decoder.weight"];
+        Assert.Equal(result.NewVocabSize, decoder.shape[0]);
+        Assert.True(TensorAssert.BitEqual(oldDecoder, decoder.narrow(0, 0, result.OldVocabSize)), "old decoder rows changed");
+        foreach (var a in result.Added)
+        {
+            using var pieces = tensor(a.OldPieceIds.Select(i => (long)i).ToArray());
+            using var expected = oldDecoder.index_select(0, pieces).mean([0L]);
+            Assert.True(expected.allclose(decoder[a.NewId], rtol: 0, atol: 1e-6), $"decoder row of '{a.Word}'");
+        }
+        // The untied decoder really is separate: its new rows differ from the new embedding rows.
+        var embeddings = model.CheckpointState()["bert.embeddings.word_embeddings.weight"];
+        Assert.False(TensorAssert.BitEqual(decoder.narrow(0, result.OldVocabSize, 2), embeddings.narrow(0, result.OldVocabSize, 2)));
     }
 
     [Fact]
