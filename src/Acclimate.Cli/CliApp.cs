@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.MetricsCommand.Create(output));
         root.Subcommands.Add(Commands.DataCommand.Create(output));
         root.Subcommands.Add(Commands.TokenizeCommand.Create(output));
+        root.Subcommands.Add(Commands.FinetuneCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);
