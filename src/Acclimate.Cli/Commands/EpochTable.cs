@@ -12,11 +12,11 @@ public static class EpochTable
         var table = new Table { Title = new TableTitle(Markup.Escape(title)) };
         table.AddColumns("type", "precision", "recall", "F1", "support");
         var rows = scores.Rows();
-        var shown = rows.Count > maxRows ? rows.OrderByDescending(r => r.Support).Take(maxRows - 1).Append(rows[^1]).ToArray() : rows.ToArray();
+        var shown = TaggingScores.MostFrequent(rows, maxRows);
         foreach (var r in shown)
             table.AddRow(Markup.Escape(r.Name), F(r.Precision), F(r.Recall), F(r.F1), r.Support.ToString(CultureInfo.InvariantCulture));
         table.Caption = new TableTitle(Markup.Escape($"token accuracy {F(scores.Accuracy)}" + (scores.StrictF1 is double s ? $", strict micro F1 {F(s)}" : "")
-            + (rows.Count > maxRows ? $" ({rows.Count - shown.Length} rarer rows not shown)" : "")));
+            + (rows.Count > maxRows ? $" ({rows.Count - shown.Count} rarer rows not shown)" : "")));
         console.Write(table);
     }
 

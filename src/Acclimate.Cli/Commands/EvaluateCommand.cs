@@ -61,8 +61,7 @@ public static class EvaluateCommand
 
     private static ClassificationReport EvaluateClassifier(string folder, string path, int maxLength)
     {
-        var (loaded, _) = PretrainedModel.Load(folder, ModelTask.SequenceClassification);
-        using var classifier = loaded;
+        using var classifier = ClassifierFolder.Load(folder);
         var tokenizer = TokenizerLoader.FromFolder(folder);
         var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
         var labels = classifier.Config.Labels;

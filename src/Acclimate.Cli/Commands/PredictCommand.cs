@@ -49,8 +49,7 @@ public static class PredictCommand
             else
             {
                 if (folders.Length > 1) throw new ConfigException("predict ensembles taggers only; give one classifier folder.");
-                var (loaded, _) = PretrainedModel.Load(folders[0], ModelTask.SequenceClassification);
-                using var classifier = loaded;
+                using var classifier = ClassifierFolder.Load(folders[0]);
                 var tokenizer = TokenizerLoader.FromFolder(folders[0]);
                 var options = new FineTuneModelOptions { Encoder = folders[0], MaxLength = result.GetValue(maxLength) };
                 var inputs = texts.Select(t => ClassificationRun.Encode(tokenizer, new ClassificationExample(t, null, "", "", 0), options)).ToArray();

@@ -12,7 +12,7 @@ namespace Acclimate.FineTuning.Runs;
 
 /// <summary>
 /// A sequence-classification run: texts (and optional pairs) truncated head/tail/head+tail,
-/// an HF *ForSequenceClassification model (pooler head) on the pretrained encoder, the shared
+/// an HF *ForSequenceClassification model (pooler head) or a <see cref="MeanPooledClassifier"/> on the pretrained encoder, the shared
 /// training loop with a dev evaluation (accuracy, macro-F1, per class) after every epoch, and the
 /// best model scored on dev and test.
 /// </summary>
@@ -54,8 +54,6 @@ public sealed class ClassificationRun
     {
         var data = _recipe.Data;
         if (data.Format != DatasetFormat.Classification) throw new ConfigException($"model.task sequence_classification needs data.format classification (got {data.Format}).");
-        if (_recipe.Model.Pooling != ClassificationPooling.Pooler)
-            throw new ConfigException("model.pooling 'mean' is not wired into the finetune verb yet; use 'pooler' (MeanPoolingClassificationHead exists in the library).");
         var train = TaggingDataset.Subsample(Read(data.Train!, data), data.MaxTrain, data.SubsampleSeed, data.Train!);
         var dev = TaggingDataset.Subsample(Read(data.Dev!, data), data.MaxDev, data.SubsampleSeed + 1, data.Dev!);
         var test = data.Test is null ? null : TaggingDataset.Subsample(Read(data.Test, data), data.MaxTest, data.SubsampleSeed + 2, data.Test);
@@ -67,8 +65,9 @@ public sealed class ClassificationRun
         var options = _recipe.Training;
         set_num_threads(TrainingEnvironment.ThreadsFor(options.Threads));
         manual_seed(options.Seed);
-        var (loaded, _) = PretrainedModel.Load(_recipe.Model.Encoder, ModelTask.SequenceClassification, labels);
-        using var model = loaded;
+        using var model = _recipe.Model.Pooling == ClassificationPooling.Mean
+            ? MeanPooledClassifier.FromPretrained(_recipe.Model.Encoder, labels)
+            : PretrainedModel.Load(_recipe.Model.Encoder, ModelTask.SequenceClassification, labels).Model;
         var labelIds = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var examples = train.Select(e => (Ids: Encode(tokenizer, e, _recipe.Model), Label: labelIds[e.Label])).ToArray();
         var pad = model.Config.PadTokenId;
@@ -82,7 +81,7 @@ public sealed class ClassificationRun
             layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr)));
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var epochs = new JsonArray();
-        var loop = new TrainingLoop<ModelInputs>(loopOptions, new HfTrainableModel(model, tokenizer.SaveTo), optimizer, batches, b => model.Forward(b).Loss!)
+        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer), optimizer, batches, b => model.Forward(b).Loss!)
         {
             Run = _run,
             Progress = Progress,
@@ -96,8 +95,7 @@ public sealed class ClassificationRun
         };
         var result = loop.Train();
         var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
-        var (best, _) = PretrainedModel.Load(bestFolder, ModelTask.SequenceClassification);
-        using var bestModel = best;
+        using var bestModel = ClassifierFolder.Load(bestFolder);
         var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
         ClassificationReport? testReport = null;
         if (test is not null) testReport = Score(test, Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad).Select(p => labels[p.Label]).ToArray());

@@ -72,13 +72,22 @@ public sealed class TaggingScores
         return t.Classes.Append(t.MacroAverage with { Name = "macro avg" }).ToArray();
     }
 
+    /// <summary>At most <paramref name="maxRows"/> rows: the types with the most support (in that order), then the averages.</summary>
+    public static IReadOnlyList<ScoreRow> MostFrequent(IReadOnlyList<ScoreRow> rows, int maxRows)
+    {
+        if (rows.Count <= maxRows) return rows;
+        var averages = rows.Where(r => r.Name.EndsWith(" avg", StringComparison.Ordinal)).ToArray();
+        return rows.Where(r => !r.Name.EndsWith(" avg", StringComparison.Ordinal)).OrderByDescending(r => r.Support)
+            .Take(Math.Max(1, maxRows - averages.Length)).Concat(averages).ToArray();
+    }
+
     /// <summary>A Markdown table of <see cref="Rows"/> plus accuracy (and strict F1).</summary>
     public string ToMarkdown(int maxRows = 60)
     {
         var text = new StringBuilder();
         text.Append("| type | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
         var rows = Rows();
-        var shown = rows.Count > maxRows ? rows.OrderByDescending(r => r.Support).Take(maxRows - 1).Concat(rows.TakeLast(1)).ToArray() : rows;
+        var shown = MostFrequent(rows, maxRows);
         foreach (var r in shown)
             text.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Precision:F4} | {r.Recall:F4} | {r.F1:F4} | {r.Support} |\n");
         text.Append(CultureInfo.InvariantCulture, $"\ntoken accuracy {Accuracy:F4}");
