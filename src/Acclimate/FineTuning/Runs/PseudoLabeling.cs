@@ -53,7 +53,7 @@ public static class PseudoLabeling
         }
         if (lines.Count == 0) throw new DataException($"{path}: the unlabeled file has no non-blank line.");
         using var labeler = SequenceLabeler.Load(modelFolder);
-        var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), Math.Min(32, trainer.Words.ContentLength - 1));
+        var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), trainer.Info.Stride);
         var paths = TaggingPredictor.Decode(scores, labeler.Head.Crf);
         var confidences = scores.Select((s, i) => Confidence(TaggingPredictor.Probabilities(s), paths[i])).ToArray();
         var kept = Select(confidences, options.Threshold);
