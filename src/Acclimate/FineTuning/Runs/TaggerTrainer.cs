@@ -119,7 +119,7 @@ public sealed class TaggerTrainer
             MetricForBest = BestMetric,
             GreaterIsBetter = options.BestMetricKey == "loss" || options.GreaterIsBetter,
         };
-        using var optimizer = AdamWOptimizer.Create(labeler, AdamWSettings.From(loopOptions), GroupOf(labeler));
+        using var optimizer = AdamWOptimizer.Create(labeler, AdamWSettings.From(loopOptions), ParameterGroups(_recipe, labeler.Config.NumHiddenLayers));
         var epochs = new List<EpochEvaluation>();
         var tracker = new EpochTracker(Progress, epochs, EpochEvaluated, perEpoch);
         var devWords = dev.Select(s => s.Words).ToArray();
@@ -142,13 +142,20 @@ public sealed class TaggerTrainer
         return new TaggerTrainingResult(best, epochs, result);
     }
 
-    private Func<string, ParameterGroupChoice> GroupOf(SequenceLabeler labeler)
+    /// <summary>
+    /// The optimizer group of each parameter: <c>crf</c> (the CRF's transition scores) at
+    /// optimizer.crf_learning_rate, <c>head</c> (fusion, LSTM/CNN, classifier) at
+    /// optimizer.head_learning_rate, the encoder at training.learning_rate — or, with
+    /// optimizer.layer_decay &lt; 1, per layer decaying from it (<see cref="LayerwiseLearningRate"/>).
+    /// </summary>
+    public static Func<string, ParameterGroupChoice> ParameterGroups(FineTuneRecipe recipe, int numLayers)
     {
-        var lr = _recipe.Training.LearningRate;
-        var o = _recipe.Optimizer;
+        ArgumentNullException.ThrowIfNull(recipe);
+        var lr = recipe.Training.LearningRate;
+        var o = recipe.Optimizer;
         var headLr = o.HeadLearningRate > 0 ? o.HeadLearningRate : lr;
         var crfLr = o.CrfLearningRate > 0 ? o.CrfLearningRate : headLr;
-        var layerwise = o.LayerDecay < 1 ? LayerwiseLearningRate.Groups(lr, o.LayerDecay, labeler.Config.NumHiddenLayers, headLr) : null;
+        var layerwise = o.LayerDecay < 1 ? LayerwiseLearningRate.Groups(lr, o.LayerDecay, numLayers, headLr) : null;
         return name =>
             name.StartsWith(SequenceLabeler.HeadPrefix + "crf.", StringComparison.Ordinal) ? new ParameterGroupChoice("crf", crfLr)
             : name.StartsWith(SequenceLabeler.HeadPrefix, StringComparison.Ordinal) ? new ParameterGroupChoice("head", headLr)

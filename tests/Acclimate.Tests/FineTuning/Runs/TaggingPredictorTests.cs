@@ -62,4 +62,18 @@ public sealed class TaggingPredictorTests
             Assert.Equal(to - from, input.WordCount);
         }
     }
+
+    [Fact]
+    public void Chinese_text_splits_into_characters_with_offsets()
+    {
+        var chinese = TokenizerLoader.FromFolder(TestPaths.Fixture("tokenizers", "bert-base-chinese"));
+        var text = "浙商银行在杭州 ok";
+        var words = TextEntities.Words(chinese, text);
+        Assert.Equal(new[] { "浙", "商", "银", "行", "在", "杭", "州", "ok" }, words.Select(w => w.Word));
+        Assert.All(words, w => Assert.Equal(w.Word, text[w.Start..w.End]));
+        // Character-level words each give at least one subword, so every character gets a prediction.
+        var encoded = new WordEncoder(chinese, 32).Encode(words.Select(w => w.Word).ToArray());
+        Assert.Equal(8, encoded.WordCount);
+        Assert.Equal(8, SubwordAlignment.WordStarts(encoded.WordIds).Count(s => s));
+    }
 }
