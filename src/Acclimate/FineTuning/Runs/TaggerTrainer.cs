@@ -92,8 +92,12 @@ public sealed class TaggerTrainer
         TaggingPredictor.PredictTags(labeler, Words, sentences.Select(s => s.Words).ToArray(), _recipe.Model.Stride)
             .Select(tags => _space.ToFile(tags)).ToArray();
 
-    /// <summary>Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.</summary>
-    public TaggerTrainingResult Train(IReadOnlyList<WeightedSentence> train, IReadOnlyList<TaggedSentence> dev, RunFolder run)
+    /// <summary>
+    /// Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.
+    /// With <paramref name="resumeFrom"/> (a checkpoint of an interrupted run of the same recipe)
+    /// training continues exactly where it stopped; only the epochs after it are reported.
+    /// </summary>
+    public TaggerTrainingResult Train(IReadOnlyList<WeightedSentence> train, IReadOnlyList<TaggedSentence> dev, RunFolder run, string? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(dev);
@@ -115,7 +119,6 @@ public sealed class TaggerTrainer
         var loopOptions = options with
         {
             EvalEvery = perEpoch,
-            SaveEvery = 0,
             MetricForBest = BestMetric,
             GreaterIsBetter = options.BestMetricKey == "loss" || options.GreaterIsBetter,
         };
@@ -137,6 +140,7 @@ public sealed class TaggerTrainer
                 return scores.Metrics();
             },
         };
+        if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation (the metric '{BestMetric}' was never finite).");
         return new TaggerTrainingResult(best, epochs, result);
