@@ -84,7 +84,7 @@ public sealed class ClassificationRun
             layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr)));
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var epochs = new JsonArray();
-        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer), optimizer, batches, b => model.Forward(b).Loss!)
+        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model)), optimizer, batches, b => model.Forward(b).Loss!)
         {
             Run = _run,
             Progress = Progress,

@@ -157,6 +157,7 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
         Assert.NotNull(results["test"]!["macro_f1"]);
         Assert.Equal(pooling == "mean", File.Exists(Path.Combine(run, "best-model", "pooling.json")));
+        Assert.Contains("HeadTail", File.ReadAllText(Path.Combine(run, "best-model", "classification.json")));
         Assert.Equal(0, FineTuneCliFixture.Run(out var evalOut, out _, "evaluate", "--model", Path.Combine(run, "best-model"), "--data", data));
         Assert.Contains("macro_f1=" + results["test"]!["macro_f1"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture), evalOut);
         var texts = _f.Temp.File("cls-texts.txt");
