@@ -77,7 +77,7 @@ public sealed class ClassificationRun
         var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray()));
         var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
         var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
-        var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = options.BestMetricKey == "loss" || options.GreaterIsBetter };
+        var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
         var headLr = _recipe.Optimizer.HeadLearningRate > 0 ? _recipe.Optimizer.HeadLearningRate : options.LearningRate;
         var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
         using var optimizer = AdamWOptimizer.Create(model, AdamWSettings.From(loopOptions), name =>
