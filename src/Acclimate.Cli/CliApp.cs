@@ -18,6 +18,10 @@ public static class CliApp
         root.Subcommands.Add(Commands.DataCommand.Create(output));
         root.Subcommands.Add(Commands.TokenizeCommand.Create(output));
         root.Subcommands.Add(Commands.VocabCommand.Create(output));
+        root.Subcommands.Add(Commands.FinetuneCommand.Create(output));
+        root.Subcommands.Add(Commands.EvaluateCommand.Create(output));
+        root.Subcommands.Add(Commands.PredictCommand.Create(output));
+        root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);
