@@ -44,7 +44,10 @@ public sealed class EncoderEmbeddings : ExplicitModule
     public void ReplaceWordEmbeddings(Tensor weight)
     {
         using var _ = no_grad();
-        word_embeddings.weight = new Parameter(weight.detach().clone());
+        // A new Parameter belongs to the caller's dispose scope, if any; the module must own it beyond that scope.
+        var parameter = new Parameter(weight.detach().clone());
+        parameter.DetachFromDisposeScope();
+        word_embeddings.weight = parameter;
     }
 
     /// <summary>Zeroes the rows HF's init leaves at zero: the pad token (and RoBERTa's padding position).</summary>

@@ -33,6 +33,8 @@ internal sealed class WeightHolder : ExplicitModule
     public void Replace(Tensor weight)
     {
         Weight = new Parameter(weight);
+        // Owned by the module, not by whatever dispose scope the caller has open.
+        Weight.DetachFromDisposeScope();
         SetParameter("weight", Weight);
     }
 }

@@ -65,3 +65,39 @@ public sealed class ResizeTokenEmbeddingsTests
         Assert.Equal(34, model.Forward(new ModelInputs(ids)).Logits.shape[2]);
     }
 }
+
+/// <summary>Resizing inside the caller's dispose scope must not leave the model holding freed tensors.</summary>
+public sealed class ResizeInsideDisposeScopeTests
+{
+    public ResizeInsideDisposeScopeTests() => TorchRuntime.EnsureInitialized();
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ParametersSurviveTheScope(bool tied)
+    {
+        manual_seed(3);
+        var config = EncoderConfig.Create(ModelType.Bert, 30, 16, 1, 2, 32, maxPositions: 16, extra: c => c["tie_word_embeddings"] = tied);
+        using var model = ModelFactory.Create(config, ModelTask.MaskedLM);
+        model.eval();
+        using (var scope = NewDisposeScope())
+        {
+            var rows = ones(4, 16) * 0.5f;
+            model.ResizeTokenEmbeddings(34, rows);
+            model.ResizeTokenEmbeddings(36);
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        foreach (var (name, p) in model.named_parameters())
+            Assert.False(p.IsInvalid, $"{name} was freed with the caller's scope");
+        var weight = model.Encoder.Embeddings.WordEmbeddingWeight;
+        Assert.Equal(new long[] { 36, 16 }, weight.shape);
+        using var row = weight[31];
+        Assert.Equal(0.5f, row[0].item<float>());
+        using var ids = tensor(new long[] { 1, 33, 35 }, new long[] { 1, 3 });
+        using var logits = model.Forward(new ModelInputs(ids)).Logits;
+        Assert.Equal(36, logits.shape[2]);
+        Assert.Equal(36, model.CheckpointState()["cls.predictions.bias"].shape[0]);
+        Assert.Equal(model.parameters().Count(), model.named_parameters().Select(p => p.name).Distinct().Count());
+    }
+}

@@ -52,14 +52,24 @@ public sealed class VocabularyProjection
     public void Resize(int newSize, Tensor? newRows)
     {
         using var _ = no_grad();
-        _bias = new Parameter(Grow(_bias, newSize, null));
+        _bias = Owned(new Parameter(Grow(_bias, newSize, null)));
         _owner.SetParameter("bias", _bias);
         if (_decoderModule is not null) _decoderModule.Replace(Grow(_decoderModule.Weight, newSize, newRows));
         else if (_ownWeight is not null && _ownWeightAsParameter)
         {
-            _ownWeight = new Parameter(Grow(_ownWeight, newSize, newRows));
+            _ownWeight = Owned(new Parameter(Grow(_ownWeight, newSize, newRows)));
             _owner.SetParameter("weight", _ownWeight);
         }
+    }
+
+    /// <summary>
+    /// Takes a new parameter out of the caller's dispose scope: a resize called inside
+    /// <c>torch.NewDisposeScope()</c> would otherwise free the model's tensors when that scope ends.
+    /// </summary>
+    internal static Parameter Owned(Parameter p)
+    {
+        p.DetachFromDisposeScope();
+        return p;
     }
 
     /// <summary>The first <paramref name="newSize"/> rows of <paramref name="old"/>, extended with <paramref name="newRows"/> (or zeros).</summary>
