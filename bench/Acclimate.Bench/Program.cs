@@ -7,8 +7,11 @@ switch (entry)
 {
     case "train-throughput":
         return TrainThroughputBench.Run(rest);
+    case "brown-vocab":
+        return BrownVocab.Run(rest);
     case "list":
         Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
+        Console.WriteLine("brown-vocab        train a WordPiece vocabulary on corpus files (--out DIR --vocab-size N FILE…)");
         return 0;
     default:
         Console.Error.WriteLine($"unknown bench entry '{entry}' (try 'list')");
