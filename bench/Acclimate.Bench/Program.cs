@@ -9,8 +9,11 @@ switch (entry)
         return TrainThroughputBench.Run(rest);
     case "brown-vocab":
         return BrownVocab.Run(rest);
+    case "pos-probe":
+        return PosProbe.Run(rest);
     case "list":
         Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
+        Console.WriteLine("pos-probe          fine-tune an encoder briefly on Brown POS tagging and print held-out word accuracy (--model DIR)");
         Console.WriteLine("brown-vocab        train a WordPiece vocabulary on corpus files (--out DIR --vocab-size N FILE…)");
         return 0;
     default:

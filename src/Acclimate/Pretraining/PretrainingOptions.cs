@@ -31,11 +31,18 @@ public sealed record PretrainingRunSection : IValidatedOptions
     public string? TokenCache { get; init; }
     /// <summary>A checkpoint folder (…/checkpoints/checkpoint-N) to resume from; the run folder is its run's.</summary>
     public string? ResumeFrom { get; init; }
+    /// <summary>
+    /// Stop once this many seconds were spent in training updates (0 = no limit), ending like a
+    /// finished run. For equal-wall-clock comparisons; pair it with a constant schedule, since the
+    /// schedule is laid out over max_steps.
+    /// </summary>
+    public double MaxTrainSeconds { get; init; }
 
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Name)) yield return "name must not be empty";
         if (string.IsNullOrWhiteSpace(Output)) yield return "output must not be empty";
+        if (!(MaxTrainSeconds >= 0)) yield return $"max_train_seconds must be >= 0 (got {MaxTrainSeconds})";
     }
 }
 

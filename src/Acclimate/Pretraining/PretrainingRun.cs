@@ -193,6 +193,7 @@ public sealed class PretrainingRun
                 Progress = new ConsoleTrainingProgress(_log),
                 Run = run,
                 StopAtStep = StopAtStep,
+                StopWhen = r.Run.MaxTrainSeconds > 0 ? time => time.TotalSeconds >= r.Run.MaxTrainSeconds : null,
                 SaveExtraState = built.Electra is null ? null : () => SamplerState(built.Electra.Sampler),
                 RestoreExtraState = built.Electra is null ? null : node => RestoreSampler(built.Electra.Sampler, node),
             };
@@ -207,7 +208,7 @@ public sealed class PretrainingRun
             var modelFolder = Path.Combine(run.Path, ModelFolderName);
             var rows = new List<ForgettingRow>();
             ElectraScore? finalElectra = null;
-            if (StopAtStep is null || result.GlobalStep >= loop.TotalSteps)
+            if (StopAtStep is null || result.GlobalStep != StopAtStep)
             {
                 AtomicFolder.Write(modelFolder, trainable.Save);
                 foreach (var (name, corpus, evaluation) in evaluations)
@@ -329,7 +330,7 @@ public sealed class PretrainingRun
     /// are cut after sentence-final punctuation tokens (". ! ?" as the tokenizer spells them); a
     /// document without any is one segment. Pairs are drawn once from the run seed.
     /// </summary>
-    private static PairExamples SentencePairs(TokenCache cache, ITextTokenizer tokenizer, PretrainingRecipe r)
+    private PairExamples SentencePairs(TokenCache cache, ITextTokenizer tokenizer, PretrainingRecipe r)
     {
         var enders = new HashSet<int>();
         foreach (var text in new[] { ".", "!", "?", "Ġ.", "▁.", "Ġ!", "Ġ?" })
@@ -357,6 +358,7 @@ public sealed class PretrainingRun
         var pairs = new SentencePairBuilder(options, documents).Examples(new Random(r.Training.Seed)).ToList();
         if (pairs.Count == 0)
             throw new DataException($"data.train {r.Data.Train}: no sentence pair could be built (every document is a single sentence?); {RecipeNames.EnumValue(r.Objective.Kind)} needs documents of two or more sentences.");
+        _log.WriteLine($"{RecipeNames.EnumValue(r.Objective.Kind)}: {pairs.Count:N0} sentence pairs from {cache.DocumentCount:N0} documents ({pairs.Count(p => p.Label == 1):N0} with label 1)");
         return new PairExamples(pairs);
     }
 

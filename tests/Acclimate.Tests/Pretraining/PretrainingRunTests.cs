@@ -182,6 +182,49 @@ public sealed class PretrainingRunTests
             Assert.DoesNotContain(report.MissingKeys, k => k.StartsWith("electra.", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void AlbertSopRunTrainsOnSentencePairsFromTheSameDocument()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        // Documents of several sentences each (one document per line), so SOP has consecutive segments to order.
+        var lines = Enumerable.Range(0, 12).Select(i => string.Join(" ", File.ReadAllLines(WriteCorpus(temp, $"s{i}.txt", 4, i)))).ToArray();
+        var train = temp.File("docs.txt");
+        File.WriteAllLines(train, lines);
+        var yaml = Recipe(temp, $"""
+            objective:
+              kind: mlm_sop
+            data:
+              train: {train}
+              block_size: 32
+            """).Replace("architecture: bert", "architecture: albert\n  embedding_size: 16");
+        var log = new StringWriter();
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=3"), log).Execute();
+        Assert.Matches(@"mlm_sop: \d+ sentence pairs from 12 documents", log.ToString());
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(result.ModelFolder, "config.json")))!;
+        Assert.Equal("AlbertForPreTraining", config["architectures"]![0]!.GetValue<string>());
+        // An NSP objective on an ALBERT model is refused before any work.
+        var e = Assert.Throws<Acclimate.Errors.ConfigException>(() => new PretrainingRun(Parse(yaml.Replace("kind: mlm_sop", "kind: mlm_nsp"), "training.max_steps=1")).Execute());
+        Assert.Contains("needs a BERT model", e.Message);
+    }
+
+    [Fact]
+    public void ATrainingTimeBudgetEndsTheRunLikeAFinishedOne()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 1);
+        var yaml = Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+            """);
+        // Any update takes more than a nanosecond, so the budget ends the run after its first update.
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=50", "run.max_train_seconds=1e-9")).Execute();
+        Assert.Equal(1, result.Training.GlobalStep);
+        Assert.True(File.Exists(Path.Combine(result.ModelFolder, "model.safetensors")));
+        Assert.Single(result.Forgetting);
+    }
+
     // ---- bad input: each a clear error, exit code 2, no crash -------------------------------------
 
     private static (int Code, string Error) Pretrain(TempFolder temp, string yaml, params string[] overrides)
