@@ -22,6 +22,8 @@ public static class CliApp
         root.Subcommands.Add(Commands.EvaluateCommand.Create(output));
         root.Subcommands.Add(Commands.PredictCommand.Create(output));
         root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
+        root.Subcommands.Add(Commands.PretrainCommand.Create(output));
+        root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);
