@@ -18,6 +18,8 @@ public static class CliApp
         root.Subcommands.Add(Commands.DataCommand.Create(output));
         root.Subcommands.Add(Commands.TokenizeCommand.Create(output));
         root.Subcommands.Add(Commands.VocabCommand.Create(output));
+        root.Subcommands.Add(Commands.PretrainCommand.Create(output));
+        root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);

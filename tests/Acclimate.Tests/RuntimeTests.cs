@@ -14,4 +14,12 @@ public sealed class RuntimeTests
         using var c = a.matmul(b);
         Assert.Equal(new float[] { 19, 22, 43, 50 }, c.data<float>().ToArray());
     }
+
+    [Fact]
+    public void OnLinuxTheMallocMmapThresholdIsPinnedAtStartup()
+    {
+        TorchRuntime.EnsureInitialized();
+        if (OperatingSystem.IsLinux()) Assert.Equal(128 * 1024, TorchRuntime.MallocMmapThreshold);
+        else Assert.Null(TorchRuntime.MallocMmapThreshold);
+    }
 }

@@ -207,8 +207,12 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     public void SaveGenerator(string folder, Action<string>? saveTokenizer = null) =>
         PretrainedModel.Save(generator, folder, saveTokenizer);
 
-    /// <summary>One token per masked position, sampled from the generator's softmax (no gradient).</summary>
-    private Tensor SampleReplacements(Tensor generatorHidden, Tensor maskedPositions)
+    /// <summary>
+    /// One token per masked position, sampled from the generator's softmax (no gradient), drawing
+    /// from <paramref name="sampler"/> (default: the training <see cref="Sampler"/>; evaluation
+    /// passes its own so it does not move the training stream).
+    /// </summary>
+    public Tensor SampleReplacements(Tensor generatorHidden, Tensor maskedPositions, Generator? sampler = null)
     {
         if (maskedPositions.shape[0] == 0) return empty(0, dtype: ScalarType.Int64);
         using var noGrad = no_grad();
@@ -216,7 +220,7 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
         using var selected = flat.index_select(0, maskedPositions);
         using var logits = generator.PredictTokens(selected);
         using var probabilities = nn.functional.softmax(logits.to_type(ScalarType.Float32), -1);
-        using var draws = multinomial(probabilities, 1, replacement: true, generator: _sampler);
+        using var draws = multinomial(probabilities, 1, replacement: true, generator: sampler ?? _sampler);
         return draws.reshape(-1);
     }
 

@@ -8,6 +8,8 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 {
     private readonly TextWriter _out;
     private long _totalSteps;
+    private long _startStep;
+    private readonly System.Diagnostics.Stopwatch _clock = new();
 
     /// <param name="writer">Where lines go (default: standard output).</param>
     public ConsoleTrainingProgress(TextWriter? writer = null) => _out = writer ?? Console.Out;
@@ -15,6 +17,8 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     public void Started(TrainingPlan plan)
     {
         _totalSteps = plan.TotalSteps;
+        _startStep = plan.StartStep;
+        _clock.Restart();
         var from = plan.StartStep > 0 ? $", resuming after step {plan.StartStep}" : "";
         var epochs = plan.Epochs is int e ? $"{e} epochs, " : "";
         _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -23,7 +27,16 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void Stepped(long step, double loss, double learningRate) { }
 
-    public void Logged(MetricsRecord record) => _out.WriteLine(Line("step", record));
+    public void Logged(MetricsRecord record) => _out.WriteLine(Line("step", record) + Eta(record.Step));
+
+    /// <summary>Remaining time at the average pace of this session's updates (evaluation and checkpoint time included).</summary>
+    private string Eta(long step)
+    {
+        var done = step - _startStep;
+        if (done <= 0 || step >= _totalSteps) return "";
+        var remaining = TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / done * (_totalSteps - step));
+        return " | eta " + (remaining.TotalHours >= 1 ? remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture));
+    }
 
     public void Evaluated(MetricsRecord record, bool isBest) => _out.WriteLine(Line("eval", record) + (isBest ? "  (best)" : ""));
 

@@ -90,6 +90,14 @@ public sealed class TrainingLoop<TBatch>
     /// </summary>
     public long? StopAtStep { get; init; }
 
+    /// <summary>
+    /// Ends the run early, like data running out (with the final evaluation, checkpoint and plots),
+    /// when it returns true; called after every update with the update time spent so far in this
+    /// call (evaluation and checkpoint time excluded). For equal-compute comparisons: give both
+    /// runs the same budget and a schedule that does not depend on where it stops.
+    /// </summary>
+    public Func<TimeSpan, bool>? StopWhen { get; init; }
+
     /// <summary>Optimizer updates the run makes in total.</summary>
     public long TotalSteps { get; }
 
@@ -183,6 +191,7 @@ public sealed class TrainingLoop<TBatch>
             }
             if (stoppedEarly) break;
             if (_globalStep == StopAtStep) { interrupted = true; break; }
+            if (StopWhen?.Invoke(trainingTime) == true) break;
         }
         if (!interrupted)
         {

@@ -1,0 +1,230 @@
+using Acclimate.Data.Batching;
+using Acclimate.Data.Corpora;
+using Acclimate.Models;
+using Acclimate.Training;
+
+namespace Acclimate.Pretraining;
+
+/// <summary>The pretraining objective a recipe asks for.</summary>
+public enum PretrainingObjectiveKind
+{
+    /// <summary>Masked language modelling alone (BERT without NSP, RoBERTa).</summary>
+    Mlm,
+    /// <summary>MLM plus next-sentence prediction (original BERT; needs a BERT model with its pretraining heads).</summary>
+    MlmNsp,
+    /// <summary>MLM plus sentence-order prediction (ALBERT).</summary>
+    MlmSop,
+    /// <summary>ELECTRA replaced-token detection: generator MLM + λ·discriminator BCE.</summary>
+    Electra,
+}
+
+/// <summary>The <c>run:</c> section of a pretraining recipe: where the run folder and the token cache live.</summary>
+public sealed record PretrainingRunSection : IValidatedOptions
+{
+    /// <summary>Run name; the folder is <c>output/name-yyyyMMdd-HHmmss</c> unless <see cref="Folder"/> is set.</summary>
+    public string Name { get; init; } = "pretrain";
+    /// <summary>Parent folder of run folders.</summary>
+    public string Output { get; init; } = "runs";
+    /// <summary>An exact run folder (created, or continued when resuming); wins over output/name.</summary>
+    public string? Folder { get; init; }
+    /// <summary>Root of the token caches (default: the Acclimate cache folder's <c>tokens</c>).</summary>
+    public string? TokenCache { get; init; }
+    /// <summary>A checkpoint folder (…/checkpoints/checkpoint-N) to resume from; the run folder is its run's.</summary>
+    public string? ResumeFrom { get; init; }
+    /// <summary>
+    /// Stop once this many seconds were spent in training updates (0 = no limit), ending like a
+    /// finished run. For equal-wall-clock comparisons; pair it with a constant schedule, since the
+    /// schedule is laid out over max_steps.
+    /// </summary>
+    public double MaxTrainSeconds { get; init; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(Name)) yield return "name must not be empty";
+        if (string.IsNullOrWhiteSpace(Output)) yield return "output must not be empty";
+        if (!(MaxTrainSeconds >= 0)) yield return $"max_train_seconds must be >= 0 (got {MaxTrainSeconds})";
+    }
+}
+
+/// <summary>
+/// The <c>model:</c> section: continue from an HF folder (<see cref="Init"/>) or build a fresh model
+/// of the given shape (from-scratch pretraining) over the tokenizer in <see cref="Tokenizer"/>.
+/// </summary>
+public sealed record PretrainingModelSection : IValidatedOptions
+{
+    /// <summary>HF model folder to continue from (DAPT/TAPT); null = from scratch.</summary>
+    public string? Init { get; init; }
+    /// <summary>Tokenizer folder; defaults to <see cref="Init"/>. Required from scratch.</summary>
+    public string? Tokenizer { get; init; }
+    /// <summary>ELECTRA only: the generator folder to continue from (with <see cref="Init"/> as the discriminator).</summary>
+    public string? GeneratorInit { get; init; }
+    /// <summary>From scratch: bert, roberta, albert or electra.</summary>
+    public ModelType Architecture { get; init; } = ModelType.Bert;
+    public int HiddenSize { get; init; } = 256;
+    public int NumLayers { get; init; } = 4;
+    public int NumHeads { get; init; } = 4;
+    public int IntermediateSize { get; init; } = 1024;
+    /// <summary>Factorized embedding width (ALBERT, ELECTRA); null = the architecture's default.</summary>
+    public int? EmbeddingSize { get; init; }
+    public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>ELECTRA from scratch: generator width as a fraction of the discriminator's.</summary>
+    public double GeneratorFraction { get; init; } = 0.25;
+
+    public IEnumerable<string> Problems()
+    {
+        if (Init is null && Tokenizer is null) yield return "from scratch (no init) a tokenizer folder is required";
+        if (HiddenSize < 1 || NumLayers < 1 || NumHeads < 1 || IntermediateSize < 1) yield return "hidden_size, num_layers, num_heads and intermediate_size must be >= 1";
+        if (NumHeads >= 1 && HiddenSize % NumHeads != 0) yield return $"hidden_size {HiddenSize} must be divisible by num_heads {NumHeads}";
+        if (MaxPositionEmbeddings < 8) yield return $"max_position_embeddings must be >= 8 (got {MaxPositionEmbeddings})";
+        if (!(GeneratorFraction > 0 && GeneratorFraction <= 1)) yield return $"generator_fraction must be in (0, 1] (got {GeneratorFraction})";
+        if (GeneratorInit is not null && Init is null) yield return "generator_init needs init (the discriminator folder)";
+    }
+}
+
+/// <summary>The <c>objective:</c> section: which loss and how tokens are masked.</summary>
+public sealed record PretrainingObjectiveSection : IValidatedOptions
+{
+    public PretrainingObjectiveKind Kind { get; init; } = PretrainingObjectiveKind.Mlm;
+    public double MaskProbability { get; init; } = 0.15;
+    public double MaskTokenFraction { get; init; } = 0.8;
+    public double RandomTokenFraction { get; init; } = 0.1;
+    /// <summary>Dynamic (a fresh mask every time a block is seen, the default) or static (one mask per block).</summary>
+    public MaskingMode Masking { get; init; } = MaskingMode.Dynamic;
+    /// <summary>Mask whole words (WordPiece ##, BPE Ġ, SentencePiece ▁ word starts).</summary>
+    public bool WholeWord { get; init; }
+    /// <summary>λ of ELECTRA's gen + λ·disc.</summary>
+    public double DiscriminatorWeight { get; init; } = ElectraPretrainingModel.DefaultDiscriminatorWeight;
+    /// <summary>NSP: share of random-next pairs; SOP: share of swapped pairs.</summary>
+    public double SentenceNegativeProbability { get; init; } = 0.5;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(MaskProbability > 0 && MaskProbability <= 1)) yield return $"mask_probability must be in (0, 1] (got {MaskProbability})";
+        if (!(MaskTokenFraction >= 0 && RandomTokenFraction >= 0 && MaskTokenFraction + RandomTokenFraction <= 1 + 1e-12))
+            yield return $"mask_token_fraction {MaskTokenFraction} and random_token_fraction {RandomTokenFraction} must be >= 0 and sum to at most 1";
+        if (!(DiscriminatorWeight >= 0) || double.IsInfinity(DiscriminatorWeight)) yield return $"discriminator_weight must be >= 0 (got {DiscriminatorWeight})";
+        if (!(SentenceNegativeProbability >= 0 && SentenceNegativeProbability <= 1)) yield return $"sentence_negative_probability must be in [0, 1] (got {SentenceNegativeProbability})";
+    }
+
+    public MlmMaskingOptions ToMasking(long staticSeed) => new()
+    {
+        MaskProbability = MaskProbability,
+        MaskTokenFraction = MaskTokenFraction,
+        RandomTokenFraction = RandomTokenFraction,
+        Mode = Masking,
+        StaticSeed = staticSeed,
+    };
+}
+
+/// <summary>The <c>data:</c> section: the (domain) training corpus, its held-out part, and how text becomes blocks.</summary>
+public sealed record PretrainingDataSection : IValidatedOptions
+{
+    /// <summary>Training corpus: a file or folder of text / JSONL, optionally .gz.</summary>
+    public string? Train { get; init; }
+    /// <summary>Held-out corpus of the same domain (evaluation and the forgetting report).</summary>
+    public string? Eval { get; init; }
+    /// <summary>Plain text: line (one document per line), blank_line, or file.</summary>
+    public DocumentMode Mode { get; init; } = DocumentMode.Line;
+    public CorpusFormat Format { get; init; } = CorpusFormat.Auto;
+    /// <summary>JSONL: the field holding the text.</summary>
+    public string TextField { get; init; } = "text";
+    /// <summary>Longest accepted line in characters (longer is an error naming the line).</summary>
+    public int MaxLineChars { get; init; } = TextLineReader.DefaultMaxLineChars;
+    /// <summary>Tokens per sequence, [CLS] and [SEP] included.</summary>
+    public int BlockSize { get; init; } = 128;
+    /// <summary>packed (documents joined with [SEP] and cut into full blocks) or line_by_line.</summary>
+    public BlockMode BlockMode { get; init; } = BlockMode.Packed;
+    /// <summary>At most this many held-out blocks are scored per evaluation (0 = all).</summary>
+    public int EvalMaxBlocks { get; init; } = 512;
+    /// <summary>Held-out batch size.</summary>
+    public int EvalBatchSize { get; init; } = 32;
+    /// <summary>Tokenizer threads for building the token cache (0 = all cores).</summary>
+    public int TokenizeThreads { get; init; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(Train)) yield return "train must name a corpus file or folder";
+        if (MaxLineChars < 1) yield return $"max_line_chars must be >= 1 (got {MaxLineChars})";
+        if (string.IsNullOrEmpty(TextField)) yield return "text_field must not be empty";
+        if (BlockSize < 8) yield return $"block_size must be >= 8 (got {BlockSize})";
+        if (EvalMaxBlocks < 0) yield return $"eval_max_blocks must be >= 0 (got {EvalMaxBlocks})";
+        if (EvalBatchSize < 1) yield return $"eval_batch_size must be >= 1 (got {EvalBatchSize})";
+        if (TokenizeThreads < 0) yield return $"tokenize_threads must be >= 0 (got {TokenizeThreads})";
+    }
+
+    public CorpusOptions ToCorpusOptions() => new() { Mode = Mode, Format = Format, TextField = TextField, MaxLineChars = MaxLineChars };
+}
+
+/// <summary>
+/// The <c>general:</c> section: general-domain text for the forgetting report (<see cref="Eval"/>)
+/// and for forgetting control (<see cref="Train"/>: rehearsal batches and EWC's Fisher). Read with
+/// the <c>data:</c> section's reading options.
+/// </summary>
+public sealed record PretrainingGeneralSection
+{
+    public string? Train { get; init; }
+    public string? Eval { get; init; }
+}
+
+/// <summary>The <c>forgetting:</c> section: rehearsal, L2-SP and EWC.</summary>
+public sealed record PretrainingForgettingSection : IValidatedOptions
+{
+    /// <summary>Rehearsal by mixing: domain batches per period (with <see cref="RehearsalGeneral"/>).</summary>
+    public int RehearsalDomain { get; init; } = 4;
+    /// <summary>Rehearsal by mixing: general batches per period; 0 = no mixing.</summary>
+    public int RehearsalGeneral { get; init; }
+    /// <summary>Rehearsal by loss weight α: every micro-batch adds α·(MLM loss of a general batch); 0 = off.</summary>
+    public double RehearsalWeight { get; init; }
+    /// <summary>L2-SP λ in λ·‖θ − θ₀‖² (0 = off).</summary>
+    public double L2sp { get; init; }
+    /// <summary>EWC λ in (λ/2)·Σ F·(θ − θ*)² (0 = off).</summary>
+    public double Ewc { get; init; }
+    /// <summary>General batches the diagonal Fisher is averaged over.</summary>
+    public int EwcFisherBatches { get; init; } = 32;
+    /// <summary>Fisher file: reused when it exists, else estimated and written there (default: fisher.safetensors in the run folder).</summary>
+    public string? EwcFisherFile { get; init; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (RehearsalDomain < 1) yield return $"rehearsal_domain must be >= 1 (got {RehearsalDomain})";
+        if (RehearsalGeneral < 0) yield return $"rehearsal_general must be >= 0 (got {RehearsalGeneral})";
+        if (!(RehearsalWeight >= 0) || double.IsInfinity(RehearsalWeight)) yield return $"rehearsal_weight must be >= 0 (got {RehearsalWeight})";
+        if (RehearsalGeneral > 0 && RehearsalWeight > 0) yield return "choose one rehearsal form: rehearsal_general (mixing) or rehearsal_weight (loss weight), not both";
+        if (!(L2sp >= 0) || double.IsInfinity(L2sp)) yield return $"l2sp must be >= 0 (got {L2sp})";
+        if (!(Ewc >= 0) || double.IsInfinity(Ewc)) yield return $"ewc must be >= 0 (got {Ewc})";
+        if (EwcFisherBatches < 1) yield return $"ewc_fisher_batches must be >= 1 (got {EwcFisherBatches})";
+    }
+
+    public bool NeedsGeneralTrain => RehearsalGeneral > 0 || RehearsalWeight > 0 || (Ewc > 0 && EwcFisherFile is null);
+}
+
+/// <summary>A whole pretraining recipe, bound section by section from YAML.</summary>
+public sealed record PretrainingRecipe
+{
+    public static readonly string[] SectionNames = { "run", "model", "objective", "data", "general", "forgetting", "training" };
+
+    public PretrainingRunSection Run { get; init; } = new();
+    public PretrainingModelSection Model { get; init; } = new();
+    public PretrainingObjectiveSection Objective { get; init; } = new();
+    public PretrainingDataSection Data { get; init; } = new();
+    public PretrainingGeneralSection General { get; init; } = new();
+    public PretrainingForgettingSection Forgetting { get; init; } = new();
+    public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>Binds every section of <paramref name="recipe"/>; unknown sections and keys fail naming file:line:col.</summary>
+    public static PretrainingRecipe From(Recipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        recipe.RequireOnlySections(SectionNames);
+        return new PretrainingRecipe
+        {
+            Run = recipe.Section<PretrainingRunSection>("run"),
+            Model = recipe.Section<PretrainingModelSection>("model"),
+            Objective = recipe.Section<PretrainingObjectiveSection>("objective"),
+            Data = recipe.Section<PretrainingDataSection>("data"),
+            General = recipe.Section<PretrainingGeneralSection>("general"),
+            Forgetting = recipe.Section<PretrainingForgettingSection>("forgetting"),
+            Training = recipe.Section<TrainingOptions>("training"),
+        };
+    }
+}

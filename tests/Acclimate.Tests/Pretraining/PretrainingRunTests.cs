@@ -1,0 +1,337 @@
+using System.Text.Json.Nodes;
+using Acclimate.Cli;
+using Acclimate.Runtime;
+using Acclimate.Pretraining;
+using Acclimate.Tests.Training;
+using Acclimate.Training;
+using Xunit.Abstractions;
+
+namespace Acclimate.Tests.Pretraining;
+
+/// <summary>
+/// End-to-end pretraining runs on tiny corpora and tiny models (2 layers, hidden 32, the
+/// bert-base-uncased fixture vocabulary): the run folder, learning, exact resume with rehearsal and
+/// EWC on, ELECTRA, and every bad input of the issue as a clear error (exit code 2) through the CLI.
+/// </summary>
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class PretrainingRunTests
+{
+    internal static readonly string BertTokenizer = TestPaths.Fixture("tokenizers", "bert-base-uncased");
+    private readonly ITestOutputHelper _output;
+
+    public PretrainingRunTests(ITestOutputHelper output)
+    {
+        _output = output;
+        TorchRuntime.EnsureInitialized();
+    }
+
+    private static readonly string[] Words =
+    {
+        "the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "and", "saw", "bird", "in", "tree", "we", "walked", "home",
+        "after", "rain", "stopped", "children", "played", "with", "ball", "near", "river", "old", "man", "read", "book", "quietly",
+    };
+
+    /// <summary>A corpus of <paramref name="lines"/> sentences of random words (seeded), one per line.</summary>
+    internal static string WriteCorpus(TempFolder folder, string name, int lines, int seed)
+    {
+        var random = new Random(seed);
+        var text = string.Join("\n", Enumerable.Range(0, lines).Select(_ =>
+            string.Join(" ", Enumerable.Range(0, random.Next(6, 14)).Select(_ => Words[random.Next(Words.Length)])) + "."));
+        var path = folder.File(name);
+        File.WriteAllText(path, text + "\n");
+        return path;
+    }
+
+    internal static string Recipe(TempFolder folder, string body, string runName = "run") => $"""
+        run:
+          folder: {folder.File(runName)}
+          token_cache: {folder.File("tokens")}
+        model:
+          tokenizer: {BertTokenizer}
+          architecture: bert
+          hidden_size: 32
+          num_layers: 2
+          num_heads: 4
+          intermediate_size: 48
+          max_position_embeddings: 64
+        training:
+          batch_size: 4
+          learning_rate: 1e-3
+          log_every: 1
+          threads: 1
+          seed: 3
+        {body}
+        """;
+
+    private static Recipe Parse(string yaml, params string[] overrides) => Acclimate.Training.Recipe.Parse(yaml, "test.yaml", overrides);
+
+    [Fact]
+    public void ScratchMlmRunLearnsAndWritesACompleteRunFolder()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 60, 1);
+        var general = WriteCorpus(temp, "general.txt", 30, 2);
+        var yaml = Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+            general:
+              eval: {general}
+            """, "scratch");
+        var log = new StringWriter();
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=30", "training.eval_every=10"), log).Execute();
+        _output.WriteLine(log.ToString());
+
+        var run = result.RunFolder;
+        foreach (var file in new[] { "recipe.yaml", "metrics.jsonl", "report.md", "forgetting.json", "forgetting-before.json", "plots/loss.png", "model/config.json", "model/model.safetensors", "model/vocab.txt" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file + " is missing");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "events")));
+        // The saved recipe is complete: it binds again and names every section's defaults.
+        var saved = File.ReadAllText(Path.Combine(run, "recipe.yaml"));
+        Assert.Contains("mask_probability: 0.15", saved);
+        Assert.Contains("max_steps: 30", saved);
+        PretrainingRecipe.From(Acclimate.Training.Recipe.Parse(saved, "saved"));
+
+        Assert.Equal(30, result.Training.GlobalStep);
+        var domain = result.Forgetting.Single(r => r.Set == "domain");
+        var generalRow = result.Forgetting.Single(r => r.Set == "general");
+        // From random init (ln 30522 ≈ 10.3 nats) 30 updates on this text lower the held-out loss by about 0.5 nats.
+        Assert.True(domain.After.Loss < domain.Before.Loss - 0.3, $"domain loss {domain.Before.Loss} → {domain.After.Loss}");
+        Assert.True(generalRow.After.Loss < generalRow.Before.Loss, $"general loss {generalRow.Before.Loss} → {generalRow.After.Loss}");
+        Assert.Equal(Math.Exp(domain.After.Loss), domain.After.Perplexity, 9);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "forgetting.json")))!;
+        Assert.Equal(domain.After.Perplexity, json["held_out"]!["domain"]!["after_perplexity"]!.GetValue<double>(), 9);
+        Assert.Contains("Forgetting report", File.ReadAllText(Path.Combine(run, "report.md")));
+
+        // eval-mlm scores the saved model with the same fixed masks the run's evaluation used.
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "eval-mlm", "--model", result.ModelFolder, "--corpus", train, "--block-size", "16", "--token-cache", temp.File("tokens"), "--threads", "1" }, stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains($"loss {domain.After.Loss:F4}", stdout.ToString());
+    }
+
+    [Fact]
+    public void ResumedRunWithRehearsalAndEwcReproducesTheUninterruptedLosses()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 1);
+        var general = WriteCorpus(temp, "general.txt", 40, 2);
+        string Body(string name) => Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+              eval_max_blocks: 8
+            general:
+              train: {general}
+              eval: {general}
+            forgetting:
+              rehearsal_domain: 2
+              rehearsal_general: 1
+              ewc: 10
+              ewc_fisher_batches: 2
+              ewc_fisher_file: {temp.File("fisher.safetensors")}
+            """, name);
+        var options = new[] { "training.max_steps=10", "training.eval_every=5", "training.save_every=5", "training.warmup_steps=2" };
+
+        var full = new PretrainingRun(Parse(Body("full"), options)).Execute();
+        Assert.True(File.Exists(temp.File("fisher.safetensors")), "the Fisher file was not written");
+        var stopped = new PretrainingRun(Parse(Body("split"), options)) { StopAtStep = 5 }.Execute();
+        Assert.Equal(5, stopped.Training.GlobalStep);
+        var checkpoint = Path.Combine(temp.File("split"), "checkpoints", "checkpoint-5");
+        var resumed = new PretrainingRun(Parse(Body("split"), options.Append("run.resume_from=" + checkpoint).ToArray())).Execute();
+
+        var split = stopped.Training.StepLosses.Concat(resumed.Training.StepLosses).ToList();
+        for (var i = 0; i < split.Count; i++) _output.WriteLine($"step {i + 1}: {full.Training.StepLosses[i]:R} {split[i]:R}");
+        Assert.Equal(full.Training.StepLosses.Select(BitConverter.DoubleToInt64Bits), split.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(10, full.Training.StepLosses.Distinct().Count());
+        // The forgetting report of the resumed run compares against the same "before" as the uninterrupted one.
+        Assert.Equal(full.Forgetting.Select(r => (r.Set, r.Before.Loss, r.After.Loss)), resumed.Forgetting.Select(r => (r.Set, r.Before.Loss, r.After.Loss)));
+    }
+
+    [Fact]
+    public void ElectraRunResumesExactlyAndSavesTheDiscriminatorAsAnHfFolder()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 4);
+        string Body(string name) => Recipe(temp, $"""
+            objective:
+              kind: electra
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+              eval_max_blocks: 8
+            """, name).Replace("architecture: bert", "architecture: electra").Replace("num_heads: 4", "num_heads: 2");
+        var options = new[] { "training.max_steps=6", "training.save_every=3" };
+        var full = new PretrainingRun(Parse(Body("full"), options)).Execute();
+        new PretrainingRun(Parse(Body("split"), options)) { StopAtStep = 3 }.Execute();
+        var resumed = new PretrainingRun(Parse(Body("split"), options.Append("run.resume_from=" + Path.Combine(temp.File("split"), "checkpoints", "checkpoint-3")).ToArray())).Execute();
+        Assert.Equal(full.Training.StepLosses.Skip(3).Select(BitConverter.DoubleToInt64Bits), resumed.Training.StepLosses.Select(BitConverter.DoubleToInt64Bits));
+
+        Assert.NotNull(full.FinalElectra);
+        Assert.InRange(full.FinalElectra!.DiscriminatorAccuracy, 0, 1);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(full.ModelFolder, "config.json")))!;
+        Assert.Equal("ElectraForPreTraining", config["architectures"]![0]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(full.ModelFolder, "generator", "model.safetensors")));
+        // The discriminator folder loads as a fine-tuning encoder.
+        var (model, report) = Acclimate.Checkpoints.PretrainedModel.Load(full.ModelFolder, Acclimate.Models.ModelTask.TokenClassification, new[] { "A", "B" });
+        using (model)
+            Assert.DoesNotContain(report.MissingKeys, k => k.StartsWith("electra.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AlbertSopRunTrainsOnSentencePairsFromTheSameDocument()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        // Documents of several sentences each (one document per line), so SOP has consecutive segments to order.
+        var lines = Enumerable.Range(0, 12).Select(i => string.Join(" ", File.ReadAllLines(WriteCorpus(temp, $"s{i}.txt", 4, i)))).ToArray();
+        var train = temp.File("docs.txt");
+        File.WriteAllLines(train, lines);
+        var yaml = Recipe(temp, $"""
+            objective:
+              kind: mlm_sop
+            data:
+              train: {train}
+              block_size: 32
+            """).Replace("architecture: bert", "architecture: albert\n  embedding_size: 16");
+        var log = new StringWriter();
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=3"), log).Execute();
+        Assert.Matches(@"mlm_sop: \d+ sentence pairs from 12 documents", log.ToString());
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(result.ModelFolder, "config.json")))!;
+        Assert.Equal("AlbertForPreTraining", config["architectures"]![0]!.GetValue<string>());
+        // An NSP objective on an ALBERT model is refused before any work.
+        var e = Assert.Throws<Acclimate.Errors.ConfigException>(() => new PretrainingRun(Parse(yaml.Replace("kind: mlm_sop", "kind: mlm_nsp"), "training.max_steps=1")).Execute());
+        Assert.Contains("needs a BERT model", e.Message);
+    }
+
+    [Fact]
+    public void ATrainingTimeBudgetEndsTheRunLikeAFinishedOne()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 1);
+        var yaml = Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+            """);
+        // Any update takes more than a nanosecond, so the budget ends the run after its first update.
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=50", "run.max_train_seconds=1e-9")).Execute();
+        Assert.Equal(1, result.Training.GlobalStep);
+        Assert.True(File.Exists(Path.Combine(result.ModelFolder, "model.safetensors")));
+        Assert.Single(result.Forgetting);
+    }
+
+    // ---- bad input: each a clear error, exit code 2, no crash -------------------------------------
+
+    private static (int Code, string Error) Pretrain(TempFolder temp, string yaml, params string[] overrides)
+    {
+        var path = temp.File("recipe.yaml");
+        File.WriteAllText(path, yaml);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "pretrain", "--config", path }.Concat(overrides).ToArray(), stdout, stderr);
+        return (code, stderr.ToString());
+    }
+
+    private static string DataOnly(TempFolder temp, string train, int blockSize = 16) => Recipe(temp, $"""
+        data:
+          train: {train}
+          block_size: {blockSize}
+        """);
+
+    [Fact]
+    public void EmptyCorpusIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var empty = temp.File("empty.txt");
+        File.WriteAllText(empty, "\n   \n\n");
+        var (code, error) = Pretrain(temp, DataOnly(temp, empty), "training.max_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("empty corpus", error);
+        Assert.Contains(empty, error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void BinaryFileIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var binary = temp.File("weights.bin");
+        var bytes = new byte[4096];
+        new Random(1).NextBytes(bytes);
+        bytes[10] = 0;
+        File.WriteAllBytes(binary, bytes);
+        var (code, error) = Pretrain(temp, DataOnly(temp, binary), "training.max_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("binary", error);
+        Assert.Contains(binary, error);
+    }
+
+    [Fact]
+    public void LineLongerThanOneMegabyteIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var path = temp.File("long.txt");
+        File.WriteAllText(path, "short first line\n" + new string('a', (1 << 20) + 10) + "\nlast\n");
+        var (code, error) = Pretrain(temp, DataOnly(temp, path), "training.max_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains($"{path}:2: line longer than 1,048,576 characters", error);
+    }
+
+    [Fact]
+    public void CorpusSmallerThanOneBlockIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var path = temp.File("tiny.txt");
+        File.WriteAllText(path, "just a few words here.\n");
+        var (code, error) = Pretrain(temp, DataOnly(temp, path, blockSize: 64), "training.max_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("less than one block of 64", error);
+    }
+
+    [Fact]
+    public void CorpusSmallerThanOneBatchIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var path = WriteCorpus(temp, "few.txt", 3, 1);
+        var (code, error) = Pretrain(temp, DataOnly(temp, path), "training.max_steps=2", "training.batch_size=64");
+        Assert.Equal(2, code);
+        Assert.Contains("fewer than one batch of 64", error);
+    }
+
+    [Fact]
+    public void VocabularyModelSizeMismatchIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 30, 1);
+        // A model folder whose vocab_size (1000) is smaller than the tokenizer's 30,522 ids.
+        var modelFolder = temp.File("small-vocab-model");
+        var config = Acclimate.Models.EncoderConfig.Create(Acclimate.Models.ModelType.Bert, 1000, 32, 1, 4, 48, maxPositions: 64);
+        using (var model = Acclimate.Models.ModelFactory.Create(config, Acclimate.Models.ModelTask.MaskedLM))
+            Acclimate.Checkpoints.PretrainedModel.Save(model, modelFolder);
+        var yaml = DataOnly(temp, train) + $"\n" ;
+        var (code, error) = Pretrain(temp, yaml, "training.max_steps=2", "model.init=" + modelFolder);
+        Assert.Equal(2, code);
+        Assert.Contains("the tokenizer has 30522 ids but the model's vocab_size is 1000", error);
+    }
+
+    [Fact]
+    public void RecipeWithAnUnknownKeyIsAClearError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 30, 1);
+        var yaml = DataOnly(temp, train).Replace("  block_size: 16", "  block_size: 16\n  blok_mode: packed");
+        var (code, error) = Pretrain(temp, yaml);
+        Assert.Equal(2, code);
+        Assert.Matches(@"recipe\.yaml:\d+:\d+: unknown key 'data\.blok_mode'", error);
+        Assert.Contains("block_mode", error);   // the valid keys are listed
+
+        var (sectionCode, sectionError) = Pretrain(temp, DataOnly(temp, train) + "\noptimiser:\n  lr: 1\n");
+        Assert.Equal(2, sectionCode);
+        Assert.Contains("unknown section 'optimiser'", sectionError);
+    }
+}
