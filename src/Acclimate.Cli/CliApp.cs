@@ -20,6 +20,10 @@ public static class CliApp
         root.Subcommands.Add(Commands.VocabCommand.Create(output));
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
+        root.Subcommands.Add(Commands.FinetuneCommand.Create(output));
+        root.Subcommands.Add(Commands.EvaluateCommand.Create(output));
+        root.Subcommands.Add(Commands.PredictCommand.Create(output));
+        root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);

@@ -17,6 +17,7 @@ public static class ModelCommand
         var command = new Command("model", "Inspect and run HuggingFace model folders.");
         command.Subcommands.Add(CreateForward(output));
         command.Subcommands.Add(CreateInfo(output));
+        command.Subcommands.Add(ModelInitCommand.Create(output));
         return command;
     }
 

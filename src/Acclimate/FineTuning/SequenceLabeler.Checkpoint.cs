@@ -49,27 +49,7 @@ public sealed partial class SequenceLabeler
         Directory.CreateDirectory(temp);
         try
         {
-            var encoderPrefix = BackboneName + ".";
-            var encoderState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            var headState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, value) in state_dict())
-            {
-                if (name.StartsWith(HeadPrefix, StringComparison.Ordinal)) headState[name] = value;
-                else if (name.StartsWith(encoderPrefix, StringComparison.Ordinal)) encoderState[name[encoderPrefix.Length..]] = value;
-                else throw new InvalidOperationException($"state-dict key '{name}' belongs to neither the encoder nor the head.");
-            }
-            var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-            SafetensorsWriter.Write(Path.Combine(temp, PretrainedModel.WeightsFileName), encoderState, metadata);
-            SafetensorsWriter.Write(Path.Combine(temp, HeadWeightsFileName), headState, metadata);
-
-            // The encoder folder is a bare HF base model (BertModel …): keys without prefix, as HF saves it.
-            var config = Config.WithArchitecture(Architectures.Name(Config.ModelType, ModelTask.Base)).ToJson().AsObject();
-            config["torch_dtype"] = "float32";
-            config["model_type"] = BackboneName;
-            var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
-            AtomicFile.WriteAllText(Path.Combine(temp, PretrainedModel.ConfigFileName), config.ToJsonString(indented) + "\n");
-            AtomicFile.WriteAllText(Path.Combine(temp, HeadConfigFileName), Options.ToJson().ToJsonString(indented) + "\n");
-            saveTokenizer?.Invoke(temp);
+            WriteInto(temp, saveTokenizer);
             ReplaceFolder(temp, target);
         }
         catch
@@ -77,6 +57,38 @@ public sealed partial class SequenceLabeler
             TryDeleteFolder(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes the labeler's files (see the class remarks) into the existing folder
+    /// <paramref name="folder"/>, each file atomically; for callers that already write into a
+    /// temporary folder of their own (checkpoints, best-model folders).
+    /// </summary>
+    public void WriteInto(string folder, Action<string>? saveTokenizer = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Directory.Exists(folder)) throw new CheckpointException($"{folder}: folder not found; WriteInto writes into an existing folder.");
+        var encoderPrefix = BackboneName + ".";
+        var encoderState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var headState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, value) in state_dict())
+        {
+            if (name.StartsWith(HeadPrefix, StringComparison.Ordinal)) headState[name] = value;
+            else if (name.StartsWith(encoderPrefix, StringComparison.Ordinal)) encoderState[name[encoderPrefix.Length..]] = value;
+            else throw new InvalidOperationException($"state-dict key '{name}' belongs to neither the encoder nor the head.");
+        }
+        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        SafetensorsWriter.Write(Path.Combine(folder, PretrainedModel.WeightsFileName), encoderState, metadata);
+        SafetensorsWriter.Write(Path.Combine(folder, HeadWeightsFileName), headState, metadata);
+
+        // The encoder folder is a bare HF base model (BertModel …): keys without prefix, as HF saves it.
+        var config = Config.WithArchitecture(Architectures.Name(Config.ModelType, ModelTask.Base)).ToJson().AsObject();
+        config["torch_dtype"] = "float32";
+        config["model_type"] = BackboneName;
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        AtomicFile.WriteAllText(Path.Combine(folder, PretrainedModel.ConfigFileName), config.ToJsonString(indented) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, HeadConfigFileName), Options.ToJson().ToJsonString(indented) + "\n");
+        saveTokenizer?.Invoke(folder);
     }
 
     /// <summary>

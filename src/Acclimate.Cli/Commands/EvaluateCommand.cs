@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Acclimate.Checkpoints;
+using Acclimate.Data.Datasets;
+using Acclimate.Errors;
+using Acclimate.Evaluation;
+using Acclimate.FineTuning;
+using Acclimate.FineTuning.Runs;
+using Acclimate.Models;
+using Acclimate.Tokenization;
+using Spectre.Console;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary>
+/// <c>acclimate evaluate --model DIR --data FILE</c>: scores a fine-tuned tagger (seqeval entity
+/// P/R/F1 per type, micro/macro, strict F1, token accuracy; or per-tag scores for plain tags) or a
+/// sequence classifier (accuracy, macro-F1, per class) on a labelled file.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "A model folder written by `acclimate finetune` (its best-model).", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled file: CoNLL / token JSONL / span JSONL for taggers, JSONL/CSV/TSV for classifiers.", Required = true };
+        var format = new Option<string?>("--format") { Description = "conll, token_jsonl, span_jsonl (taggers; default conll) or classification." };
+        var predictions = new Option<string?>("--predictions") { Description = "Also write gold and predicted tags per sentence to this JSONL file." };
+        var maxLength = new Option<int>("--max-length") { Description = "Classifiers: input length (head truncation).", DefaultValueFactory = _ => 128 };
+        var command = new Command("evaluate", "Evaluate a fine-tuned model on a labelled file.") { model, data, format, predictions, maxLength };
+        command.SetAction(result =>
+        {
+            var folder = result.GetValue(model)!;
+            var path = result.GetValue(data)!;
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            if (File.Exists(Path.Combine(folder, SequenceLabeler.HeadConfigFileName)))
+            {
+                using var tagger = TaggerEnsemble.Load(new[] { folder });
+                var scores = EvaluateTagger(tagger, path, result.GetValue(format), EnsembleMethod.Average, result.GetValue(predictions));
+                EpochTable.Write(console, $"{folder} on {path}", scores, maxRows: 60);
+                output.WriteLine(FinetuneCommand.Format(scores.Metrics()));
+                return 0;
+            }
+            var report = EvaluateClassifier(folder, path, result.GetValue(maxLength));
+            output.WriteLine(MetricsTable.Format(report));
+            output.WriteLine(FinetuneCommand.Format(ClassificationRun.Metrics(report)));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Reads <paramref name="path"/> in the tagger's scheme, predicts and scores it.</summary>
+    internal static TaggingScores EvaluateTagger(TaggerEnsemble tagger, string path, string? formatName, EnsembleMethod method, string? predictionsPath)
+    {
+        var format = ParseFormat(formatName ?? "conll");
+        var options = new FineTuneDataOptions { Format = format, Train = path, Dev = path, Scheme = tagger.Info.FileScheme?.ToString() ?? "none" };
+        var gold = TaggingDataset.ReadFile(path, options);
+        new TagSpace(tagger.Info.FileScheme, tagger.Info.ModelScheme, tagger.Labels).CheckCovered(gold);
+        var predicted = tagger.Predict(gold.Select(s => s.Words).ToArray(), method);
+        if (predictionsPath is not null) TaggingPredictionsFile.Write(predictionsPath, gold, predicted);
+        return TaggingScores.Compute(gold, predicted, tagger.Info.FileScheme);
+    }
+
+    private static ClassificationReport EvaluateClassifier(string folder, string path, int maxLength)
+    {
+        using var classifier = ClassifierFolder.Load(folder);
+        var tokenizer = TokenizerLoader.FromFolder(folder);
+        var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
+        var labels = classifier.Config.Labels;
+        LabelSet.CheckLabelsCovered(labels, examples);
+        var model = new FineTuneModelOptions { Encoder = folder, MaxLength = maxLength };
+        var predicted = ClassificationRun.Predict(classifier, examples.Select(e => ClassificationRun.Encode(tokenizer, e, model)).ToArray(), classifier.Config.PadTokenId);
+        return ClassificationRun.Score(examples, predicted.Select(p => labels[p.Label]).ToArray());
+    }
+
+    internal static DatasetFormat ParseFormat(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch
+    {
+        "conll" => DatasetFormat.Conll,
+        "tokenjsonl" => DatasetFormat.TokenJsonl,
+        "spanjsonl" => DatasetFormat.SpanJsonl,
+        _ => throw new ConfigException($"--format '{name}': expected conll, token_jsonl or span_jsonl."),
+    };
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using Acclimate.Errors;
+using Acclimate.FineTuning.Runs;
+using Acclimate.Training;
+using Spectre.Console;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary>
+/// <c>acclimate finetune --config recipe.yaml</c>: fine-tunes a pretrained encoder for token
+/// classification (NER/POS; optional k-fold CV or pseudo-label rounds) or sequence
+/// classification, printing a dev table after every epoch and writing the run folder.
+/// </summary>
+public static class FinetuneCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var config = new Option<string>("--config") { Description = "Fine-tuning recipe (YAML: model, data, training, optimizer, output, cross_validation, pseudo_labels).", Required = true };
+        var set = new Option<string[]>("--set") { Description = "Override a recipe value: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var runDir = new Option<string?>("--run-dir") { Description = "Write the run into exactly this folder (overrides output.dir/name)." };
+        var command = new Command("finetune", "Fine-tune a pretrained encoder on labelled data (token or sequence classification).") { config, set, runDir };
+        command.SetAction(result =>
+        {
+            var recipe = Recipe.Load(result.GetValue(config)!, result.GetValue(set) ?? Array.Empty<string>());
+            var options = FineTuneRecipe.From(recipe);
+            var run = result.GetValue(runDir) is { } exact ? RunFolder.At(exact)
+                : options.Output.Exact ? RunFolder.At(Path.Combine(options.Output.Dir, options.Output.Name))
+                : RunFolder.Create(options.Output.Dir, options.Output.Name);
+            run.SaveRecipe(recipe);
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            output.WriteLine($"run folder: {run.Path}");
+            FineTuneResult finished;
+            if (options.Model.Task == FineTuneTask.TokenClassification)
+            {
+                var tagging = new TaggingRun(options, run)
+                {
+                    Log = output,
+                    Progress = new ConsoleTrainingProgress(output),
+                    EpochEvaluated = (label, e) => EpochTable.Write(console,
+                        $"{(label.Length > 0 ? label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
+                };
+                finished = tagging.Execute();
+            }
+            else
+            {
+                finished = new ClassificationRun(options, run) { Log = output, Progress = new ConsoleTrainingProgress(output) }.Execute();
+            }
+            output.WriteLine($"best model: {finished.BestModelFolder}");
+            output.WriteLine("dev:  " + Format(finished.Dev));
+            if (finished.Test is not null) output.WriteLine("test: " + Format(finished.Test));
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string Format(IReadOnlyDictionary<string, double> metrics) =>
+        string.Join("  ", metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
+}

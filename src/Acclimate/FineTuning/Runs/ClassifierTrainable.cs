@@ -1,0 +1,28 @@
+using Acclimate.Models;
+using Acclimate.Tokenization;
+using Acclimate.Training;
+using static TorchSharp.torch;
+
+namespace Acclimate.FineTuning.Runs;
+
+/// <summary>A sequence classifier (pooler or mean pooling) as a training-loop target: checkpoints are <see cref="ClassifierFolder"/> folders.</summary>
+public sealed class ClassifierTrainable : ITrainableModel
+{
+    private readonly TransformerModel _model;
+    private readonly ITextTokenizer _tokenizer;
+
+    public ClassifierTrainable(TransformerModel model, ITextTokenizer tokenizer)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+    }
+
+    /// <inheritdoc />
+    public nn.Module Module => _model;
+
+    /// <inheritdoc />
+    public void Save(string folder) => ClassifierFolder.Save(_model, folder, _tokenizer.SaveTo);
+
+    /// <inheritdoc />
+    public void Load(string folder) => new HfTrainableModel(_model).Load(folder);
+}

@@ -1,0 +1,17 @@
+namespace Acclimate.FineTuning.Runs;
+
+/// <summary>How an ensemble combines its members.</summary>
+public enum EnsembleMethod
+{
+    /// <summary>
+    /// Average then decode once: with CRF members, the mean of the emissions decoded by Viterbi with
+    /// the mean transition scores; without, the mean of the per-word label probabilities, argmax.
+    /// </summary>
+    Average,
+
+    /// <summary>
+    /// Each member decodes alone; an entity is kept when a majority of members predict it exactly
+    /// (type and span), overlaps resolved by votes. Plain tags (POS): per-word majority label.
+    /// </summary>
+    Vote,
+}

@@ -1,0 +1,110 @@
+using Acclimate.Data.Datasets;
+using Acclimate.Data.Tagging;
+using Acclimate.Errors;
+using Acclimate.FineTuning.Runs;
+using Acclimate.Tests.Training;
+
+namespace Acclimate.Tests.FineTuning.Runs;
+
+public sealed class FineTuneBadInputTests
+{
+    private static FineTuneDataOptions Conll(string path) => new() { Format = DatasetFormat.Conll, Train = path, Dev = path };
+
+    [Fact]
+    public void A_dev_tag_missing_from_the_training_label_set_names_file_line_and_tag()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("train.conll"), "John\tB-PER\nran\tO\n");
+        File.WriteAllText(temp.File("dev.conll"), "Paris\tO\n\nin\tO\nRome\tB-LOC\n");
+        var options = Conll(temp.File("train.conll"));
+        var space = TagSpace.ForTraining(TaggingDataset.ReadFile(temp.File("train.conll"), options), TaggingScheme.IOB2, TaggingScheme.IOB2);
+        var e = Assert.Throws<DataException>(() => space.CheckCovered(TaggingDataset.ReadFile(temp.File("dev.conll"), options)));
+        Assert.Contains("dev.conll:4:", e.Message);
+        Assert.Contains("'B-LOC'", e.Message);
+        Assert.Contains("Rome", e.Message);
+    }
+
+    [Fact]
+    public void A_tag_outside_the_scheme_is_an_error_naming_file_and_line()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("d.conll"), "John\tB-PER\nran\tE-PER\n");
+        var e = Assert.Throws<DataException>(() => TaggingDataset.ReadFile(temp.File("d.conll"), Conll(temp.File("d.conll"))));
+        Assert.Contains("d.conll:2:", e.Message);
+        Assert.Contains("'E-PER'", e.Message);
+    }
+
+    [Fact]
+    public void A_conll_line_with_the_wrong_number_of_columns_names_file_and_line()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("d.conll"), "John NNP B-PER\nlives VBZ O\nin O\n");
+        var e = Assert.Throws<DataException>(() => TaggingDataset.ReadFile(temp.File("d.conll"), Conll(temp.File("d.conll"))));
+        Assert.Contains("d.conll:3", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_dataset_is_an_error()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("empty.conll"), "\n\n");
+        var e = Assert.Throws<DataException>(() => TaggingDataset.ReadFile(temp.File("empty.conll"), Conll(temp.File("empty.conll"))));
+        Assert.Contains("empty.conll", e.Message);
+        Assert.Throws<DataException>(() => TaggingDataset.Subsample(Array.Empty<int>(), 0, 1, "nothing"));
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"abcdef\", \"label\": {\"X\": {\"abc\": [[0, 2]]}, \"Y\": {\"cd\": [[2, 3]]}}}", "overlaps")]
+    [InlineData("{\"text\": \"abc\", \"label\": {\"X\": {\"cdef\": [[2, 5]]}}}", "does not fit the text")]
+    public void Span_labels_that_overlap_or_leave_the_text_are_errors(string line, string expected)
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("s.jsonl"), line + "\n");
+        var options = new FineTuneDataOptions { Format = DatasetFormat.SpanJsonl, Train = temp.File("s.jsonl"), Dev = temp.File("s.jsonl") };
+        var e = Assert.Throws<DataException>(() => TaggingDataset.ReadFile(temp.File("s.jsonl"), options));
+        Assert.Contains("s.jsonl:1", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Chunk_slices_stay_legal_in_the_scheme()
+    {
+        var space = new TagSpace(TaggingScheme.IOB2, TaggingScheme.IOBES, TagTransitions.LabelsFor(TaggingScheme.IOBES, new[] { "PER" }));
+        var tags = space.ToModel(new[] { "B-PER", "I-PER", "I-PER", "O" });
+        Assert.Equal(new[] { "B-PER", "I-PER", "E-PER", "O" }, tags);
+        // An entity cut at word 2 keeps its part inside each piece, re-encoded.
+        Assert.Equal(new[] { "B-PER", "E-PER" }, space.Slice(tags, 0, 2));
+        Assert.Equal(new[] { "S-PER", "O" }, space.Slice(tags, 2, 4));
+        Assert.Equal(new[] { "B-PER", "I-PER", "I-PER", "O" }, space.ToFile(tags));
+    }
+}
+
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureHolder>
+{
+    private readonly FineTuneCliFixture _f;
+
+    public FineTuneCliBadInputTests(FineTuneCliFixtureHolder holder) => _f = holder.Fixture;
+
+    [Fact]
+    public void Finetune_reports_an_unknown_dev_tag_with_exit_code_2()
+    {
+        var dev = _f.Temp.File("bad-dev.conll");
+        File.WriteAllText(dev, "Rome\tB-CITY\n");
+        var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", _f.Recipe("badtag"), "--set", $"data.dev={dev}", "--run-dir", _f.Temp.File("bad-run"));
+        Assert.Equal(2, code);
+        Assert.Contains("bad-dev.conll:1:", errors);
+        Assert.Contains("B-CITY", errors);
+    }
+
+    [Fact]
+    public void Finetune_reports_an_unknown_recipe_key_with_its_line()
+    {
+        var recipe = _f.Temp.File("typo.yaml");
+        File.WriteAllText(recipe, "model:\n  encoder: x\n  heads: linear\n");
+        var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", recipe);
+        Assert.Equal(2, code);
+        Assert.Contains("typo.yaml:3", errors);
+        Assert.Contains("heads", errors);
+    }
+}

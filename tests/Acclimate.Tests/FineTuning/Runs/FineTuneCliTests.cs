@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Acclimate.Tests.Training;
+
+namespace Acclimate.Tests.FineTuning.Runs;
+
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
+{
+    private readonly FineTuneCliFixture _f;
+
+    public FineTuneCliTests(FineTuneCliFixtureHolder holder) => _f = holder.Fixture;
+
+    private string Finetune(string recipe, params string[] extra)
+    {
+        var run = _f.Temp.File("run-" + Path.GetFileNameWithoutExtension(recipe) + "-" + Guid.NewGuid().ToString("N")[..6]);
+        var code = FineTuneCliFixture.Run(out var output, out var errors, new[] { "finetune", "--config", recipe, "--run-dir", run }.Concat(extra).ToArray());
+        Assert.True(code == 0, output + errors);
+        return run;
+    }
+
+    [Fact]
+    public void Finetune_with_crf_writes_per_epoch_tables_best_model_and_results_then_evaluate_and_predict_use_it()
+    {
+        var recipe = _f.Recipe("crf", model: "crf: true\nhead: bilstm\nlstm_hidden_size: 8\nfusion: scalar_mix\nfused_layers: 3");
+        var run = Finetune(recipe);
+        var epochs = File.ReadAllText(Path.Combine(run, "epochs.md"));
+        Assert.Contains("epoch 1", epochs);
+        Assert.Contains("epoch 2", epochs);
+        Assert.Contains("| micro avg |", epochs);
+        Assert.Contains("| PER |", epochs);
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
+        Assert.Equal(2, results["epochs"]!.AsArray().Count);
+        Assert.NotNull(results["dev"]!["f1"]);
+        Assert.NotNull(results["test"]!["strict_f1"]);
+        var best = Path.Combine(run, "best-model");
+        Assert.True(File.Exists(Path.Combine(best, "tagging.json")));
+        Assert.True(File.Exists(Path.Combine(best, "vocab.txt")));
+        Assert.Equal(File.ReadLines(_f.Conll).Count(l => l.Length == 0) + 1, File.ReadLines(Path.Combine(run, "predictions-test.jsonl")).Count());
+
+        // evaluate reproduces the run's test numbers from the saved folder alone.
+        Assert.Equal(0, FineTuneCliFixture.Run(out var evalOut, out var evalErr, "evaluate", "--model", best, "--data", _f.Conll));
+        var testF1 = results["test"]!["f1"]!.GetValue<double>();
+        Assert.Contains(" f1=" + testF1.ToString("F4", CultureInfo.InvariantCulture), evalOut);
+
+        var texts = _f.Temp.File("texts.txt");
+        File.WriteAllText(texts, "John lives in Paris.\n{\"text\": \"Mary and Anna Smith visited New York and London and Berlin and Paris and more places today, said Bob.\"}\n");
+        Assert.Equal(0, FineTuneCliFixture.Run(out var predOut, out var predErr, "predict", "--model", best, "--input", texts));
+        var lines = predOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToArray();
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            var text = line["text"]!.GetValue<string>();
+            foreach (var e in line["entities"]!.AsArray())
+            {
+                var (start, end) = (e!["start"]!.GetValue<int>(), e["end"]!.GetValue<int>());
+                Assert.Equal(text[start..end], e["text"]!.GetValue<string>());
+                Assert.Contains(e["type"]!.GetValue<string>(), new[] { "PER", "LOC" });
+            }
+        }
+    }
+
+    [Fact]
+    public void Ensemble_of_two_seeds_evaluates_by_averaging_and_by_voting()
+    {
+        var recipe = _f.Recipe("ens", model: "crf: true");
+        var a = Path.Combine(Finetune(recipe), "best-model");
+        var b = Path.Combine(Finetune(recipe, "--set", "training.seed=2"), "best-model");
+        foreach (var method in new[] { "average", "vote" })
+        {
+            Assert.Equal(0, FineTuneCliFixture.Run(out var output, out var errors, "ensemble", "--model", a, "--model", b, "--data", _f.Conll, "--method", method));
+            Assert.Contains($"ensemble ({method}):", output);
+            Assert.Equal(2, output.Split('\n').Count(l => l.StartsWith("member ", StringComparison.Ordinal)));
+        }
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out var oneErr, "ensemble", "--model", a, "--data", _f.Conll));
+        Assert.Contains("at least two", oneErr);
+    }
+
+    [Fact]
+    public void Cross_validation_writes_per_fold_metrics_summary_and_out_of_fold_predictions()
+    {
+        var run = Finetune(_f.Recipe("cv"), "--set", "training.epochs=1", "--set", "cross_validation.folds=2");
+        var cv = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "cv.json")))!;
+        Assert.Equal(2, cv["held_out"]!.AsArray().Count);
+        Assert.NotNull(cv["held_out_summary"]!["f1"]!["std"]);
+        Assert.NotNull(cv["test_fold_ensemble"]!["f1"]);
+        var oof = File.ReadAllLines(Path.Combine(run, "oof-predictions.jsonl")).Select(l => JsonNode.Parse(l)!).ToArray();
+        Assert.Equal(8, oof.Length);
+        Assert.Equal(new[] { 0, 1 }, oof.Select(o => o["fold"]!.GetValue<int>()).Distinct().Order());
+        Assert.All(oof, o => Assert.Equal(o["tokens"]!.AsArray().Count, o["pred"]!.AsArray().Count));
+    }
+
+    [Fact]
+    public void Pseudo_label_rounds_train_again_on_gold_plus_confident_pseudo_labels()
+    {
+        var unlabeled = _f.Temp.File("unlabeled.txt");
+        File.WriteAllText(unlabeled, "Anna went to Berlin .\nBob lives in London .\n\nThe mat is here .\n");
+        var run = Finetune(_f.Recipe("pseudo", extraSections: $"pseudo_labels:\n  unlabeled: {unlabeled}\n  threshold: 0.0\n  pseudo_weight: 0.5\n  rounds: 1\n"), "--set", "training.epochs=1");
+        Assert.True(File.Exists(Path.Combine(run, "round-0", "results.json")));
+        Assert.True(File.Exists(Path.Combine(run, "round-1", "best-model", "tagging.json")));
+        Assert.Contains("pseudo-labels for round 1: 3 sentences kept", File.ReadAllText(Path.Combine(run, "epochs.md")));
+    }
+
+    [Fact]
+    public void Plain_tags_are_scored_by_accuracy_and_per_tag()
+    {
+        var pos = _f.Temp.File("pos.jsonl");
+        File.WriteAllText(pos, "{\"tokens\": [\"the\", \"cat\", \"sat\"], \"tags\": [\"at\", \"nn\", \"vbd\"]}\n{\"tokens\": [\"a\", \"dog\", \"ran\", \"home\"], \"tags\": [\"at\", \"nn\", \"vbd\", \"nr\"]}\n");
+        var run = Finetune(_f.Recipe("pos", data: "format: token_jsonl\nscheme: none"), "--set", $"data.train={pos}", "--set", $"data.dev={pos}", "--set", $"data.test={pos}");
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
+        Assert.NotNull(results["dev"]!["accuracy"]);
+        Assert.Null(results["dev"]!["f1"]);
+        Assert.Contains("| nn |", File.ReadAllText(Path.Combine(run, "epochs.md")));
+    }
+
+    [Theory]
+    [InlineData("pooler")]
+    [InlineData("mean")]
+    public void Sequence_classification_trains_and_predicts_labels_with_probabilities(string pooling)
+    {
+        var data = _f.Temp.File("cls.jsonl");
+        File.WriteAllText(data, string.Join("\n", Enumerable.Range(0, 8).Select(i => i % 2 == 0
+            ? $"{{\"text\": \"good great fine {i}\", \"label\": \"pos\"}}"
+            : $"{{\"text\": \"bad awful poor {i}\", \"label\": \"neg\"}}")) + "\n");
+        var run = Finetune(_f.Recipe("cls-" + pooling, model: $"task: sequence_classification\ntruncation: head_tail\nhead_tokens: 4\npooling: {pooling}"), "--set", "data.format=classification",
+            "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}");
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
+        Assert.NotNull(results["test"]!["macro_f1"]);
+        Assert.Equal(pooling == "mean", File.Exists(Path.Combine(run, "best-model", "pooling.json")));
+        Assert.Equal(0, FineTuneCliFixture.Run(out var evalOut, out _, "evaluate", "--model", Path.Combine(run, "best-model"), "--data", data));
+        Assert.Contains("macro_f1=" + results["test"]!["macro_f1"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture), evalOut);
+        var texts = _f.Temp.File("cls-texts.txt");
+        File.WriteAllText(texts, "good great\nbad awful\n");
+        Assert.Equal(0, FineTuneCliFixture.Run(out var output, out var errors, "predict", "--model", Path.Combine(run, "best-model"), "--input", texts));
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!))
+        {
+            var probabilities = line["probabilities"]!.AsObject();
+            Assert.Equal(2, probabilities.Count);
+            Assert.Equal(1.0, probabilities.Sum(p => p.Value!.GetValue<double>()), 4);
+            Assert.Contains(line["label"]!.GetValue<string>(), new[] { "pos", "neg" });
+        }
+    }
+}
+
+/// <summary>Shares one tiny encoder among the CLI tests.</summary>
+public sealed class FineTuneCliFixtureHolder : IDisposable
+{
+    internal FineTuneCliFixture Fixture { get; } = new();
+
+    public void Dispose() => Fixture.Dispose();
+}

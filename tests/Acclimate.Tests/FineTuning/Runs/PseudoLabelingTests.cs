@@ -1,0 +1,69 @@
+using Acclimate.FineTuning;
+using Acclimate.FineTuning.Runs;
+using static TorchSharp.torch;
+
+namespace Acclimate.Tests.FineTuning.Runs;
+
+public sealed class PseudoLabelingTests
+{
+    [Fact]
+    public void Confidence_is_the_mean_probability_of_the_chosen_labels()
+    {
+        var probabilities = new float[,] { { 0.9f, 0.1f }, { 0.3f, 0.7f }, { 0.5f, 0.5f } };
+        Assert.Equal((0.9 + 0.7 + 0.5) / 3, PseudoLabeling.Confidence(probabilities, new[] { 0, 1, 0 }), 6);
+        Assert.Equal((0.1 + 0.3 + 0.5) / 3, PseudoLabeling.Confidence(probabilities, new[] { 1, 0, 1 }), 6);
+    }
+
+    [Fact]
+    public void Threshold_keeps_confidences_at_or_above_it()
+    {
+        Assert.Equal(new[] { 1, 3 }, PseudoLabeling.Select(new[] { 0.5, 0.9, 0.89999, 0.95 }, 0.9));
+        Assert.Empty(PseudoLabeling.Select(new[] { 0.5 }, 1.0));
+        Assert.Throws<Acclimate.Errors.ConfigException>(() => PseudoLabeling.Select(new[] { 0.5 }, 1.5));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Weighted_loss_equals_the_formula_on_a_hand_case(bool crf)
+    {
+        // n = 2 gold examples (W1 = 1), m = 2 pseudo examples (W2 = 0.25): the batch loss must be
+        // (1/(n+m)) Σ wᵢ·Lᵢ with each Lᵢ the example's loss computed alone.
+        using var labeler = TinyLabelers.Create(TokenHeadKind.Linear, crf, seed: 5);
+        var rng = new Random(11);
+        var examples = new List<LabelerExample>();
+        var weights = new[] { 1f, 1f, 0.25f, 0.25f };
+        for (var i = 0; i < 4; i++)
+        {
+            var (input, tokenLabels, _) = TinyLabelers.RandomSentence(rng, 2 + i);
+            examples.Add(new LabelerExample(input, tokenLabels, weights[i]));
+        }
+        using var _ = no_grad();
+        var alone = examples.Select(e =>
+        {
+            using var batch = new DisposableBatch(TaggingBatch.Collate(new[] { e with { Weight = 1f } }, 0));
+            return WeightedTaggingLoss.Compute(labeler, batch.Value).item<float>();
+        }).ToArray();
+        var expected = Enumerable.Range(0, 4).Sum(i => weights[i] * alone[i]) / 4;
+        var together = WeightedTaggingLoss.Compute(labeler, TaggingBatch.Collate(examples, 0)).item<float>();
+        Assert.Equal(expected, together, 4);
+        Assert.True(alone.All(l => l > 0));
+        // With every weight 1 it is the plain mean of the per-example losses.
+        var unweighted = WeightedTaggingLoss.Compute(labeler, TaggingBatch.Collate(examples.Select(e => e with { Weight = 1f }).ToArray(), 0)).item<float>();
+        Assert.Equal(alone.Average(), unweighted, 4);
+    }
+
+    private sealed class DisposableBatch : IDisposable
+    {
+        public DisposableBatch(TaggingBatch value) => Value = value;
+        public TaggingBatch Value { get; }
+        public void Dispose()
+        {
+            Value.Batch.InputIds.Dispose();
+            Value.Batch.AttentionMask.Dispose();
+            Value.Batch.WordStarts?.Dispose();
+            Value.Labels.Dispose();
+            Value.Weights.Dispose();
+        }
+    }
+}
