@@ -354,7 +354,7 @@ public sealed class PipelineDemo
             ? $"rehearsal ({_s.Forgetting.RehearsalGeneral} general batch in every {_s.Forgetting.RehearsalDomain + _s.Forgetting.RehearsalGeneral})"
             : $"EWC (λ = {F(_s.Forgetting.Ewc)}, Fisher from {_s.Forgetting.EwcFisherBatches} general batches)";
         Heading(body, "4. Pretraining and domain adaptation",
-            $"A BERT ({m.NumLayers} layers, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
+            $"A BERT ({m.NumLayers} layer{(m.NumLayers == 1 ? "" : "s")}, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
             $"for {scratch.Steps} updates (batch {_s.Pretrain.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
             "Perplexity is the masked-token perplexity on held-out documents (same masking seed before and after, so before/after are comparable). " +
             $"Runs: [general/](general/report.md), [dapt/](dapt/report.md), [{Rel(controlled.Folder)}/]({Rel(controlled.Folder)}/report.md).");
@@ -368,7 +368,7 @@ public sealed class PipelineDemo
             var d = stage.Set("domain");
             table.Add(label, from, g is null ? "" : $"{Ppl(g.PerplexityBefore)} → {Ppl(g.PerplexityAfter)}", g is null ? "" : Pct(g.Change),
                 d is null ? "" : $"{Ppl(d.PerplexityBefore)} → {Ppl(d.PerplexityAfter)}", d is null ? "" : Pct(d.Change),
-                stage.Steps, stage.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture));
+                stage.Steps, stage.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));
         }
         Emit(body, table);
 
@@ -414,10 +414,13 @@ public sealed class PipelineDemo
         var best = new MarkdownTable("encoder", "best step", "dev accuracy", "test accuracy (domain)", "test macro-F1 (tags)", "labels", "run");
         foreach (var s in tuned)
             best.Add(models[s.Encoder].Label, s.BestStep, Acc(s.DevAccuracy), s.TestAccuracy is double ta ? Acc(ta) : "", s.TestMacroF1 is double tf && double.IsFinite(tf) ? tf.ToString("F3", CultureInfo.InvariantCulture) : "",
-                s.Labels, $"[{Rel(s.Folder)}/]({Rel(s.Folder)}/report.md)");
+                s.Labels, Rel(s.Folder) + "/");
         body.AppendLine("**Best epoch (picked on dev), scored on the domain test set:**");
         body.AppendLine();
         Emit(body, best);
+        body.AppendLine("Runs (per-epoch tables in epochs.md, predictions, results.json): " +
+                        string.Join(", ", tuned.Select(s => $"[{Rel(s.Folder)}/]({Rel(s.Folder)}/report.md)")) + ".");
+        body.AppendLine();
         var general = tuned.FirstOrDefault(s => s.Encoder == "general");
         var dapt = tuned.FirstOrDefault(s => s.Encoder == "dapt");
         if (general?.TestAccuracy is double g && dapt?.TestAccuracy is double d)
@@ -425,7 +428,7 @@ public sealed class PipelineDemo
             body.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"**Answer:** on the domain test set the tagger from the DAPT model scores {Acc(d)} against {Acc(g)} from the general model " +
                 $"({(d - g) * 100:+0.00;-0.00} points): {(d > g ? "DAPT helped" : d < g ? "DAPT did not help in this run" : "no difference")}. " +
-                $"One seed and {t.MaxTest:N0} test sentences: differences under about one point are within noise."));
+                $"This is one seed on at most {t.MaxTest:N0} test sentences; a difference of a few tenths of a point can come from the seed alone."));
             body.AppendLine();
         }
         Plots.Lines(Path.Combine(_out, "plots", "finetuning-dev.png"), "POS tagging: dev accuracy per epoch", "epoch", "dev accuracy",

