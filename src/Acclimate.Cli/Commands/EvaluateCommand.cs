@@ -24,7 +24,7 @@ public static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "Labelled file: CoNLL / token JSONL / span JSONL for taggers, JSONL/CSV/TSV for classifiers.", Required = true };
         var format = new Option<string?>("--format") { Description = "conll, token_jsonl, span_jsonl (taggers; default conll) or classification." };
         var predictions = new Option<string?>("--predictions") { Description = "Also write gold and predicted tags per sentence to this JSONL file." };
-        var maxLength = new Option<int>("--max-length") { Description = "Classifiers: input length (head truncation).", DefaultValueFactory = _ => 128 };
+        var maxLength = new Option<int>("--max-length") { Description = "Classifiers without classification.json: input length (head truncation).", DefaultValueFactory = _ => 128 };
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a labelled file.") { model, data, format, predictions, maxLength };
         command.SetAction(result =>
         {
@@ -66,7 +66,7 @@ public static class EvaluateCommand
         var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
         var labels = classifier.Config.Labels;
         LabelSet.CheckLabelsCovered(labels, examples);
-        var model = new FineTuneModelOptions { Encoder = folder, MaxLength = maxLength };
+        var model = ClassificationModelInfo.TryLoad(folder)?.ToModelOptions(folder) ?? new FineTuneModelOptions { Encoder = folder, MaxLength = maxLength };
         var predicted = ClassificationRun.Predict(classifier, examples.Select(e => ClassificationRun.Encode(tokenizer, e, model)).ToArray(), classifier.Config.PadTokenId);
         return ClassificationRun.Score(examples, predicted.Select(p => labels[p.Label]).ToArray());
     }

@@ -19,7 +19,8 @@ public static class FinetuneCommand
         var config = new Option<string>("--config") { Description = "Fine-tuning recipe (YAML: model, data, training, optimizer, output, cross_validation, pseudo_labels).", Required = true };
         var set = new Option<string[]>("--set") { Description = "Override a recipe value: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var runDir = new Option<string?>("--run-dir") { Description = "Write the run into exactly this folder (overrides output.dir/name)." };
-        var command = new Command("finetune", "Fine-tune a pretrained encoder on labelled data (token or sequence classification).") { config, set, runDir };
+        var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run in --run-dir from its latest checkpoint (same recipe)." };
+        var command = new Command("finetune", "Fine-tune a pretrained encoder on labelled data (token or sequence classification).") { config, set, runDir, resume };
         command.SetAction(result =>
         {
             var recipe = Recipe.Load(result.GetValue(config)!, result.GetValue(set) ?? Array.Empty<string>());
@@ -27,6 +28,13 @@ public static class FinetuneCommand
             var run = result.GetValue(runDir) is { } exact ? RunFolder.At(exact)
                 : options.Output.Exact ? RunFolder.At(Path.Combine(options.Output.Dir, options.Output.Name))
                 : RunFolder.Create(options.Output.Dir, options.Output.Name);
+            string? resumeFrom = null;
+            if (result.GetValue(resume))
+            {
+                if (result.GetValue(runDir) is null && !options.Output.Exact) throw new ConfigException("--resume needs --run-dir (or output.exact) naming the run to continue.");
+                resumeFrom = run.LatestCheckpoint() ?? throw new ConfigException($"{run.Path}: no checkpoint to resume from (checkpoints are written every training.save_every updates).");
+                output.WriteLine($"resuming from {resumeFrom}");
+            }
             run.SaveRecipe(recipe);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             output.WriteLine($"run folder: {run.Path}");
@@ -36,6 +44,7 @@ public static class FinetuneCommand
                 var tagging = new TaggingRun(options, run)
                 {
                     Log = output,
+                    ResumeFrom = resumeFrom,
                     Progress = new ConsoleTrainingProgress(output),
                     EpochEvaluated = (label, e) => EpochTable.Write(console,
                         $"{(label.Length > 0 ? label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
@@ -44,7 +53,7 @@ public static class FinetuneCommand
             }
             else
             {
-                finished = new ClassificationRun(options, run) { Log = output, Progress = new ConsoleTrainingProgress(output) }.Execute();
+                finished = new ClassificationRun(options, run) { Log = output, ResumeFrom = resumeFrom, Progress = new ConsoleTrainingProgress(output) }.Execute();
             }
             output.WriteLine($"best model: {finished.BestModelFolder}");
             output.WriteLine("dev:  " + Format(finished.Dev));

@@ -25,7 +25,7 @@ public static class PredictCommand
         var model = new Option<string[]>("--model") { Description = "Model folder(s) written by `acclimate finetune`; several taggers predict as an averaged ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
         var input = new Option<string>("--input") { Description = "Texts: JSONL with a \"text\" field per line, or plain text (one text per line).", Required = true };
         var outputFile = new Option<string?>("--output") { Description = "JSONL file to write (default: standard output)." };
-        var maxLength = new Option<int>("--max-length") { Description = "Classifiers: input length (head truncation).", DefaultValueFactory = _ => 128 };
+        var maxLength = new Option<int>("--max-length") { Description = "Classifiers without classification.json: input length (head truncation).", DefaultValueFactory = _ => 128 };
         var command = new Command("predict", "Predict entities (with character offsets) or labels (with probabilities) for texts.") { model, input, outputFile, maxLength };
         command.SetAction(result =>
         {
@@ -51,7 +51,7 @@ public static class PredictCommand
                 if (folders.Length > 1) throw new ConfigException("predict ensembles taggers only; give one classifier folder.");
                 using var classifier = ClassifierFolder.Load(folders[0]);
                 var tokenizer = TokenizerLoader.FromFolder(folders[0]);
-                var options = new FineTuneModelOptions { Encoder = folders[0], MaxLength = result.GetValue(maxLength) };
+                var options = ClassificationModelInfo.TryLoad(folders[0])?.ToModelOptions(folders[0]) ?? new FineTuneModelOptions { Encoder = folders[0], MaxLength = result.GetValue(maxLength) };
                 var inputs = texts.Select(t => ClassificationRun.Encode(tokenizer, new ClassificationExample(t, null, "", "", 0), options)).ToArray();
                 var predicted = ClassificationRun.Predict(classifier, inputs, classifier.Config.PadTokenId);
                 var labels = classifier.Config.Labels;

@@ -31,6 +31,9 @@ public sealed class ClassificationRun
 
     public TextWriter Log { get; init; } = TextWriter.Null;
 
+    /// <summary>A checkpoint of an interrupted run of the same recipe to continue from.</summary>
+    public string? ResumeFrom { get; init; }
+
     /// <summary>Classification examples of one file.</summary>
     public static IReadOnlyList<ClassificationExample> Read(string path, FineTuneDataOptions data)
     {
@@ -74,14 +77,14 @@ public sealed class ClassificationRun
         var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray()));
         var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
         var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
-        var loopOptions = options with { EvalEvery = perEpoch, SaveEvery = 0, MetricForBest = metric, GreaterIsBetter = options.BestMetricKey == "loss" || options.GreaterIsBetter };
+        var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
         var headLr = _recipe.Optimizer.HeadLearningRate > 0 ? _recipe.Optimizer.HeadLearningRate : options.LearningRate;
         var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
         using var optimizer = AdamWOptimizer.Create(model, AdamWSettings.From(loopOptions), name =>
             layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr)));
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var epochs = new JsonArray();
-        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer), optimizer, batches, b => model.Forward(b).Loss!)
+        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model)), optimizer, batches, b => model.Forward(b).Loss!)
         {
             Run = _run,
             Progress = Progress,
@@ -93,6 +96,7 @@ public sealed class ClassificationRun
                 return Metrics(report);
             },
         };
+        if (ResumeFrom is not null) loop.ResumeFrom(ResumeFrom);
         var result = loop.Train();
         var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
         using var bestModel = ClassifierFolder.Load(bestFolder);

@@ -42,7 +42,7 @@ public sealed class TaggerTrainer
     /// <summary>Step-level progress (log lines); default silent.</summary>
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
-    /// <summary>The metric that picks the best model: training.metric_for_best unless it is the default 'loss', then f1 (scheme) or accuracy.</summary>
+    /// <summary>The metric that picks the best model (larger is better): training.metric_for_best unless it is the default 'loss' (not computed on dev), then f1 (scheme) or accuracy.</summary>
     public string BestMetric => _recipe.Training.BestMetricKey == "loss" ? (_space.ModelScheme is null ? "accuracy" : "f1") : _recipe.Training.BestMetricKey;
 
     /// <summary>The head's options for this run's labels.</summary>
@@ -92,14 +92,21 @@ public sealed class TaggerTrainer
         TaggingPredictor.PredictTags(labeler, Words, sentences.Select(s => s.Words).ToArray(), _recipe.Model.Stride)
             .Select(tags => _space.ToFile(tags)).ToArray();
 
-    /// <summary>Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.</summary>
-    public TaggerTrainingResult Train(IReadOnlyList<WeightedSentence> train, IReadOnlyList<TaggedSentence> dev, RunFolder run)
+    /// <summary>
+    /// Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.
+    /// With <paramref name="resumeFrom"/> (a checkpoint of an interrupted run of the same recipe)
+    /// training continues exactly where it stopped; only the epochs after it are reported.
+    /// </summary>
+    public TaggerTrainingResult Train(IReadOnlyList<WeightedSentence> train, IReadOnlyList<TaggedSentence> dev, RunFolder run, string? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(dev);
         ArgumentNullException.ThrowIfNull(run);
         if (dev.Count == 0) throw new DataException("the dev set is empty; it is needed to pick the best checkpoint.");
         var options = _recipe.Training;
+        var known = _space.ModelScheme is null ? new[] { "accuracy", "macro_f1" } : new[] { "f1", "precision", "recall", "macro_f1", "strict_f1", "accuracy" };
+        if (!known.Contains(BestMetric, StringComparer.Ordinal))
+            throw new ConfigException($"training.metric_for_best '{_recipe.Training.MetricForBest}' is not a dev metric of this tagger; expected one of {string.Join(", ", known)}.");
         set_num_threads(TrainingEnvironment.ThreadsFor(options.Threads));
         manual_seed(options.Seed);
         var examples = Examples(train);
@@ -115,9 +122,9 @@ public sealed class TaggerTrainer
         var loopOptions = options with
         {
             EvalEvery = perEpoch,
-            SaveEvery = 0,
             MetricForBest = BestMetric,
-            GreaterIsBetter = options.BestMetricKey == "loss" || options.GreaterIsBetter,
+            // Every dev metric a tagger reports (f1, precision, recall, strict_f1, macro_f1, accuracy) is better when larger.
+            GreaterIsBetter = true,
         };
         using var optimizer = AdamWOptimizer.Create(labeler, AdamWSettings.From(loopOptions), ParameterGroups(_recipe, labeler.Config.NumHiddenLayers));
         var epochs = new List<EpochEvaluation>();
@@ -137,6 +144,7 @@ public sealed class TaggerTrainer
                 return scores.Metrics();
             },
         };
+        if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation (the metric '{BestMetric}' was never finite).");
         return new TaggerTrainingResult(best, epochs, result);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Datasets;
+using Acclimate.Errors;
 using Acclimate.Reporting;
 using Acclimate.Tokenization;
 using Acclimate.Training;
@@ -35,6 +36,9 @@ public sealed class TaggingRun
     /// <summary>Free-text progress messages.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
+    /// <summary>A checkpoint of an interrupted run of the same recipe to continue from (plain runs only, not CV or pseudo-label rounds).</summary>
+    public string? ResumeFrom { get; init; }
+
     public FineTuneResult Execute()
     {
         var data = TaggingDataset.Load(_recipe.Data);
@@ -45,6 +49,8 @@ public sealed class TaggingRun
         if (data.Test is not null) space.CheckCovered(data.Test);
         Log.WriteLine($"data: {data.Train.Count} train, {data.Dev.Count} dev, {data.Test?.Count ?? 0} test sentences; {space.Labels.Count} labels");
         var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
+        if (ResumeFrom is not null && (_recipe.CrossValidation.Folds > 0 || _recipe.PseudoLabels.Unlabeled is not null))
+            throw new ConfigException("--resume continues a plain run; cross-validation and pseudo-label rounds cannot be resumed (rerun them).");
         if (_recipe.CrossValidation.Folds > 0)
             return new CrossValidationRun(_recipe, _run, tokenizer, space) { Log = Log, Progress = Progress, EpochEvaluated = EpochEvaluated }.Execute(data);
 
@@ -57,7 +63,7 @@ public sealed class TaggingRun
             var folder = rounds == 0 ? _run : RunFolder.At(Path.Combine(_run.Path, $"round-{round}"));
             var label = rounds == 0 ? "" : $"round {round}";
             var trainer = NewTrainer(tokenizer, space, label, epochsText);
-            var trained = trainer.Train(train, data.Dev, folder);
+            var trained = trainer.Train(train, data.Dev, folder, ResumeFrom);
             result = ScoreBest(trainer, trained, data, folder, epochsText, label);
             if (round < rounds)
             {

@@ -107,4 +107,13 @@ public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureH
         Assert.Contains("typo.yaml:3", errors);
         Assert.Contains("heads", errors);
     }
+
+    [Fact]
+    public void Finetune_rejects_a_metric_the_tagger_does_not_report_before_training()
+    {
+        var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", _f.Recipe("badmetric"), "--set", "training.metric_for_best=bleu", "--run-dir", _f.Temp.File("badmetric-run"));
+        Assert.Equal(2, code);
+        Assert.Contains("'bleu'", errors);
+        Assert.Contains("strict_f1", errors);
+    }
 }

@@ -61,6 +61,36 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
     }
 
     [Fact]
+    public void A_resumed_run_continues_exactly_like_the_uninterrupted_one()
+    {
+        var recipe = _f.Recipe("resume", model: "crf: true");
+        var settings = new[] { "--set", "training.save_every=2", "--set", "training.keep_last=0" };
+        var full = Finetune(recipe, settings);
+        var resumed = _f.Temp.File("resumed-" + Guid.NewGuid().ToString("N")[..6]);
+        var from = Path.Combine(full, "checkpoints", "checkpoint-2");
+        Assert.True(Directory.Exists(from));
+        foreach (var file in Directory.GetFiles(from))
+        {
+            Directory.CreateDirectory(Path.Combine(resumed, "checkpoints", "checkpoint-2"));
+            File.Copy(file, Path.Combine(resumed, "checkpoints", "checkpoint-2", Path.GetFileName(file)));
+        }
+        var code = FineTuneCliFixture.Run(out var output, out var errors, new[] { "finetune", "--config", recipe, "--run-dir", resumed, "--resume" }.Concat(settings).ToArray());
+        Assert.True(code == 0, output + errors);
+        Assert.Contains("resuming from", output);
+        static Dictionary<long, double> Losses(string run) => File.ReadLines(Path.Combine(run, "metrics.jsonl"))
+            .Select(l => JsonNode.Parse(l)!).Where(n => n["loss"] is not null).ToDictionary(n => n["step"]!.GetValue<long>(), n => n["loss"]!.GetValue<double>());
+        var a = Losses(full);
+        var b = Losses(resumed);
+        // The resumed run logs only the updates after the checkpoint (a fresh run with the same seed would log steps 1 and 2 too).
+        Assert.True(b.Count >= 2);
+        Assert.True(b.Keys.Min() > 2, $"first logged step {b.Keys.Min()}");
+        Assert.All(b, kv => Assert.Equal(a[kv.Key], kv.Value));
+        var devA = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "results.json")))!["dev"]!.ToJsonString();
+        var devB = JsonNode.Parse(File.ReadAllText(Path.Combine(resumed, "results.json")))!["dev"]!.ToJsonString();
+        Assert.Equal(devA, devB);
+    }
+
+    [Fact]
     public void Ensemble_of_two_seeds_evaluates_by_averaging_and_by_voting()
     {
         var recipe = _f.Recipe("ens", model: "crf: true");
@@ -127,6 +157,7 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
         Assert.NotNull(results["test"]!["macro_f1"]);
         Assert.Equal(pooling == "mean", File.Exists(Path.Combine(run, "best-model", "pooling.json")));
+        Assert.Contains("HeadTail", File.ReadAllText(Path.Combine(run, "best-model", "classification.json")));
         Assert.Equal(0, FineTuneCliFixture.Run(out var evalOut, out _, "evaluate", "--model", Path.Combine(run, "best-model"), "--data", data));
         Assert.Contains("macro_f1=" + results["test"]!["macro_f1"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture), evalOut);
         var texts = _f.Temp.File("cls-texts.txt");
