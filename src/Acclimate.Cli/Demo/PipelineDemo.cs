@@ -80,22 +80,24 @@ public sealed class PipelineDemo
         WriteVocabulary(body, vocab, general, domain);
 
         // ---- 3. pretraining ------------------------------------------------------------------
-        var scratch = Stage("pretrain general", "", () => Pretrain("general", ScratchRecipe(data, vocabFolder)));
-        var dapt = Stage("DAPT", "", () => Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false)));
+        // A stage's recipe names what it was built on (vocabulary and data settings, the upstream stage's
+        // recipe), so a rerun reuses a finished stage only when nothing it depends on changed.
+        var scratch = Stage("pretrain general", "", () => Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
+        var dapt = Stage("DAPT", "", () => Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
         var controlName = _s.Forgetting.Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
-        var controlled = Stage($"DAPT + {controlName}", "", () => Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true)));
+        var controlled = Stage($"DAPT + {controlName}", "", () => Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
         WritePretraining(body, scratch, dapt, controlled, controlName);
 
         // ---- 4. fine-tuning --------------------------------------------------------------------
-        var models = new Dictionary<string, (string Label, string Folder)>(StringComparer.Ordinal)
+        var models = new Dictionary<string, (string Label, string Folder, string Recipe)>(StringComparer.Ordinal)
         {
-            ["general"] = ("general model", scratch.ModelFolder),
-            ["dapt"] = ("DAPT model", dapt.ModelFolder),
-            ["dapt-control"] = ($"DAPT + {controlName} model", controlled.ModelFolder),
+            ["general"] = ("general model", scratch.ModelFolder, scratch.Recipe),
+            ["dapt"] = ("DAPT model", dapt.ModelFolder, dapt.Recipe),
+            ["dapt-control"] = ($"DAPT + {controlName} model", controlled.ModelFolder, controlled.Recipe),
         };
         var tuned = new List<DemoFinetuneStage>();
         foreach (var key in _s.Finetune.Encoders)
-            tuned.Add(Stage($"POS from {key}", "", () => Finetune(key, models[key].Folder, data)));
+            tuned.Add(Stage($"POS from {key}", "", () => Finetune(key, models[key].Folder, data, models[key].Recipe)));
         WriteFinetuning(body, tuned, models);
 
         // ---- report ----------------------------------------------------------------------------
@@ -213,8 +215,9 @@ public sealed class PipelineDemo
           seed: {seed}
         """;
 
-    private DemoPretrainStage Pretrain(string name, string recipeText)
+    private DemoPretrainStage Pretrain(string name, string recipeText, string upstream)
     {
+        recipeText = $"# built on: {Fingerprint(upstream)}\n" + recipeText;
         var folder = Path.Combine(_out, name);
         if (DemoStageFile.TryRead<DemoPretrainStage>(folder, recipeText, s => s.Recipe) is { } done && Directory.Exists(done.ModelFolder))
         {
@@ -237,11 +240,12 @@ public sealed class PipelineDemo
         return stage;
     }
 
-    private DemoFinetuneStage Finetune(string key, string encoder, DemoData data)
+    private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
     {
         var t = _s.Finetune;
         var folder = Path.Combine(_out, "pos-" + key);
         var recipeText = $"""
+            # built on: {Fingerprint(upstream + _s.Data)}
             model:
               task: token_classification
               encoder: {Q(encoder)}
@@ -395,7 +399,7 @@ public sealed class PipelineDemo
         body.AppendLine();
     }
 
-    private void WriteFinetuning(StringBuilder body, IReadOnlyList<DemoFinetuneStage> tuned, IReadOnlyDictionary<string, (string Label, string Folder)> models)
+    private void WriteFinetuning(StringBuilder body, IReadOnlyList<DemoFinetuneStage> tuned, IReadOnlyDictionary<string, (string Label, string Folder, string Recipe)> models)
     {
         var t = _s.Finetune;
         Heading(body, "5. Fine-tuning a POS tagger (genre held out)",
@@ -512,6 +516,10 @@ public sealed class PipelineDemo
     }
 
     private string Rel(string path) => Path.GetRelativePath(_out, path).Replace('\\', '/');
+
+    /// <summary>A short content hash (what a stage was built on).</summary>
+    private static string Fingerprint(string text) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
 
     /// <summary>A YAML single-quoted scalar.</summary>
     private static string Q(string text) => "'" + text.Replace("'", "''") + "'";

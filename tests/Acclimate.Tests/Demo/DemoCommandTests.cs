@@ -69,6 +69,20 @@ public sealed class DemoCommandTests
         var rerun = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Equal(5, Regex.Matches(rerun, "finished stage reused").Count);
         Assert.Matches(new Regex($@"\| DAPT \| general model \| {num} → {num} \|"), rerun);
+
+        // Changing a DAPT setting reruns both DAPT stages and the taggers built on them; only the
+        // general pretraining (and the tagger on it) is reused.
+        var changed = temp.File("demo-changed.yaml");
+        File.WriteAllText(changed, File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-quick.yaml"))
+            .Replace("dapt:\n  max_steps: 6", "dapt:\n  max_steps: 4", StringComparison.Ordinal));
+        Assert.Contains("max_steps: 4", File.ReadAllText(changed));
+        code = CliApp.Run(new[] { "demo", "--quick", "--config", changed, "--output", outDir, "--threads", "1", "--seed", "7" }, new StringWriter(), stderr);
+        Assert.True(code == 0, $"changed rerun exit {code}: {stderr}");
+        var third = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Equal(2, Regex.Matches(third, "finished stage reused").Count);
+        Assert.Matches(new Regex($@"\| pretrain general \| {num} \| finished stage reused"), third);
+        Assert.Matches(new Regex($@"\| POS from general \| {num} \| finished stage reused"), third);
+        Assert.Matches(new Regex($@"\| DAPT \| general model \| {num} → {num} \| [+-]{num}% \| {num} → {num} \| [+-]{num}% \| 4 \|"), third);
     }
 
     [Fact]
