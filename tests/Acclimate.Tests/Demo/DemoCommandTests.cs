@@ -42,6 +42,7 @@ public sealed class DemoCommandTests
         Assert.Matches(new Regex($@"\| general model \| {num} \| {num} % \| {num} % \|"), report);                            // best: dev and test accuracy
         Assert.Matches(new Regex($@"\| DAPT model \| {num} \| {num} % \| {num} % \|"), report);
         Assert.Contains("**Answer:**", report);
+        Assert.Matches(new Regex($@"the DAPT tagger alone is right on {num} tokens and the general tagger alone on {num} \(McNemar z = -?{num}\)"), report);
         Assert.Matches(new Regex($@"\| \*\*total\*\* \| {num} \|"), report);
 
         foreach (var png in new[] { "pretraining-loss.png", "perplexity.png", "finetuning-dev.png" })
@@ -109,6 +110,28 @@ public sealed class DemoCommandTests
         var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("'bert-large' is not one of general, dapt, dapt-control", stderr.ToString());
+    }
+
+    [Fact]
+    public void PairedComparisonCountsTheTokensOnlyOneTaggerGotRight()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllText(temp.File("a.jsonl"),
+            "{\"tokens\":[\"a\",\"b\",\"c\"],\"gold\":[\"x\",\"y\",\"z\"],\"pred\":[\"x\",\"y\",\"q\"]}\n" +
+            "{\"tokens\":[\"d\",\"e\"],\"gold\":[\"x\",\"x\"],\"pred\":[\"q\",\"q\"]}\n");
+        File.WriteAllText(temp.File("b.jsonl"),
+            "{\"tokens\":[\"a\",\"b\",\"c\"],\"gold\":[\"x\",\"y\",\"z\"],\"pred\":[\"q\",\"y\",\"z\"]}\n" +
+            "{\"tokens\":[\"d\",\"e\"],\"gold\":[\"x\",\"x\"],\"pred\":[\"x\",\"x\"]}\n");
+        var paired = Acclimate.Cli.Demo.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("b.jsonl"));
+        Assert.Equal(5, paired.Tokens);
+        Assert.Equal(1, paired.OnlyFirstRight);    // "a": only the first
+        Assert.Equal(3, paired.OnlySecondRight);   // "c", "d", "e": only the second
+        Assert.Equal(2 / Math.Sqrt(4), paired.Z, 12);
+        Assert.False(paired.Significant);          // z = 1.0 < 1.96
+
+        File.WriteAllText(temp.File("c.jsonl"), "{\"tokens\":[\"a\"],\"gold\":[\"x\"],\"pred\":[\"x\"]}\n");
+        var e = Assert.Throws<Acclimate.Errors.DataException>(() => Acclimate.Cli.Demo.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("c.jsonl")));
+        Assert.Contains("not scored on the same test set", e.Message);
     }
 
     private static string Tail(string text) => text.Length <= 3000 ? text : text[^3000..];
