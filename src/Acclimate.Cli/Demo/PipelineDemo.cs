@@ -460,10 +460,10 @@ public sealed class PipelineDemo
         var report = new StringBuilder();
         report.AppendLine("# Acclimate demo: domain adaptation on the Brown corpus");
         report.AppendLine();
+        var reusedNote = _reusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_reusedSeconds)} when they ran)" : "";
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(_o.Quick ? " in **quick mode** (tiny sizes, numbers are not meaningful)" : "")}; " +
-            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**" +
-            (_reusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_reusedSeconds)} when they ran). " : ". ") +
+            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**{reusedNote}. " +
             $"Foundation checks: {(foundationOk ? "all passed" : "SOME FAILED")}."));
         report.AppendLine();
         report.AppendLine("Pipeline: Brown → document split (general genres / one domain genre) → WordPiece vocabulary on general text → " +
