@@ -169,7 +169,9 @@ public sealed class TrainingLoop<TBatch>
             window.Add(outcome, clock.Elapsed);
             Progress.Stepped(_globalStep, outcome.Loss, outcome.LearningRate);
 
-            var last = _globalStep == TotalSteps;
+            // A spent time budget makes this update the last one: logged, evaluated and saved as such.
+            var outOfTime = StopWhen?.Invoke(trainingTime) == true;
+            var last = _globalStep == TotalSteps || outOfTime;
             if (_globalStep % _options.LogEvery == 0 || last)
             {
                 var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null);
@@ -191,7 +193,7 @@ public sealed class TrainingLoop<TBatch>
             }
             if (stoppedEarly) break;
             if (_globalStep == StopAtStep) { interrupted = true; break; }
-            if (StopWhen?.Invoke(trainingTime) == true) break;
+            if (outOfTime) break;
         }
         if (!interrupted)
         {

@@ -219,8 +219,12 @@ public sealed class PretrainingRunTests
               block_size: 16
             """);
         // Any update takes more than a nanosecond, so the budget ends the run after its first update.
-        var result = new PretrainingRun(Parse(yaml, "training.max_steps=50", "run.max_train_seconds=1e-9")).Execute();
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=50", "training.log_every=20", "run.max_train_seconds=1e-9")).Execute();
         Assert.Equal(1, result.Training.GlobalStep);
+        // The last update is logged and evaluated like a run's final one, though it is not a multiple of log_every.
+        var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
+        Assert.Contains(records, r => r.Step == 1 && r.Values.ContainsKey("loss"));
+        Assert.Contains(records, r => r.Step == 1 && r.Values.ContainsKey("eval_loss"));
         Assert.True(File.Exists(Path.Combine(result.ModelFolder, "model.safetensors")));
         Assert.Single(result.Forgetting);
     }
