@@ -4,8 +4,9 @@ namespace Acclimate.FineTuning.Runs;
 public enum EnsembleMethod
 {
     /// <summary>
-    /// Average then decode once: with CRF members, the mean of the emissions decoded by Viterbi with
-    /// the mean transition scores; without, the mean of the per-word label probabilities, argmax.
+    /// Average then decode once: when every member has a CRF, the mean of the emissions decoded by
+    /// Viterbi with the mean transition scores; otherwise the mean of the per-word label
+    /// probabilities (softmax, or a CRF member's marginals), argmax.
     /// </summary>
     Average,
 

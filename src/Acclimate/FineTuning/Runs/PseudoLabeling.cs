@@ -8,8 +8,8 @@ namespace Acclimate.FineTuning.Runs;
 /// Self-training with pseudo-labels: a trained tagger labels unlabeled target sentences, and those
 /// whose confidence reaches a threshold join the gold data with their own loss weight (the loss
 /// is (1/(n+m)) Σ wᵢ·Lᵢ, see <see cref="WeightedTaggingLoss"/>). Confidence of a sentence is the
-/// mean over its words of the softmax probability of the chosen label (for a CRF tagger this is
-/// the emission softmax, an approximation of the CRF's marginals).
+/// mean over its words of the probability of the chosen label: the CRF's marginal for a CRF
+/// tagger (forward–backward), the softmax of the scores otherwise.
 /// </summary>
 public static class PseudoLabeling
 {
@@ -55,7 +55,7 @@ public static class PseudoLabeling
         using var labeler = SequenceLabeler.Load(modelFolder);
         var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), trainer.Info.Stride);
         var paths = TaggingPredictor.Decode(scores, labeler.Head.Crf);
-        var confidences = scores.Select((s, i) => Confidence(TaggingPredictor.Probabilities(s), paths[i])).ToArray();
+        var confidences = scores.Select((s, i) => Confidence(TaggingPredictor.WordProbabilities(s, labeler.Head.Crf), paths[i])).ToArray();
         var kept = Select(confidences, options.Threshold);
         log?.WriteLine($"pseudo-labels: {kept.Length} of {lines.Count} sentences at confidence >= {options.Threshold}");
         return kept.Select(i => new TaggedSentence(lines[i].Words, trainer.Space.ToFile(paths[i].Select(id => labeler.Labels[id]).ToArray()).ToArray(), path, lines[i].Line, oneTokenPerLine: false)).ToArray();

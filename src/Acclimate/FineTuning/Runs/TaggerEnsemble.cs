@@ -72,7 +72,9 @@ public sealed class TaggerEnsemble : IDisposable
         {
             var allCrf = _members.All(m => m.Head.Crf is not null);
             var combined = Enumerable.Range(0, sentences.Count)
-                .Select(i => allCrf ? Ensemble.Mean(scores.Select(s => s[i]).ToArray()) : Ensemble.MeanProbabilities(scores.Select(s => s[i]).ToArray())).ToArray();
+                .Select(i => allCrf
+                    ? Ensemble.Mean(scores.Select(s => s[i]).ToArray())
+                    : Ensemble.Mean(scores.Select((s, k) => TaggingPredictor.WordProbabilities(s[i], _members[k].Head.Crf)).ToArray())).ToArray();
             using var crf = allCrf ? MeanCrf() : null;
             modelTags = TaggingPredictor.Decode(combined, crf).Select(p => p.Select(id => Labels[id]).ToArray()).ToArray();
         }

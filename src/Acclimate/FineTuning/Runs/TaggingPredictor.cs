@@ -103,6 +103,35 @@ public static class TaggingPredictor
         return result;
     }
 
+    /// <summary>
+    /// Per-word label marginals p(yₜ = k | sentence) of a CRF over the given emissions [words, labels]:
+    /// the gradient of log Z with respect to the emissions (forward–backward by autograd). Rows sum
+    /// to 1; disallowed transitions carry the CRF's training penalty, so illegal paths get ~0 mass.
+    /// </summary>
+    public static float[,] CrfMarginals(ConditionalRandomField crf, float[,] scores)
+    {
+        ArgumentNullException.ThrowIfNull(crf);
+        ArgumentNullException.ThrowIfNull(scores);
+        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
+        var result = new float[words, labels];
+        if (words == 0) return result;
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        var flat = new float[words * labels];
+        Buffer.BlockCopy(scores, 0, flat, 0, flat.Length * sizeof(float));
+        var device = crf.Transitions.device;
+        var emissions = tensor(flat, new long[] { 1, words, labels }, device: device).to(crf.Transitions.dtype).requires_grad_(true);
+        var logZ = crf.LogPartition(emissions, ones(new long[] { 1, words }, ScalarType.Bool, device)).sum();
+        var marginals = autograd.grad(new[] { logZ }, new[] { emissions })[0];
+        var values = TensorData.ToArray<float>(marginals.to(ScalarType.Float32).cpu().reshape(-1));
+        Buffer.BlockCopy(values, 0, result, 0, values.Length * sizeof(float));
+        return result;
+    }
+
+    /// <summary>Label probabilities per word: CRF marginals with a CRF, the softmax of the scores without.</summary>
+    public static float[,] WordProbabilities(float[,] scores, ConditionalRandomField? crf) =>
+        crf is null ? Probabilities(scores) : CrfMarginals(crf, scores);
+
     /// <summary>Predicted tags (model labels) per sentence from one labeler.</summary>
     public static IReadOnlyList<string[]> PredictTags(SequenceLabeler labeler, WordEncoder encoder, IReadOnlyList<IReadOnlyList<string>> sentences, int stride, int batchSize = 32)
     {

@@ -102,6 +102,10 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
             Assert.Contains($"ensemble ({method}):", output);
             Assert.Equal(2, output.Split('\n').Count(l => l.StartsWith("member ", StringComparison.Ordinal)));
         }
+        // A CRF member with a linear one: per-word probabilities (CRF marginals, softmax) are averaged.
+        var c = Path.Combine(Finetune(_f.Recipe("ens-linear")), "best-model");
+        Assert.Equal(0, FineTuneCliFixture.Run(out var mixed, out var mixedErr, "ensemble", "--model", a, "--model", c, "--data", _f.Conll));
+        Assert.Contains("ensemble (average):", mixed);
         Assert.Equal(2, FineTuneCliFixture.Run(out _, out var oneErr, "ensemble", "--model", a, "--data", _f.Conll));
         Assert.Contains("at least two", oneErr);
     }

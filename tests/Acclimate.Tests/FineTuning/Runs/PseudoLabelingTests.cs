@@ -67,3 +67,61 @@ public sealed class PseudoLabelingTests
         }
     }
 }
+
+public sealed class CrfMarginalTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Marginals_equal_brute_force_enumeration_of_all_paths(bool constrained)
+    {
+        manual_seed(8);
+        var constraints = constrained ? ConditionalRandomFieldTests.Bio(1) : null;   // O, B-A, I-A
+        using var crf = new ConditionalRandomField(3, constraints);
+        using (no_grad())
+        {
+            crf.Transitions.copy_(randn(3, 3));
+            crf.StartTransitions.copy_(randn(3));
+            crf.EndTransitions.copy_(randn(3));
+        }
+        var rng = new Random(2);
+        var scores = new float[4, 3];
+        for (var w = 0; w < 4; w++)
+            for (var l = 0; l < 3; l++) scores[w, l] = (float)(rng.NextDouble() * 4 - 2);
+        var marginals = TaggingPredictor.CrfMarginals(crf, scores);
+
+        var trans = crf.Transitions.detach().data<float>().ToArray();
+        var start = crf.StartTransitions.detach().data<float>().ToArray();
+        var end = crf.EndTransitions.detach().data<float>().ToArray();
+        var expected = new double[4, 3];
+        double z = 0;
+        foreach (var path in Paths(4, 3))
+        {
+            if (constraints is not null && !constraints.IsAllowed(path)) continue;
+            var score = start[path[0]] + end[path[^1]];
+            for (var t = 0; t < 4; t++) score += scores[t, path[t]];
+            for (var t = 1; t < 4; t++) score += trans[path[t - 1] * 3 + path[t]];
+            var p = Math.Exp(score);
+            z += p;
+            for (var t = 0; t < 4; t++) expected[t, path[t]] += p;
+        }
+        for (var t = 0; t < 4; t++)
+        {
+            for (var k = 0; k < 3; k++) Assert.Equal(expected[t, k] / z, marginals[t, k], 4);
+            Assert.Equal(1.0, Enumerable.Range(0, 3).Sum(k => (double)marginals[t, k]), 4);
+        }
+        if (constrained) Assert.True(marginals[0, 2] < 1e-4, "I-A cannot open a BIO sentence");
+    }
+
+    private static IEnumerable<int[]> Paths(int length, int tags)
+    {
+        var total = (int)Math.Pow(tags, length);
+        for (var n = 0; n < total; n++)
+        {
+            var path = new int[length];
+            var x = n;
+            for (var t = 0; t < length; t++) { path[t] = x % tags; x /= tags; }
+            yield return path;
+        }
+    }
+}
