@@ -87,6 +87,31 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public void EwcAsTheForgettingControlAndATaggerFromTheControlledModel()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var recipe = temp.File("demo-ewc.yaml");
+        var text = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-quick.yaml"))
+            .Replace("  control: rehearsal\n", "  control: ewc\n  ewc_fisher_batches: 2\n", StringComparison.Ordinal)
+            .Replace("  encoders: [general, dapt]\n", "  encoders: [dapt-control]\n", StringComparison.Ordinal);
+        Assert.Contains("control: ewc", text);
+        Assert.Contains("encoders: [dapt-control]", text);
+        File.WriteAllText(recipe, text);
+        var outDir = temp.File("out");
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", outDir, "--threads", "1" }, new StringWriter(), stderr);
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        const string num = @"[0-9][0-9,]*(\.[0-9]+)?";
+        Assert.Contains("with EWC (λ = 100000, Fisher from 2 general batches)", report);
+        Assert.Matches(new Regex($@"\| DAPT \+ ewc \| general model \| {num} → {num} \| [+-]{num}% \| {num} → {num} \| [+-]{num}% \| 6 \|"), report);
+        Assert.Matches(new Regex($@"\| DAPT \+ ewc model \| {num} \| {num} % \| {num} % \|"), report);
+        Assert.True(File.Exists(Path.Combine(outDir, "dapt-ewc", "model", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "pos-dapt-control", "results.json")));
+        Assert.DoesNotContain("**Answer:**", report);   // the DAPT-vs-general question needs both taggers
+    }
+
+    [Fact]
     public void AnUnknownRecipeKeyIsBadInputNamingTheFileAndKey()
     {
         using var temp = TestPaths.NewTempFolder();
