@@ -5,7 +5,8 @@
 #   2. an 8k WordPiece vocabulary trained on the two training sides;
 #   3. a small BERT (4 × 256) pretrained from scratch on the general side (recipes/scratch-bert-small.yaml);
 #   4. DAPT on the domain side from that model: plain, + EWC, + rehearsal, + L2-SP (same steps and seed);
-#   5. ELECTRA-small vs MLM at equal training wall-clock, then the same short POS fine-tuning of both;
+#   5. ELECTRA-small vs MLM at equal training wall-clock, then the same short POS fine-tuning of both
+#      (and of the general model and of a randomly initialized encoder, for reference);
 #   6. the table of held-out perplexities before/after.
 # Stages whose output exists are skipped (delete runs/brown/<stage> to redo one).
 set -euo pipefail
@@ -36,8 +37,10 @@ run runs/brown/dapt-l2sp recipes/dapt-l2sp.yaml
 run runs/brown/electra-timed recipes/electra-small.yaml
 run runs/brown/mlm-timed recipes/mlm-small-timed.yaml
 
-for model in runs/brown/mlm-timed/model runs/brown/electra-timed/model; do
+for model in runs/brown/mlm-timed/model runs/brown/electra-timed/model runs/brown/general/model; do
   [ -f "$model.pos.txt" ] || $bench pos-probe --model "$model" --steps 300 --threads 1 | tee "$model.pos.txt"
 done
+# The floor: the same shape with fresh weights (no pretraining), same probe.
+[ -f runs/brown/random-init.pos.txt ] || $bench pos-probe --model runs/brown/mlm-timed/model --steps 300 --threads 1 --random-init | tee runs/brown/random-init.pos.txt
 
 $bench brown-table runs/brown/general runs/brown/dapt runs/brown/dapt-ewc runs/brown/dapt-rehearsal runs/brown/dapt-l2sp | tee runs/brown/table.md

@@ -50,7 +50,11 @@ public static class PosProbe
 
         var tokenizer = TokenizerLoader.FromFolder(modelFolder);
         manual_seed(seed);
-        var (labeler, _) = SequenceLabeler.FromPretrained(modelFolder, new SequenceLabelerOptions { Labels = labels });
+        // --random-init: the same architecture with fresh weights, the "no pretraining" baseline.
+        var randomInit = args.Contains("--random-init");
+        var labeler = randomInit
+            ? SequenceLabeler.Create(Acclimate.Models.EncoderConfig.Load(Path.Combine(modelFolder, "config.json")), new SequenceLabelerOptions { Labels = labels })
+            : SequenceLabeler.FromPretrained(modelFolder, new SequenceLabelerOptions { Labels = labels }).Labeler;
         using var _labeler = labeler;
         var trainItems = train.Select(s => Encode(s, tokenizer, labelIds)).ToList();
         var devItems = dev.Select(s => Encode(s, tokenizer, labelIds)).ToList();
@@ -88,7 +92,7 @@ public static class PosProbe
                 words++;
                 if (predictions[i][w] is int p && p == devItems[i].WordLabels[w]) correct++;
             }
-        Console.WriteLine($"pos-probe {modelFolder}: {labels.Count} tags, {train.Count} train / {dev.Count} dev sentences, {steps} steps × {batchSize} at lr {lr} " +
+        Console.WriteLine($"pos-probe {modelFolder}{(randomInit ? " (random init)" : "")}: {labels.Count} tags, {train.Count} train / {dev.Count} dev sentences, {steps} steps × {batchSize} at lr {lr} " +
                           $"({trainSeconds:F0} s): mean train loss {lossSum / steps:F3}, dev word accuracy {(double)correct / words:P2} ({correct}/{words})");
         return 0;
     }
