@@ -150,4 +150,24 @@ public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureH
         Assert.True(Directory.Exists(Path.Combine(run, "best-model")));
         Assert.Matches("device: \"?cpu\"?", File.ReadAllText(Path.Combine(run, "recipe.yaml")));
     }
+
+    [Fact]
+    public void Evaluate_predict_and_eval_mlm_refuse_cuda_on_a_machine_without_it()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without CUDA (every machine we test on)
+        var texts = _f.Temp.File("device-texts.txt");
+        File.WriteAllText(texts, "some text\n");
+        foreach (var args in new[]
+        {
+            new[] { "evaluate", "--model", _f.Encoder, "--data", _f.Conll, "--device", "cuda" },
+            new[] { "predict", "--model", _f.Encoder, "--input", texts, "--device", "cuda" },
+            new[] { "eval-mlm", "--model", _f.Encoder, "--corpus", texts, "--device", "cuda", "--token-cache", _f.Temp.File("device-tokens") },
+        })
+        {
+            var code = FineTuneCliFixture.Run(out _, out var errors, args);
+            Assert.True(code == 2, args[0] + ": " + errors);
+            Assert.Contains("--device cuda", errors);
+            Assert.Contains("CUDA is not available", errors);
+        }
+    }
 }
