@@ -22,4 +22,35 @@ public sealed class RuntimeTests
         if (OperatingSystem.IsLinux()) Assert.Equal(128 * 1024, TorchRuntime.MallocMmapThreshold);
         else Assert.Null(TorchRuntime.MallocMmapThreshold);
     }
+
+    [Fact]
+    public void AutoResolvesToCudaOnlyWhenPresentAndCudaWithoutItIsAnErrorNamingTheOption()
+    {
+        TorchRuntime.EnsureInitialized();
+        var auto = TorchRuntime.ResolveDevice("auto");
+        Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, auto.type);
+        Assert.Equal(DeviceType.CPU, TorchRuntime.ResolveDevice(" CPU ").type);
+        var bad = Assert.Throws<Acclimate.Errors.ConfigException>(() => TorchRuntime.ResolveDevice("gpu", "training.device"));
+        Assert.Contains("training.device gpu", bad.Message);
+        Assert.Contains("cpu, cuda, cuda:N or auto", bad.Message);
+        if (torch.cuda.is_available()) return;   // the rest is about machines without CUDA (all of ours)
+        foreach (var name in new[] { "cuda", "cuda:1" })
+        {
+            var e = Assert.Throws<Acclimate.Errors.ConfigException>(() => TorchRuntime.ResolveDevice(name, "training.device"));
+            Assert.Contains($"training.device {name}", e.Message);
+            Assert.Contains("CUDA is not available", e.Message);
+        }
+    }
+
+    [Fact]
+    public void DevicePlacementLeavesAModuleAlreadyOnTheDeviceUntouched()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var linear = torch.nn.Linear(3, 2);
+        var before = linear.parameters().Select(p => p.Handle).ToArray();
+        Assert.Same(linear, DevicePlacement.MoveTo(linear, torch.CPU));
+        Assert.Equal(before, linear.parameters().Select(p => p.Handle).ToArray());
+        Assert.True(DevicePlacement.IsOn(linear.weight, torch.CPU));
+        Assert.False(DevicePlacement.IsOn(linear.weight, new torch.Device(DeviceType.CUDA, 0)));
+    }
 }

@@ -10,4 +10,17 @@ public static class CommonOptions
         Description = "cpu, cuda, cuda:N, or auto (cuda when present).",
         DefaultValueFactory = _ => "auto",
     };
+
+    /// <summary>
+    /// --device for the training verbs: no default, so the recipe's training.device stands unless
+    /// the flag is given; when given it becomes the override training.device=NAME.
+    /// </summary>
+    public static Option<string?> TrainingDevice() => new("--device")
+    {
+        Description = "Train on cpu, cuda, cuda:N, or auto (cuda when present); sets training.device (default: the recipe's, auto).",
+    };
+
+    /// <summary>The override that <see cref="TrainingDevice"/> stands for, or nothing when the flag is absent.</summary>
+    public static IEnumerable<string> DeviceOverride(string? device) =>
+        string.IsNullOrWhiteSpace(device) ? Array.Empty<string>() : new[] { "training.device=" + device.Trim() };
 }

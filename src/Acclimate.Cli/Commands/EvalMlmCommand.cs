@@ -29,18 +29,20 @@ public static class EvalMlmCommand
         var maxBlocks = new Option<int>("--max-blocks") { Description = "Score at most this many blocks (0 = all).", DefaultValueFactory = _ => 0 };
         var tokenCache = new Option<string?>("--token-cache") { Description = "Token cache root (default: the Acclimate cache's tokens/)." };
         var threads = new Option<int>("--threads") { Description = "torch threads (0 = physical cores).", DefaultValueFactory = _ => 0 };
+        var device = CommonOptions.Device();
         var command = new Command("eval-mlm", "Masked-LM perplexity of a model on a corpus: 15% of non-special tokens masked 80/10/10 with a fixed seed, so numbers are comparable across models.")
         {
-            model, corpus, mode, textField, blockSize, batchSize, maxBlocks, tokenCache, threads,
+            model, corpus, mode, textField, blockSize, batchSize, maxBlocks, tokenCache, threads, device,
         };
         command.SetAction(result =>
         {
             TorchRuntime.EnsureInitialized();
             torch.set_num_threads(TrainingEnvironment.ThreadsFor(result.GetValue(threads)));
+            var dev = TorchRuntime.ResolveDevice(result.GetValue(device));
             var folder = result.GetValue(model)!;
             var tokenizer = TokenizerLoader.FromFolder(folder);
             var (loaded, _) = PretrainedModel.Load(folder);
-            using var net = loaded;
+            using var net = DevicePlacement.MoveTo(loaded, dev);
             if (tokenizer.VocabSize > net.Config.VocabSize)
                 throw new ConfigException($"{folder}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {net.Config.VocabSize}.");
             var options = new CorpusOptions
@@ -52,7 +54,7 @@ public static class EvalMlmCommand
             using var cache = TokenCacheBuilder.GetOrBuild(new CorpusReader(result.GetValue(corpus)!, options), tokenizer, folder, cacheRoot);
             var blocks = new PretrainingBlocks(cache, result.GetValue(blockSize), BlockMode.Packed, tokenizer.ClsTokenId, tokenizer.SepTokenId);
             var specials = new SpecialTokenIds(tokenizer.PadTokenId, tokenizer.MaskTokenId, tokenizer.ClsTokenId, tokenizer.SepTokenId, tokenizer.SpecialTokenIds);
-            var evaluation = new MlmEvaluation(new BlockExamples(blocks, result.GetValue(maxBlocks)), new MlmMaskingOptions(), specials, net.Config.VocabSize, result.GetValue(batchSize));
+            var evaluation = new MlmEvaluation(new BlockExamples(blocks, result.GetValue(maxBlocks)), new MlmMaskingOptions(), specials, net.Config.VocabSize, result.GetValue(batchSize), device: dev);
             MlmScore score;
             string extra = "";
             switch (net)
@@ -61,9 +63,10 @@ public static class EvalMlmCommand
                     score = evaluation.Score(mlm);
                     break;
                 case ElectraDiscriminatorModel disc when Directory.Exists(Path.Combine(folder, ElectraTrainableModel.GeneratorFolder)):
-                    var generator = (MaskedLmModel)PretrainedModel.Load(Path.Combine(folder, ElectraTrainableModel.GeneratorFolder), ModelTask.MaskedLM).Model;
+                    // Moved before the pair is joined: joining shares the discriminator's embedding Parameters.
+                    var generator = DevicePlacement.MoveTo((MaskedLmModel)PretrainedModel.Load(Path.Combine(folder, ElectraTrainableModel.GeneratorFolder), ModelTask.MaskedLM).Model, dev);
                     // Not disposed here: it owns the discriminator, which `net` disposes.
-                    var electra = new ElectraPretrainingModel(generator, disc, new torch.Generator(0));
+                    var electra = new ElectraPretrainingModel(generator, disc, new torch.Generator(0, dev));
                     var e = evaluation.Score(electra);
                     score = e.Generator;
                     extra = string.Create(CultureInfo.InvariantCulture, $"discriminator accuracy {e.DiscriminatorAccuracy:F4}, replaced recall {e.ReplacedRecall:F4} ({e.ReplacedFraction:P1} replaced); generator ");

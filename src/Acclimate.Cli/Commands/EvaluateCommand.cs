@@ -7,7 +7,9 @@ using Acclimate.FineTuning;
 using Acclimate.FineTuning.Runs;
 using Acclimate.Models;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 using Spectre.Console;
+using TorchSharp;
 
 namespace Acclimate.Cli.Commands;
 
@@ -25,21 +27,23 @@ public static class EvaluateCommand
         var format = new Option<string?>("--format") { Description = "conll, token_jsonl, span_jsonl (taggers; default conll) or classification." };
         var predictions = new Option<string?>("--predictions") { Description = "Also write gold and predicted tags per sentence to this JSONL file." };
         var maxLength = new Option<int>("--max-length") { Description = "Classifiers without classification.json: input length (head truncation).", DefaultValueFactory = _ => 128 };
-        var command = new Command("evaluate", "Evaluate a fine-tuned model on a labelled file.") { model, data, format, predictions, maxLength };
+        var device = CommonOptions.Device();
+        var command = new Command("evaluate", "Evaluate a fine-tuned model on a labelled file.") { model, data, format, predictions, maxLength, device };
         command.SetAction(result =>
         {
+            var dev = TorchRuntime.ResolveDevice(result.GetValue(device));
             var folder = result.GetValue(model)!;
             var path = result.GetValue(data)!;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             if (File.Exists(Path.Combine(folder, SequenceLabeler.HeadConfigFileName)))
             {
-                using var tagger = TaggerEnsemble.Load(new[] { folder });
+                using var tagger = TaggerEnsemble.Load(new[] { folder }, dev);
                 var scores = EvaluateTagger(tagger, path, result.GetValue(format), EnsembleMethod.Average, result.GetValue(predictions));
                 EpochTable.Write(console, $"{folder} on {path}", scores, maxRows: 60);
                 output.WriteLine(FinetuneCommand.Format(scores.Metrics()));
                 return 0;
             }
-            var report = EvaluateClassifier(folder, path, result.GetValue(maxLength));
+            var report = EvaluateClassifier(folder, path, result.GetValue(maxLength), dev);
             output.WriteLine(MetricsTable.Format(report));
             output.WriteLine(FinetuneCommand.Format(ClassificationRun.Metrics(report)));
             return 0;
@@ -59,9 +63,9 @@ public static class EvaluateCommand
         return TaggingScores.Compute(gold, predicted, tagger.Info.FileScheme);
     }
 
-    private static ClassificationReport EvaluateClassifier(string folder, string path, int maxLength)
+    private static ClassificationReport EvaluateClassifier(string folder, string path, int maxLength, torch.Device device)
     {
-        using var classifier = ClassifierFolder.Load(folder);
+        using var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folder), device);
         var tokenizer = TokenizerLoader.FromFolder(folder);
         var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
         var labels = classifier.Config.Labels;

@@ -20,10 +20,11 @@ public static class FinetuneCommand
         var set = new Option<string[]>("--set") { Description = "Override a recipe value: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var runDir = new Option<string?>("--run-dir") { Description = "Write the run into exactly this folder (overrides output.dir/name)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run in --run-dir from its latest checkpoint (same recipe)." };
-        var command = new Command("finetune", "Fine-tune a pretrained encoder on labelled data (token or sequence classification).") { config, set, runDir, resume };
+        var device = CommonOptions.TrainingDevice();
+        var command = new Command("finetune", "Fine-tune a pretrained encoder on labelled data (token or sequence classification).") { config, set, runDir, resume, device };
         command.SetAction(result =>
         {
-            var recipe = Recipe.Load(result.GetValue(config)!, result.GetValue(set) ?? Array.Empty<string>());
+            var recipe = Recipe.Load(result.GetValue(config)!, (result.GetValue(set) ?? Array.Empty<string>()).Concat(CommonOptions.DeviceOverride(result.GetValue(device))).ToList());
             var options = FineTuneRecipe.From(recipe);
             var run = result.GetValue(runDir) is { } exact ? RunFolder.At(exact)
                 : options.Output.Exact ? RunFolder.At(Path.Combine(options.Output.Dir, options.Output.Name))

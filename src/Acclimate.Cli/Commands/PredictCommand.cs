@@ -10,6 +10,7 @@ using Acclimate.FineTuning;
 using Acclimate.FineTuning.Runs;
 using Acclimate.Models;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 
 namespace Acclimate.Cli.Commands;
 
@@ -26,15 +27,17 @@ public static class PredictCommand
         var input = new Option<string>("--input") { Description = "Texts: JSONL with a \"text\" field per line, or plain text (one text per line).", Required = true };
         var outputFile = new Option<string?>("--output") { Description = "JSONL file to write (default: standard output)." };
         var maxLength = new Option<int>("--max-length") { Description = "Classifiers without classification.json: input length (head truncation).", DefaultValueFactory = _ => 128 };
-        var command = new Command("predict", "Predict entities (with character offsets) or labels (with probabilities) for texts.") { model, input, outputFile, maxLength };
+        var device = CommonOptions.Device();
+        var command = new Command("predict", "Predict entities (with character offsets) or labels (with probabilities) for texts.") { model, input, outputFile, maxLength, device };
         command.SetAction(result =>
         {
+            var dev = TorchRuntime.ResolveDevice(result.GetValue(device));
             var folders = result.GetValue(model)!;
             var texts = ReadTexts(result.GetValue(input)!);
             var lines = new StringBuilder();
             if (File.Exists(Path.Combine(folders[0], SequenceLabeler.HeadConfigFileName)))
             {
-                using var tagger = TaggerEnsemble.Load(folders);
+                using var tagger = TaggerEnsemble.Load(folders, dev);
                 var entities = TextEntities.Predict(tagger, texts);
                 for (var i = 0; i < texts.Count; i++)
                     lines.Append(new JsonObject
@@ -49,7 +52,7 @@ public static class PredictCommand
             else
             {
                 if (folders.Length > 1) throw new ConfigException("predict ensembles taggers only; give one classifier folder.");
-                using var classifier = ClassifierFolder.Load(folders[0]);
+                using var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folders[0]), dev);
                 var tokenizer = TokenizerLoader.FromFolder(folders[0]);
                 var options = ClassificationModelInfo.TryLoad(folders[0])?.ToModelOptions(folders[0]) ?? new FineTuneModelOptions { Encoder = folders[0], MaxLength = result.GetValue(maxLength) };
                 var inputs = texts.Select(t => ClassificationRun.Encode(tokenizer, new ClassificationExample(t, null, "", "", 0), options)).ToArray();

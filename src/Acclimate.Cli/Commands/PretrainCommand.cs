@@ -22,14 +22,16 @@ public static class PretrainCommand
         };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder (runs/…/checkpoints/checkpoint-N) with the same recipe." };
         var stopAt = new Option<long?>("--stop-at-step") { Description = "Stop after this update as if interrupted (resume later with --resume)." };
+        var device = CommonOptions.TrainingDevice();
         var command = new Command("pretrain", "Continued or from-scratch pretraining (MLM, MLM+NSP, MLM+SOP, ELECTRA) with rehearsal / L2-SP / EWC and a forgetting report.")
         {
-            config, set, overrides, resume, stopAt,
+            config, set, overrides, resume, stopAt, device,
         };
         command.SetAction(result =>
         {
             var all = (result.GetValue(set) ?? Array.Empty<string>()).Concat(result.GetValue(overrides) ?? Array.Empty<string>()).ToList();
             if (result.GetValue(resume) is string checkpoint) all.Add("run.resume_from=" + checkpoint);
+            all.AddRange(CommonOptions.DeviceOverride(result.GetValue(device)));
             var recipe = Recipe.Load(result.GetValue(config)!, all);
             var run = new PretrainingRun(recipe, output) { StopAtStep = result.GetValue(stopAt) };
             var outcome = run.Execute();

@@ -32,9 +32,10 @@ public sealed class ConditionalRandomField : ExplicitModule
     private readonly Parameter transitions;
     // Non-persistent buffers: they follow the module across devices but stay out of the state
     // dict, because the constraints are configuration (saved in the head's JSON), not weights.
-    private readonly Tensor? _blockedStart;
-    private readonly Tensor? _blockedEnd;
-    private readonly Tensor? _blockedTransitions;
+    // Read from the buffer registry on every use: a device move registers moved copies and disposes these.
+    private Tensor? _blockedStart => Constraints is null ? null : get_buffer("blocked_start");
+    private Tensor? _blockedEnd => Constraints is null ? null : get_buffer("blocked_end");
+    private Tensor? _blockedTransitions => Constraints is null ? null : get_buffer("blocked_transitions");
 
     /// <param name="numTags">Number of tags T.</param>
     /// <param name="constraints">Allowed transitions, starts and ends; null = unconstrained.</param>
@@ -57,12 +58,9 @@ public sealed class ConditionalRandomField : ExplicitModule
             for (var i = 0; i < numTags; i++)
                 for (var j = 0; j < numTags; j++)
                     blocked[i * numTags + j] = !constraints.Allowed(i, j);
-            _blockedTransitions = tensor(blocked).reshape(numTags, numTags);
-            _blockedStart = tensor(constraints.StartFlags().Select(a => !a).ToArray());
-            _blockedEnd = tensor(constraints.EndFlags().Select(a => !a).ToArray());
-            register_buffer("blocked_transitions", _blockedTransitions, persistent: false);
-            register_buffer("blocked_start", _blockedStart, persistent: false);
-            register_buffer("blocked_end", _blockedEnd, persistent: false);
+            register_buffer("blocked_transitions", tensor(blocked).reshape(numTags, numTags), persistent: false);
+            register_buffer("blocked_start", tensor(constraints.StartFlags().Select(a => !a).ToArray()), persistent: false);
+            register_buffer("blocked_end", tensor(constraints.EndFlags().Select(a => !a).ToArray()), persistent: false);
         }
         ResetParameters();
     }

@@ -171,7 +171,7 @@ public sealed partial class SequenceLabeler : TransformerModel
         using var scope = NewDisposeScope();
         if (content.InputIds.Count == 0) return new int?[content.WordCount];
         var emissions = TokenEmissionsLong(content.InputIds, prefix, suffix, stride, maxLength, batchSize);
-        var starts = tensor(SubwordAlignment.WordStarts(content.WordIds)).unsqueeze(0);
+        var starts = tensor(SubwordAlignment.WordStarts(content.WordIds), device: emissions.device).unsqueeze(0);
         using var words = WordPositions.FromWordStarts(starts);
         var paths = DecodeWords(words.Gather(emissions.unsqueeze(0)), words.Mask);
         return PathToWords(paths[0], content.WordIds, content.WordCount);

@@ -17,6 +17,14 @@ public abstract class ExplicitModule : nn.Module
 
     /// <summary>Registers <paramref name="value"/> under <paramref name="name"/>, replacing any parameter of that name (vocabulary growth).</summary>
     internal void SetParameter(string name, Parameter value) => ConditionallyRegisterParameter(name, value);
+
+    /// <summary>
+    /// The parameter registered under <paramref name="name"/> right now. Code outside a module's
+    /// own HF-named fields reads through this rather than keeping a reference: moving a module
+    /// (<c>to(device)</c>, <c>to(dtype)</c>) registers new Parameter objects and disposes the old ones.
+    /// </summary>
+    internal Parameter Registered(string name) =>
+        get_parameter(name) ?? throw new InvalidOperationException($"{GetName()}: no parameter '{name}' is registered.");
 }
 
 /// <summary>A module that only holds one <c>weight</c> parameter (an untied MLM <c>decoder</c>).</summary>
@@ -24,17 +32,17 @@ internal sealed class WeightHolder : ExplicitModule
 {
     public WeightHolder(Tensor weight) : base(nameof(WeightHolder))
     {
-        Weight = new Parameter(weight);
-        register_parameter("weight", Weight);
+        register_parameter("weight", new Parameter(weight));
     }
 
-    public Parameter Weight { get; private set; }
+    /// <summary>The registered weight (read each time: a device or dtype move replaces it).</summary>
+    public Parameter Weight => Registered("weight");
 
     public void Replace(Tensor weight)
     {
-        Weight = new Parameter(weight);
+        var replacement = new Parameter(weight);
         // Owned by the module, not by whatever dispose scope the caller has open.
-        Weight.DetachFromDisposeScope();
-        SetParameter("weight", Weight);
+        replacement.DetachFromDisposeScope();
+        SetParameter("weight", replacement);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Models;
+using Acclimate.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -69,11 +70,17 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     /// A fresh pair with HF initialization: the discriminator from <paramref name="discriminatorConfig"/>,
     /// the generator from <see cref="GeneratorConfig"/>.
     /// </summary>
+    /// <param name="device">Where the pair lives (default: the CPU); both halves are moved before their embeddings are shared.</param>
     public static ElectraPretrainingModel Create(EncoderConfig discriminatorConfig, Generator sampler,
-        double generatorSizeFraction = 0.25, double discriminatorWeight = DefaultDiscriminatorWeight)
+        double generatorSizeFraction = 0.25, double discriminatorWeight = DefaultDiscriminatorWeight, Device? device = null)
     {
         var disc = (ElectraDiscriminatorModel)ModelFactory.Create(discriminatorConfig, ModelTask.PreTraining);
         var gen = (MaskedLmModel)ModelFactory.Create(GeneratorConfig(discriminatorConfig, generatorSizeFraction), ModelTask.MaskedLM);
+        if (device is not null)
+        {
+            DevicePlacement.MoveTo(disc, device);
+            DevicePlacement.MoveTo(gen, device);
+        }
         return new ElectraPretrainingModel(gen, disc, sampler, discriminatorWeight);
     }
 
@@ -214,7 +221,7 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     /// </summary>
     public Tensor SampleReplacements(Tensor generatorHidden, Tensor maskedPositions, Generator? sampler = null)
     {
-        if (maskedPositions.shape[0] == 0) return empty(0, dtype: ScalarType.Int64);
+        if (maskedPositions.shape[0] == 0) return empty(0, dtype: ScalarType.Int64, device: maskedPositions.device);
         using var noGrad = no_grad();
         using var flat = generatorHidden.reshape(-1, generatorHidden.shape[^1]);
         using var selected = flat.index_select(0, maskedPositions);

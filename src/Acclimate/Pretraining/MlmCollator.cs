@@ -27,12 +27,14 @@ public sealed class MlmCollator
     public const int IgnoreIndex = -100;
 
     private readonly int[] _replacementIds;
+    private readonly Device? _device;
 
     /// <param name="options">Masking rates and mode (validated here).</param>
     /// <param name="specials">Ids that are never masked and never drawn as random replacements.</param>
     /// <param name="vocabularySize">The model's vocab_size; random replacements are drawn from its non-special ids.</param>
     /// <param name="wholeWords">Word boundaries for whole-word masking; null = token-level masking.</param>
-    public MlmCollator(MlmMaskingOptions options, SpecialTokenIds specials, int vocabularySize, WordBoundaries? wholeWords = null)
+    /// <param name="device">Where the batch tensors are created (the run's device; default the CPU). Masking itself is drawn on the host, so it does not depend on the device.</param>
+    public MlmCollator(MlmMaskingOptions options, SpecialTokenIds specials, int vocabularySize, WordBoundaries? wholeWords = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(specials);
@@ -48,6 +50,7 @@ public sealed class MlmCollator
         Specials = specials;
         VocabularySize = vocabularySize;
         WholeWords = wholeWords;
+        _device = device;
     }
 
     public MlmMaskingOptions Options { get; }
@@ -114,12 +117,12 @@ public sealed class MlmCollator
 
         var shape = new long[] { batch, length };
         return new MlmBatch(
-            tensor(ids, shape), tensor(originals, shape), tensor(attention, shape),
-            types is null ? null : tensor(types, shape),
-            tensor(labels, shape),
-            tensor(positions.ToArray(), new long[] { positions.Count }),
-            tensor(maskedLabels.ToArray(), new long[] { maskedLabels.Count }),
-            labelled == 0 ? null : tensor(examples.Select(e => (long)e.SentenceLabel!.Value).ToArray(), new long[] { batch }));
+            tensor(ids, shape, device: _device), tensor(originals, shape, device: _device), tensor(attention, shape, device: _device),
+            types is null ? null : tensor(types, shape, device: _device),
+            tensor(labels, shape, device: _device),
+            tensor(positions.ToArray(), new long[] { positions.Count }, device: _device),
+            tensor(maskedLabels.ToArray(), new long[] { maskedLabels.Count }, device: _device),
+            labelled == 0 ? null : tensor(examples.Select(e => (long)e.SentenceLabel!.Value).ToArray(), new long[] { batch }, device: _device));
     }
 
     /// <summary>Masks one unpadded sequence with draws from <paramref name="random"/>.</summary>

@@ -35,6 +35,7 @@ public sealed class MlmEvaluation
     private readonly IPretrainingExamples _examples;
     private readonly MlmCollator _collator;
     private readonly int _batchSize;
+    private readonly Device? _device;
 
     /// <param name="examples">Held-out sequences.</param>
     /// <param name="masking">Masking rates; the mode is forced to static with <see cref="MaskSeed"/>.</param>
@@ -42,14 +43,16 @@ public sealed class MlmEvaluation
     /// <param name="vocabularySize">The model's vocabulary size.</param>
     /// <param name="batchSize">Sequences per forward pass.</param>
     /// <param name="wholeWords">Whole-word boundaries, when the run masks whole words.</param>
+    /// <param name="device">The model's device: batches and the ELECTRA sampler are created there (default the CPU).</param>
     public MlmEvaluation(IPretrainingExamples examples, MlmMaskingOptions masking, SpecialTokenIds specials, int vocabularySize, int batchSize,
-        WordBoundaries? wholeWords = null)
+        WordBoundaries? wholeWords = null, Device? device = null)
     {
         _examples = examples ?? throw new ArgumentNullException(nameof(examples));
         ArgumentNullException.ThrowIfNull(masking);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1.");
-        _collator = new MlmCollator(masking with { Mode = MaskingMode.Static, StaticSeed = MaskSeed }, specials, vocabularySize, wholeWords);
+        _collator = new MlmCollator(masking with { Mode = MaskingMode.Static, StaticSeed = MaskSeed }, specials, vocabularySize, wholeWords, device);
         _batchSize = batchSize;
+        _device = device;
     }
 
     public int Sequences => _examples.Count;
@@ -78,7 +81,7 @@ public sealed class MlmEvaluation
     public ElectraScore Score(ElectraPretrainingModel electra)
     {
         ArgumentNullException.ThrowIfNull(electra);
-        using var sampler = new Generator((ulong)MaskSeed);
+        using var sampler = new Generator((ulong)MaskSeed, _device ?? CPU);
         double sum = 0;
         long count = 0, tokens = 0, correct = 0, replaced = 0, caught = 0;
         Run(electra, batch =>

@@ -71,15 +71,15 @@ public sealed class PretrainingRun
         var r = _r;
         var threads = TrainingEnvironment.ThreadsFor(r.Training.Threads);
         set_num_threads(threads);
-        var device = TorchRuntime.ResolveDevice(r.Training.Device);
-        if (device.type != DeviceType.CPU)
-            throw new ConfigException($"training.device '{r.Training.Device}': pretraining runs on the CPU in this version (use cpu or auto).");
+        // Resolved once: the model, the batches, the ELECTRA sampler and the penalties' reference tensors all live there.
+        var device = TorchRuntime.ResolveDevice(r.Training.Device, "training.device");
+        _log.WriteLine($"device: {device}");
 
         // ---- tokenizer and model -------------------------------------------------------------
         var tokenizerFolder = r.Model.Tokenizer ?? r.Model.Init!;
         var tokenizer = TokenizerLoader.FromFolder(tokenizerFolder);
         manual_seed(r.Training.Seed);   // a fresh model's initialization follows the seed
-        using var built = BuildModel(r, tokenizer);
+        using var built = BuildModel(r, tokenizer, device);
         var config = built.DiscriminatorOrModel.Config;
         if (tokenizer.VocabSize > config.VocabSize)
             throw new ConfigException($"{tokenizerFolder}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {config.VocabSize} " +
@@ -90,7 +90,7 @@ public sealed class PretrainingRun
         var specials = new SpecialTokenIds(tokenizer.PadTokenId, tokenizer.MaskTokenId, tokenizer.ClsTokenId, tokenizer.SepTokenId, tokenizer.SpecialTokenIds);
         var wholeWords = r.Objective.WholeWord ? WholeWordBoundaries(tokenizer, config.VocabSize) : null;
         var masking = r.Objective.ToMasking(r.Training.Seed);
-        var collator = new MlmCollator(masking, specials, config.VocabSize, wholeWords);
+        var collator = new MlmCollator(masking, specials, config.VocabSize, wholeWords, device);
 
         // ---- run folder ---------------------------------------------------------------------
         RunFolder run;
@@ -151,7 +151,7 @@ public sealed class PretrainingRun
                 caches.Add(cache);
                 var blocks = new PretrainingBlocks(cache, r.Data.BlockSize, BlockMode.Packed, tokenizer.ClsTokenId, tokenizer.SepTokenId);
                 evaluations.Add((name, path, new MlmEvaluation(new BlockExamples(blocks, r.Data.EvalMaxBlocks), masking, specials, config.VocabSize,
-                    r.Data.EvalBatchSize, wholeWords)));
+                    r.Data.EvalBatchSize, wholeWords, device)));
             }
             AddEvaluation("domain", r.Data.Eval);
             AddEvaluation("general", r.General.Eval);
@@ -250,12 +250,18 @@ public sealed class PretrainingRun
         public void Dispose() => Module.Dispose();
     }
 
-    private static BuiltModel BuildModel(PretrainingRecipe r, ITextTokenizer tokenizer)
+    /// <summary>
+    /// The model on <paramref name="device"/>. ELECTRA's generator and discriminator are moved
+    /// before they are joined: the pair shares its embedding Parameters, and moving the joined
+    /// module would give each side its own copy.
+    /// </summary>
+    private static BuiltModel BuildModel(PretrainingRecipe r, ITextTokenizer tokenizer, Device device)
     {
         var kind = r.Objective.Kind;
         if (kind == PretrainingObjectiveKind.Electra)
         {
-            var sampler = new Generator((ulong)r.Training.Seed);
+            // multinomial needs a generator of the probabilities' device.
+            var sampler = new Generator((ulong)r.Training.Seed, device);
             if (r.Model.Init is string init)
             {
                 var (disc, discReport) = PretrainedModel.Load(init, ModelTask.PreTraining);
@@ -270,11 +276,13 @@ public sealed class PretrainingRun
                 else
                     generator = (MaskedLmModel)ModelFactory.Create(ElectraPretrainingModel.GeneratorConfig(discriminator.Config, r.Model.GeneratorFraction), ModelTask.MaskedLM);
                 _ = discReport;
+                DevicePlacement.MoveTo(discriminator, device);
+                DevicePlacement.MoveTo(generator, device);
                 return new BuiltModel { Electra = new ElectraPretrainingModel(generator, discriminator, sampler, r.Objective.DiscriminatorWeight) };
             }
             if (r.Model.Architecture != ModelType.Electra)
                 throw new ConfigException($"objective electra needs model.architecture electra (found {RecipeNames.EnumValue(r.Model.Architecture)}).");
-            return new BuiltModel { Electra = ElectraPretrainingModel.Create(ScratchConfig(r, tokenizer), sampler, r.Model.GeneratorFraction, r.Objective.DiscriminatorWeight) };
+            return new BuiltModel { Electra = ElectraPretrainingModel.Create(ScratchConfig(r, tokenizer), sampler, r.Model.GeneratorFraction, r.Objective.DiscriminatorWeight, device) };
         }
 
         var withSentenceHead = kind is PretrainingObjectiveKind.MlmNsp or PretrainingObjectiveKind.MlmSop;
@@ -299,7 +307,7 @@ public sealed class PretrainingRun
             mlm.Dispose();
             throw new ConfigException($"objective {RecipeNames.EnumValue(kind)} needs a {(kind == PretrainingObjectiveKind.MlmNsp ? "BERT" : "ALBERT")} model, found {RecipeNames.EnumValue(type)}.");
         }
-        return new BuiltModel { Mlm = mlm };
+        return new BuiltModel { Mlm = DevicePlacement.MoveTo(mlm, device) };
     }
 
     private static EncoderConfig ScratchConfig(PretrainingRecipe r, ITextTokenizer tokenizer)

@@ -53,16 +53,20 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Resolves "cpu", "cuda", "cuda:1" or "auto" (cuda when present, else cpu).</summary>
-    public static torch.Device ResolveDevice(string? name)
+    /// <summary>
+    /// Resolves "cpu", "cuda", "cuda:1" or "auto" (cuda when present, else cpu). Asking for cuda on
+    /// a machine without it is a <see cref="ConfigException"/> naming <paramref name="option"/>
+    /// (the CLI flag or recipe key the name came from), never a silent fall-back to the CPU.
+    /// </summary>
+    public static torch.Device ResolveDevice(string? name, string option = "--device")
     {
         EnsureInitialized();
         var wanted = string.IsNullOrWhiteSpace(name) ? "auto" : name.Trim().ToLowerInvariant();
         if (wanted == "auto") return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
         if (wanted.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
-            throw new ConfigException($"--device {name}: CUDA is not available on this machine (use 'cpu' or 'auto').");
+            throw new ConfigException($"{option} {name}: CUDA is not available on this machine (use 'cpu' or 'auto').");
         try { return torch.device(wanted); }
-        catch (Exception e) { throw new ConfigException($"--device {name}: not a device name (expected cpu, cuda, cuda:N or auto).", e); }
+        catch (Exception e) { throw new ConfigException($"{option} {name}: not a device name (expected cpu, cuda, cuda:N or auto).", e); }
     }
 
     private static void LoadGlibcxxShimIfPresent()

@@ -4,6 +4,7 @@ using Acclimate.Runtime;
 using Acclimate.Pretraining;
 using Acclimate.Tests.Training;
 using Acclimate.Training;
+using TorchSharp;
 using Xunit.Abstractions;
 
 namespace Acclimate.Tests.Pretraining;
@@ -337,5 +338,42 @@ public sealed class PretrainingRunTests
         var (sectionCode, sectionError) = Pretrain(temp, DataOnly(temp, train) + "\noptimiser:\n  lr: 1\n");
         Assert.Equal(2, sectionCode);
         Assert.Contains("unknown section 'optimiser'", sectionError);
+    }
+
+    // ---- training.device / --device ----------------------------------------------------------------
+
+    [Fact]
+    public void AskingForCudaOnAMachineWithoutItIsAClearErrorNotASilentCpuRun()
+    {
+        if (torch.cuda.is_available()) return;   // only meaningful without CUDA (every machine we test on)
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 30, 1);
+        var (code, error) = Pretrain(temp, DataOnly(temp, train), "training.max_steps=2", "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.Contains("training.device cuda", error);
+        Assert.Contains("CUDA is not available", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(temp.File("run")), "nothing may be trained or written when the device is refused");
+
+        // The recipe key is honoured the same way (the flag only overrides it).
+        var fromRecipe = Assert.Throws<Acclimate.Errors.ConfigException>(() =>
+            new PretrainingRun(Parse(DataOnly(temp, train), "training.max_steps=2", "training.device=cuda:0")).Execute());
+        Assert.Contains("training.device cuda:0", fromRecipe.Message);
+    }
+
+    [Fact]
+    public void DeviceAutoTrainsOnTheCpuHere()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 30, 1);
+        var path = temp.File("recipe.yaml");
+        File.WriteAllText(path, DataOnly(temp, train));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(new[] { "pretrain", "--config", path, "--device", "auto", "training.max_steps=2" }, stdout, stderr);
+        Assert.True(code == 0, stdout.ToString() + stderr);
+        Assert.Contains(torch.cuda.is_available() ? "device: cuda" : "device: cpu", stdout.ToString());
+        Assert.True(File.Exists(Path.Combine(temp.File("run"), "model", "model.safetensors")));
+        Assert.Matches("device: \"?auto\"?", File.ReadAllText(Path.Combine(temp.File("run"), "recipe.yaml")));
     }
 }

@@ -5,6 +5,7 @@ using Acclimate.Errors;
 using Acclimate.Evaluation;
 using Acclimate.Models;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 using Acclimate.Training;
 using static TorchSharp.torch;
 
@@ -64,17 +65,19 @@ public sealed class ClassificationRun
         LabelSet.CheckLabelsCovered(labels, dev);
         if (test is not null) LabelSet.CheckLabelsCovered(labels, test);
         Log.WriteLine($"data: {train.Count} train, {dev.Count} dev, {test?.Count ?? 0} test examples; {labels.Count} labels");
-        var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
         var options = _recipe.Training;
+        var device = TorchRuntime.ResolveDevice(options.Device, "training.device");
+        var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
         set_num_threads(TrainingEnvironment.ThreadsFor(options.Threads));
         manual_seed(options.Seed);
         using var model = _recipe.Model.Pooling == ClassificationPooling.Mean
             ? MeanPooledClassifier.FromPretrained(_recipe.Model.Encoder, labels)
             : PretrainedModel.Load(_recipe.Model.Encoder, ModelTask.SequenceClassification, labels).Model;
+        DevicePlacement.MoveTo(model, device);
         var labelIds = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var examples = train.Select(e => (Ids: Encode(tokenizer, e, _recipe.Model), Label: labelIds[e.Label])).ToArray();
         var pad = model.Config.PadTokenId;
-        var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray()));
+        var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray(), device));
         var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
         var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
         var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
@@ -99,7 +102,7 @@ public sealed class ClassificationRun
         if (ResumeFrom is not null) loop.ResumeFrom(ResumeFrom);
         var result = loop.Train();
         var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
-        using var bestModel = ClassifierFolder.Load(bestFolder);
+        using var bestModel = DevicePlacement.MoveTo(ClassifierFolder.Load(bestFolder), device);
         var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
         ClassificationReport? testReport = null;
         if (test is not null) testReport = Score(test, Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad).Select(p => labels[p.Label]).ToArray());
@@ -133,11 +136,12 @@ public sealed class ClassificationRun
         var results = new List<(int, float[])>(inputs.Count);
         using var mode = new EvalModeScope(model);
         using var _ = no_grad();
+        var device = model.parameters().First().device;
         for (var first = 0; first < inputs.Count; first += batchSize)
         {
             using var scope = NewDisposeScope();
             var chunk = inputs.Skip(first).Take(batchSize).ToArray();
-            var logits = model.Forward(Collate(chunk, padId, null)).Logits;
+            var logits = model.Forward(Collate(chunk, padId, null, device)).Logits;
             var probs = TensorData.ToArray<float>(nn.functional.softmax(logits, -1).to(ScalarType.Float32).cpu());
             var n = (int)logits.shape[1];
             for (var r = 0; r < chunk.Length; r++)
@@ -149,7 +153,7 @@ public sealed class ClassificationRun
         return results;
     }
 
-    private static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels)
+    private static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels, Device device)
     {
         var length = rows.Max(r => r.Length);
         var ids = new long[rows.Count * length];
@@ -158,6 +162,6 @@ public sealed class ClassificationRun
         for (var r = 0; r < rows.Count; r++)
             for (var t = 0; t < rows[r].Length; t++) { ids[r * length + t] = rows[r][t]; mask[r * length + t] = 1; }
         var shape = new long[] { rows.Count, length };
-        return new ModelInputs(tensor(ids, shape), tensor(mask, shape)) { Labels = labels is null ? null : tensor(labels) };
+        return new ModelInputs(tensor(ids, shape, device: device), tensor(mask, shape, device: device)) { Labels = labels is null ? null : tensor(labels, device: device) };
     }
 }

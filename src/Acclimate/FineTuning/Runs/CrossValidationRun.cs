@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Datasets;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 using Acclimate.Training;
 
 namespace Acclimate.FineTuning.Runs;
@@ -64,7 +65,7 @@ public sealed class CrossValidationRun
             var train = Enumerable.Range(0, data.Train.Count).Where(i => folds[i] != f).Select(i => new WeightedSentence(data.Train[i])).ToList();
             var trained = trainer.Train(train, data.Dev, folder);
             bestFolders.Add(trained.BestModelFolder);
-            using var best = SequenceLabeler.Load(trained.BestModelFolder);
+            using var best = trainer.Load(trained.BestModelFolder);
             var held = heldIdx.Select(i => data.Train[i]).ToArray();
             var heldPred = trainer.Predict(best, held);
             for (var j = 0; j < heldIdx.Length; j++) oof[heldIdx[j]] = heldPred[j];
@@ -97,7 +98,7 @@ public sealed class CrossValidationRun
         {
             cv["test"] = new JsonArray(foldTest.Select(m => (JsonNode?)TaggingRun.ToJson(m)).ToArray());
             cv["test_summary"] = Summary(foldTest);
-            using var ensemble = TaggerEnsemble.Load(bestFolders);
+            using var ensemble = TaggerEnsemble.Load(bestFolders, TorchRuntime.ResolveDevice(_recipe.Training.Device, "training.device"));
             ensembleTest = TaggingScores.Compute(data.Test, ensemble.Predict(data.Test.Select(s => s.Words).ToArray(), EnsembleMethod.Average), _space.FileScheme).Metrics();
             cv["test_fold_ensemble"] = TaggingRun.ToJson(ensembleTest);
         }

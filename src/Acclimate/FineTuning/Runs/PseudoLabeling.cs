@@ -52,7 +52,7 @@ public static class PseudoLabeling
             if (options.MaxUnlabeled > 0 && lines.Count >= options.MaxUnlabeled) break;
         }
         if (lines.Count == 0) throw new DataException($"{path}: the unlabeled file has no non-blank line.");
-        using var labeler = SequenceLabeler.Load(modelFolder);
+        using var labeler = trainer.Load(modelFolder);
         var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), trainer.Info.Stride);
         var paths = TaggingPredictor.Decode(scores, labeler.Head.Crf);
         var confidences = scores.Select((s, i) => Confidence(TaggingPredictor.WordProbabilities(s, labeler.Head.Crf), paths[i])).ToArray();

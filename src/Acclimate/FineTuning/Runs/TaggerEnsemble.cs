@@ -1,4 +1,5 @@
 using Acclimate.Errors;
+using Acclimate.Runtime;
 using Acclimate.Tokenization;
 using static TorchSharp.torch;
 
@@ -32,7 +33,9 @@ public sealed class TaggerEnsemble : IDisposable
     public IReadOnlyList<string> Labels => _members[0].Labels;
 
     /// <summary>Loads taggers saved by <c>acclimate finetune</c>; differing labels, schemes or vocabularies are an error naming the folder.</summary>
-    public static TaggerEnsemble Load(IReadOnlyList<string> folders)
+    /// <param name="folders">The members' model folders.</param>
+    /// <param name="device">Where the members run (default: where they load, the CPU).</param>
+    public static TaggerEnsemble Load(IReadOnlyList<string> folders, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(folders);
         if (folders.Count == 0) throw new ConfigException("an ensemble needs at least one model folder.");
@@ -45,6 +48,7 @@ public sealed class TaggerEnsemble : IDisposable
             {
                 var labeler = SequenceLabeler.Load(folder);
                 members.Add(labeler);
+                if (device is not null) DevicePlacement.MoveTo(labeler, device);
                 if (!labeler.Labels.SequenceEqual(members[0].Labels, StringComparer.Ordinal))
                     throw new ConfigException($"{folder}: labels [{string.Join(", ", labeler.Labels)}] differ from {folders[0]}'s [{string.Join(", ", members[0].Labels)}]; ensemble members must share one label set.");
                 var memberInfo = TaggingModelInfo.Load(folder);

@@ -2,6 +2,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Data.Datasets;
 using Acclimate.Errors;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 using Acclimate.Training;
 using static TorchSharp.torch;
 
@@ -25,7 +26,14 @@ public sealed class TaggerTrainer
         _space = space ?? throw new ArgumentNullException(nameof(space));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Words = new WordEncoder(tokenizer, recipe.Model.MaxLength);
+        Device = TorchRuntime.ResolveDevice(recipe.Training.Device, "training.device");
     }
+
+    /// <summary>The run's device (training.device resolved): the model, its batches and the models loaded for scoring live there.</summary>
+    public Device Device { get; }
+
+    /// <summary>A tagger saved by a run (e.g. its best model), on <see cref="Device"/>.</summary>
+    public SequenceLabeler Load(string folder) => DevicePlacement.MoveTo(SequenceLabeler.Load(folder), Device);
 
     public ITextTokenizer Tokenizer { get; }
 
@@ -112,12 +120,13 @@ public sealed class TaggerTrainer
         var examples = Examples(train);
         var (labeler, report) = SequenceLabeler.FromPretrained(_recipe.Model.Encoder, LabelerOptions());
         using var _ = labeler;
+        DevicePlacement.MoveTo(labeler, Device);
         var unexpectedEncoderKeys = report.MissingKeys.Where(k => !k.StartsWith(SequenceLabeler.HeadPrefix, StringComparison.Ordinal)).ToArray();
         if (unexpectedEncoderKeys.Length > 0)
             throw new CheckpointException($"{_recipe.Model.Encoder}: the encoder checkpoint lacks {unexpectedEncoderKeys.Length} tensors ({string.Join(", ", unexpectedEncoderKeys.Take(5))}…); it does not match its config.json.");
 
         var batches = new ShuffledBatchSource<LabelerExample, TaggingBatch>(examples, options.BatchSize, options.Seed,
-            (items, _) => TaggingBatch.Collate(items, labeler.Config.PadTokenId));
+            (items, _) => TaggingBatch.Collate(items, labeler.Config.PadTokenId, Device));
         var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
         var loopOptions = options with
         {

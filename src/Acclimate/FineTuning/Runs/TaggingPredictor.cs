@@ -80,7 +80,8 @@ public static class TaggingPredictor
                     for (var l = 0; l < labels; l++) data[(r * width + w) * labels + l] = m[w, l];
                 }
             }
-            var paths = crf.Decode(tensor(data, new long[] { count, width, labels }), tensor(mask, new long[] { count, width })).Paths;
+            var device = crf.Transitions.device;
+            var paths = crf.Decode(tensor(data, new long[] { count, width, labels }, device: device), tensor(mask, new long[] { count, width }, device: device)).Paths;
             for (var r = 0; r < count; r++) results[first + r] = paths[r];
         }
         return results;

@@ -6,6 +6,7 @@ using Acclimate.Data.Datasets;
 using Acclimate.Errors;
 using Acclimate.Reporting;
 using Acclimate.Tokenization;
+using Acclimate.Runtime;
 using Acclimate.Training;
 
 namespace Acclimate.FineTuning.Runs;
@@ -41,6 +42,8 @@ public sealed class TaggingRun
 
     public FineTuneResult Execute()
     {
+        // Fails before any data is read when training.device names a device this machine lacks (the trainers resolve it again).
+        TorchRuntime.ResolveDevice(_recipe.Training.Device, "training.device");
         var data = TaggingDataset.Load(_recipe.Data);
         var space = TagSpace.ForTraining(data.Train, _recipe.Data.FileScheme, _recipe.Data.ModelScheme,
             _recipe.Data.LabelsFromAllSplits ? data.Dev.Concat(data.Test ?? Array.Empty<TaggedSentence>()) : null);
@@ -92,7 +95,7 @@ public sealed class TaggingRun
 
     private FineTuneResult ScoreBest(TaggerTrainer trainer, TaggerTrainingResult trained, TaggingDataset data, RunFolder folder, StringBuilder epochsText, string label)
     {
-        using var best = SequenceLabeler.Load(trained.BestModelFolder);
+        using var best = trainer.Load(trained.BestModelFolder);
         var devPred = trainer.Predict(best, data.Dev);
         var dev = TaggingScores.Compute(data.Dev, devPred, trainer.Space.FileScheme);
         TaggingScores? test = null;

@@ -18,8 +18,11 @@ public sealed class VocabularyProjection
     private readonly EncoderModel _encoder;
     private readonly WeightHolder? _decoderModule;
     private readonly bool _ownWeightAsParameter;
-    private Parameter _bias;
-    private Parameter? _ownWeight;
+
+    // Read from the owner's registry on every use, never cached: moving the owner to another
+    // device (or dtype) registers new Parameters and disposes the old ones.
+    private Parameter _bias => _owner.Registered("bias");
+    private Parameter? _ownWeight => _ownWeightAsParameter ? _owner.Registered("weight") : null;
 
     /// <param name="untiedAsDecoderModule">Untied weight goes in a <c>decoder</c> submodule (true) or is the owner's <c>weight</c> (false).</param>
     public VocabularyProjection(ExplicitModule owner, EncoderModel encoder, int inputSize, bool tied, bool untiedAsDecoderModule = true)
@@ -27,8 +30,7 @@ public sealed class VocabularyProjection
         _owner = owner;
         _encoder = encoder;
         var vocab = encoder.Config.VocabSize;
-        _bias = new Parameter(zeros(vocab));
-        owner.register_parameter("bias", _bias);
+        owner.register_parameter("bias", new Parameter(zeros(vocab)));
         if (tied) return;
         if (untiedAsDecoderModule)
         {
@@ -38,8 +40,7 @@ public sealed class VocabularyProjection
         else
         {
             _ownWeightAsParameter = true;
-            _ownWeight = new Parameter(empty(vocab, inputSize));
-            owner.register_parameter("weight", _ownWeight);
+            owner.register_parameter("weight", new Parameter(empty(vocab, inputSize)));
         }
     }
 
@@ -52,13 +53,11 @@ public sealed class VocabularyProjection
     public void Resize(int newSize, Tensor? newRows)
     {
         using var _ = no_grad();
-        _bias = Owned(new Parameter(Grow(_bias, newSize, null)));
-        _owner.SetParameter("bias", _bias);
+        _owner.SetParameter("bias", Owned(new Parameter(Grow(_bias, newSize, null))));
         if (_decoderModule is not null) _decoderModule.Replace(Grow(_decoderModule.Weight, newSize, newRows));
         else if (_ownWeight is not null && _ownWeightAsParameter)
         {
-            _ownWeight = Owned(new Parameter(Grow(_ownWeight, newSize, newRows)));
-            _owner.SetParameter("weight", _ownWeight);
+            _owner.SetParameter("weight", Owned(new Parameter(Grow(_ownWeight, newSize, newRows))));
         }
     }
 

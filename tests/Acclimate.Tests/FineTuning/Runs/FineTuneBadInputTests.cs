@@ -116,4 +116,58 @@ public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureH
         Assert.Contains("'bleu'", errors);
         Assert.Contains("strict_f1", errors);
     }
+
+    [Fact]
+    public void Finetune_with_device_cuda_on_a_machine_without_cuda_is_a_clear_error_not_a_cpu_run()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without CUDA (every machine we test on)
+        var run = _f.Temp.File("cuda-run");
+        var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", _f.Recipe("cuda"), "--device", "cuda", "--run-dir", run);
+        Assert.Equal(2, code);
+        Assert.Contains("training.device cuda", errors);
+        Assert.Contains("CUDA is not available", errors);
+        Assert.DoesNotContain("   at ", errors);
+        Assert.False(Directory.Exists(Path.Combine(run, "best-model")));
+        Assert.False(Directory.Exists(Path.Combine(run, "checkpoints")));
+
+        // Sequence classification reads the same option (here from the recipe).
+        var data = _f.Temp.File("cuda-cls.jsonl");
+        File.WriteAllText(data, "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
+        var clsRun = _f.Temp.File("cuda-cls-run");
+        var clsCode = FineTuneCliFixture.Run(out _, out var clsErrors, "finetune", "--config", _f.Recipe("cuda-cls", model: "task: sequence_classification", training: "device: cuda:0"),
+            "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}", "--run-dir", clsRun);
+        Assert.Equal(2, clsCode);
+        Assert.Contains("training.device cuda:0", clsErrors);
+        Assert.False(Directory.Exists(Path.Combine(clsRun, "best-model")));
+    }
+
+    [Fact]
+    public void Finetune_with_device_cpu_trains_and_records_the_device_in_the_saved_recipe()
+    {
+        var run = _f.Temp.File("cpu-run");
+        var code = FineTuneCliFixture.Run(out var output, out var errors, "finetune", "--config", _f.Recipe("cpu"), "--device", "cpu", "--run-dir", run);
+        Assert.True(code == 0, output + errors);
+        Assert.True(Directory.Exists(Path.Combine(run, "best-model")));
+        Assert.Matches("device: \"?cpu\"?", File.ReadAllText(Path.Combine(run, "recipe.yaml")));
+    }
+
+    [Fact]
+    public void Evaluate_predict_and_eval_mlm_refuse_cuda_on_a_machine_without_it()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without CUDA (every machine we test on)
+        var texts = _f.Temp.File("device-texts.txt");
+        File.WriteAllText(texts, "some text\n");
+        foreach (var args in new[]
+        {
+            new[] { "evaluate", "--model", _f.Encoder, "--data", _f.Conll, "--device", "cuda" },
+            new[] { "predict", "--model", _f.Encoder, "--input", texts, "--device", "cuda" },
+            new[] { "eval-mlm", "--model", _f.Encoder, "--corpus", texts, "--device", "cuda", "--token-cache", _f.Temp.File("device-tokens") },
+        })
+        {
+            var code = FineTuneCliFixture.Run(out _, out var errors, args);
+            Assert.True(code == 2, args[0] + ": " + errors);
+            Assert.Contains("--device cuda", errors);
+            Assert.Contains("CUDA is not available", errors);
+        }
+    }
 }
