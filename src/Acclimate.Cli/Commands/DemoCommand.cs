@@ -23,7 +23,7 @@ public static class DemoCommand
         var config = new Option<string?>("--config") { Description = "The demo recipe (default: recipes/demo.yaml, or recipes/demo-quick.yaml with --quick)." };
         var quick = new Option<bool>("--quick") { Description = "Tiny sizes (about a minute or two): checks the whole pipeline, numbers are not meaningful." };
         var threads = new Option<int>("--threads") { Description = "Torch threads for every stage (0: the physical cores).", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or auto (pretraining runs on the CPU in this version).", DefaultValueFactory = _ => "auto" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (auto: cuda when present, else cpu).", DefaultValueFactory = _ => "auto" };
         var seed = new Option<int>("--seed") { Description = "Seed for model initialization, data order and masking.", DefaultValueFactory = _ => 42 };
         var fixtures = new Option<string?>("--fixtures") { Description = "Folder with the bundled reference fixtures for the foundation checks (default: tests/fixtures of this checkout)." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the Brown download and token caches (default: $ACCLIMATE_CACHE or ~/.cache/acclimate)." };
