@@ -37,7 +37,7 @@ public static class EvalMlmCommand
         command.SetAction(result =>
         {
             TorchRuntime.EnsureInitialized();
-            torch.set_num_threads(TrainingEnvironment.ThreadsFor(result.GetValue(threads)));
+            TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(result.GetValue(threads)));
             var dev = TorchRuntime.ResolveDevice(result.GetValue(device));
             var folder = result.GetValue(model)!;
             var tokenizer = TokenizerLoader.FromFolder(folder);

@@ -56,7 +56,7 @@ public sealed class PipelineDemo
         Directory.CreateDirectory(_out);
         var total = Stopwatch.StartNew();
         var threads = TrainingEnvironment.ThreadsFor(_o.Threads);
-        set_num_threads(threads);
+        TorchRuntime.SetThreads(threads);
         _recipe.Save(Path.Combine(_out, "demo-recipe.yaml"));
 
         var body = new StringBuilder();

@@ -70,7 +70,7 @@ public sealed class PretrainingRun
         TorchRuntime.EnsureInitialized();
         var r = _r;
         var threads = TrainingEnvironment.ThreadsFor(r.Training.Threads);
-        set_num_threads(threads);
+        TorchRuntime.SetThreads(threads);
         // Resolved once: the model, the batches, the ELECTRA sampler and the penalties' reference tensors all live there.
         var device = TorchRuntime.ResolveDevice(r.Training.Device, "training.device");
         _log.WriteLine($"device: {device}");

@@ -54,6 +54,21 @@ public static class TorchRuntime
     }
 
     /// <summary>
+    /// Sets libtorch's intra-op thread count, but only when it differs from the current one:
+    /// changing the pool while another thread is inside a parallel region is unsafe in libtorch,
+    /// and runs started one after another (or side by side) with the same count need no change.
+    /// </summary>
+    public static void SetThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        EnsureInitialized();
+        lock (Gate)
+        {
+            if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
+        }
+    }
+
+    /// <summary>
     /// Resolves "cpu", "cuda", "cuda:1" or "auto" (cuda when present, else cpu). Asking for cuda on
     /// a machine without it is a <see cref="ConfigException"/> naming <paramref name="option"/>
     /// (the CLI flag or recipe key the name came from), never a silent fall-back to the CPU.

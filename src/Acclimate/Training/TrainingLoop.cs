@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
@@ -134,7 +135,7 @@ public sealed class TrainingLoop<TBatch>
         _started = true;
         var total = Stopwatch.StartNew();
         var threads = TrainingEnvironment.ThreadsFor(_options.Threads);
-        set_num_threads(threads);
+        TorchRuntime.SetThreads(threads);
 
         var metrics = Run is null ? null : new MetricsLog(Run.MetricsFile);
         var events = Run is null ? null : new TensorBoardLog(Run.EventsFolder);

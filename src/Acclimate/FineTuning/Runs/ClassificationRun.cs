@@ -68,7 +68,7 @@ public sealed class ClassificationRun
         var options = _recipe.Training;
         var device = TorchRuntime.ResolveDevice(options.Device, "training.device");
         var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
-        set_num_threads(TrainingEnvironment.ThreadsFor(options.Threads));
+        TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(options.Threads));
         manual_seed(options.Seed);
         using var model = _recipe.Model.Pooling == ClassificationPooling.Mean
             ? MeanPooledClassifier.FromPretrained(_recipe.Model.Encoder, labels)

@@ -115,7 +115,7 @@ public sealed class TaggerTrainer
         var known = _space.ModelScheme is null ? new[] { "accuracy", "macro_f1" } : new[] { "f1", "precision", "recall", "macro_f1", "strict_f1", "accuracy" };
         if (!known.Contains(BestMetric, StringComparer.Ordinal))
             throw new ConfigException($"training.metric_for_best '{_recipe.Training.MetricForBest}' is not a dev metric of this tagger; expected one of {string.Join(", ", known)}.");
-        set_num_threads(TrainingEnvironment.ThreadsFor(options.Threads));
+        TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(options.Threads));
         manual_seed(options.Seed);
         var examples = Examples(train);
         var (labeler, report) = SequenceLabeler.FromPretrained(_recipe.Model.Encoder, LabelerOptions());
