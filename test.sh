@@ -2,7 +2,7 @@
 # Runs the whole test suite (the README's test command) and ends with one summary line,
 # "N passed, N failed, N skipped". Extra arguments go to `dotnet test` (e.g. --filter Name~Parity).
 #
-# Known open defect: about one suite run in ten here, the test host dies from native code (libtorch)
+# Known open defect: about one suite run in seven here, the test host dies from native code (libtorch)
 # with "Test host process crashed", every test before it having passed. The suite runs with --blame,
 # so when that happens this script prints the test that was running, then runs the suite ONCE
 # more; a second crash, or any failed test, still fails. Test failures are never retried.
