@@ -44,8 +44,7 @@ public static class PretrainBench
         {
             var matmul = MatmulRate.MeasureGflops();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"machine: {Environment.ProcessorCount} logical cores, torch threads {get_num_threads()}, fp32 matmul 1024³: {matmul:F1} GFLOP/s; " +
-                $"glibc mmap threshold {(TorchRuntime.MallocMmapThreshold is int t ? $"{t / 1024} KiB (pinned)" : "default")}"));
+                $"machine: {Environment.ProcessorCount} logical cores, torch threads {get_num_threads()}, fp32 matmul 1024³: {matmul:F1} GFLOP/s"));
             Console.WriteLine($"corpus {corpus}, tokenizer {tokenizerFolder} ({tokenizer.VocabSize} ids), sequence {seq}");
             Console.WriteLine();
 

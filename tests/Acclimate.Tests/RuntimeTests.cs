@@ -16,14 +16,6 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void OnLinuxTheMallocMmapThresholdIsPinnedAtStartup()
-    {
-        TorchRuntime.EnsureInitialized();
-        if (OperatingSystem.IsLinux()) Assert.Equal(128 * 1024, TorchRuntime.MallocMmapThreshold);
-        else Assert.Null(TorchRuntime.MallocMmapThreshold);
-    }
-
-    [Fact]
     public void AutoResolvesToCudaOnlyWhenPresentAndCudaWithoutItIsAnErrorNamingTheOption()
     {
         TorchRuntime.EnsureInitialized();

@@ -33,8 +33,16 @@ public static class PretrainedModel
         var config = EncoderConfig.Load(Path.Combine(folder, ConfigFileName));
         if (labels is not null) config = config.WithLabels(labels);
         var model = ModelFactory.Create(config, task);
-        var report = LoadWeights(model, folder);
-        return (model, report);
+        try
+        {
+            var report = LoadWeights(model, folder);
+            return (model, report);
+        }
+        catch
+        {
+            model.Dispose();   // freed now, not by a finalizer while the next model trains
+            throw;
+        }
     }
 
     /// <summary>Loads a folder's weights into an existing model (same rules as <see cref="Load"/>).</summary>

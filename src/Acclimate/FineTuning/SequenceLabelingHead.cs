@@ -52,8 +52,9 @@ public sealed class SequenceLabelingHead : ExplicitModule
                 break;
             case TokenHeadKind.Cnn:
                 convs = new ModuleList<Conv1d>();
+                // Valid convolutions on explicitly padded input (see RunConvolutions), not padding: Same.
                 foreach (var k in options.CnnKernelSizes)
-                    convs.Add(nn.Conv1d(featureSize, options.CnnChannels, k, padding: Padding.Same));
+                    convs.Add(nn.Conv1d(featureSize, options.CnnChannels, k));
                 register_module(nameof(convs), convs);
                 classifierInput = options.CnnChannels * options.CnnKernelSizes.Count;
                 break;
@@ -169,7 +170,18 @@ public sealed class SequenceLabelingHead : ExplicitModule
         // depend on how much padding follows (or on what the encoder wrote there).
         var masked = features.masked_fill(attentionMask.eq(0).unsqueeze(2), 0);
         var channelsFirst = masked.transpose(1, 2);
-        var outputs = convs!.Select(conv => nn.functional.relu(conv.forward(channelsFirst))).ToArray();
+        var outputs = new Tensor[convs!.Count];
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            // "Same" output length, zeros on both sides; an even width k puts the extra zero on the
+            // right ((k − 1) / 2 left, the rest right), as PyTorch's padding='same' does. Padding
+            // here rather than with Padding.Same keeps even widths off libtorch's asymmetric-padding
+            // path, which copies the input with a warning on every call.
+            var width = _options.CnnKernelSizes[i];
+            var left = (width - 1) / 2;
+            using var padded = nn.functional.pad(channelsFirst, new long[] { left, width - 1 - left });
+            outputs[i] = nn.functional.relu(convs[i].forward(padded));
+        }
         return cat(outputs, 1).transpose(1, 2);
     }
 }

@@ -38,7 +38,7 @@ public sealed class EncoderEmbeddings : ExplicitModule
     }
 
     /// <summary>The word embedding matrix [vocab, dim]; MLM decoders tie to it.</summary>
-    public Parameter WordEmbeddingWeight => word_embeddings.weight!;
+    public Parameter WordEmbeddingWeight => RegisteredWeight(word_embeddings);
 
     /// <summary>Replaces the word embedding table (vocabulary growth); the new matrix must have the same width.</summary>
     public void ReplaceWordEmbeddings(Tensor weight)
@@ -54,9 +54,20 @@ public sealed class EncoderEmbeddings : ExplicitModule
     public void ZeroPaddingRows()
     {
         using var _ = no_grad();
-        word_embeddings.weight![_padTokenId].zero_();
-        if (_paddingOffsetPositions) position_embeddings.weight![_padTokenId].zero_();
+        using (var row = RegisteredWeight(word_embeddings)[_padTokenId]) row.zero_();
+        if (_paddingOffsetPositions)
+            using (var row = RegisteredWeight(position_embeddings)[_padTokenId]) row.zero_();
     }
+
+    /// <summary>
+    /// The Parameter object the embedding registered. TorchSharp's <c>Embedding.weight</c> getter
+    /// wraps the native tensor in a new object on every call; nothing keeps such a temporary alive
+    /// once its handle has been passed to native code, so the finalizer thread can free that handle
+    /// while the native call is still using it (a use-after-free that crashed the test host). The
+    /// registered object lives as long as the module.
+    /// </summary>
+    private static Parameter RegisteredWeight(Embedding embedding) =>
+        embedding.get_parameter("weight") ?? throw new InvalidOperationException("an embedding without a registered weight.");
 
     public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds)
     {

@@ -77,25 +77,14 @@ public abstract class TransformerModel : ExplicitModule
         {
             var key = !CheckpointKeysHavePrefix && name.StartsWith(BackboneName + ".", StringComparison.Ordinal) ? name[(BackboneName.Length + 1)..] : name;
             if (onlyUnder is not null && !onlyUnder.Any(p => key == p || key.StartsWith(p + ".", StringComparison.Ordinal))) continue;
-            switch (module)
-            {
-                case Linear linear:
-                    linear.weight!.normal_(0, std);
-                    linear.bias?.zero_();
-                    break;
-                case Embedding embedding:
-                    embedding.weight!.normal_(0, std);
-                    break;
-                case LayerNorm norm:
-                    norm.weight!.fill_(1.0);
-                    norm.bias!.zero_();
-                    break;
-            }
-            // Parameters a head owns directly (MLM biases, an untied generator weight).
+            // Always through the module's registered Parameter objects: TorchSharp's Embedding.weight
+            // getter wraps the native tensor in a new object on every call, and such a temporary can be
+            // finalized (its native handle freed) by the GC while normal_ is still writing through it.
+            // No implicit Scalar either (fill_(1.0) would make one that nothing keeps alive).
             foreach (var (pname, p) in module.named_parameters(recurse: false))
             {
-                if (module is Linear or Embedding or LayerNorm) continue;
                 if (pname == "bias") p.zero_();
+                else if (module is LayerNorm) nn.init.ones_(p);
                 else p.normal_(0, std);
             }
         }

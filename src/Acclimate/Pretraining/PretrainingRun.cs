@@ -247,7 +247,13 @@ public sealed class PretrainingRun
         public ElectraPretrainingModel? Electra { get; init; }
         public nn.Module Module => (nn.Module?)Electra ?? Mlm!;
         public TransformerModel DiscriminatorOrModel => (TransformerModel?)Electra?.Discriminator ?? Mlm!;
-        public void Dispose() => Module.Dispose();
+        /// <summary>ELECTRA's seeded sampler; owned here so that it is freed with the model, not by a finalizer.</summary>
+        public Generator? Sampler { get; init; }
+        public void Dispose()
+        {
+            Module.Dispose();
+            Sampler?.Dispose();
+        }
     }
 
     /// <summary>
@@ -262,27 +268,40 @@ public sealed class PretrainingRun
         {
             // multinomial needs a generator of the probabilities' device.
             var sampler = new Generator((ulong)r.Training.Seed, device);
-            if (r.Model.Init is string init)
+            var parts = new List<IDisposable> { sampler };
+            try
             {
-                var (disc, discReport) = PretrainedModel.Load(init, ModelTask.PreTraining);
-                if (disc is not ElectraDiscriminatorModel discriminator)
+                ElectraPretrainingModel electra;
+                if (r.Model.Init is string init)
                 {
-                    disc.Dispose();
-                    throw new ConfigException($"model.init {init}: objective electra needs an ELECTRA model, found {disc.ArchitectureName}.");
+                    var disc = PretrainedModel.Load(init, ModelTask.PreTraining).Model;
+                    parts.Add(disc);
+                    if (disc is not ElectraDiscriminatorModel discriminator)
+                        throw new ConfigException($"model.init {init}: objective electra needs an ELECTRA model, found {disc.ArchitectureName}.");
+                    var generator = r.Model.GeneratorInit is string generatorInit
+                        ? PretrainedModel.Load(generatorInit, ModelTask.MaskedLM).Model
+                        : ModelFactory.Create(ElectraPretrainingModel.GeneratorConfig(discriminator.Config, r.Model.GeneratorFraction), ModelTask.MaskedLM);
+                    parts.Add(generator);
+                    if (generator is not MaskedLmModel generatorMlm)
+                        throw new ConfigException($"model.generator_init {r.Model.GeneratorInit}: expected a masked-LM generator, found {generator.ArchitectureName}.");
+                    DevicePlacement.MoveTo(discriminator, device);
+                    DevicePlacement.MoveTo(generatorMlm, device);
+                    electra = new ElectraPretrainingModel(generatorMlm, discriminator, sampler, r.Objective.DiscriminatorWeight);
                 }
-                MaskedLmModel generator;
-                if (r.Model.GeneratorInit is string generatorInit)
-                    generator = (MaskedLmModel)PretrainedModel.Load(generatorInit, ModelTask.MaskedLM).Model;
                 else
-                    generator = (MaskedLmModel)ModelFactory.Create(ElectraPretrainingModel.GeneratorConfig(discriminator.Config, r.Model.GeneratorFraction), ModelTask.MaskedLM);
-                _ = discReport;
-                DevicePlacement.MoveTo(discriminator, device);
-                DevicePlacement.MoveTo(generator, device);
-                return new BuiltModel { Electra = new ElectraPretrainingModel(generator, discriminator, sampler, r.Objective.DiscriminatorWeight) };
+                {
+                    if (r.Model.Architecture != ModelType.Electra)
+                        throw new ConfigException($"objective electra needs model.architecture electra (found {RecipeNames.EnumValue(r.Model.Architecture)}).");
+                    electra = ElectraPretrainingModel.Create(ScratchConfig(r, tokenizer), sampler, r.Model.GeneratorFraction, r.Objective.DiscriminatorWeight, device);
+                }
+                return new BuiltModel { Electra = electra, Sampler = sampler };
             }
-            if (r.Model.Architecture != ModelType.Electra)
-                throw new ConfigException($"objective electra needs model.architecture electra (found {RecipeNames.EnumValue(r.Model.Architecture)}).");
-            return new BuiltModel { Electra = ElectraPretrainingModel.Create(ScratchConfig(r, tokenizer), sampler, r.Model.GeneratorFraction, r.Objective.DiscriminatorWeight, device) };
+            catch
+            {
+                // Native memory is freed here, on this thread, not later by finalizers.
+                foreach (var part in parts) part.Dispose();
+                throw;
+            }
         }
 
         var withSentenceHead = kind is PretrainingObjectiveKind.MlmNsp or PretrainingObjectiveKind.MlmSop;
@@ -386,7 +405,11 @@ public sealed class PretrainingRun
         var clock = Stopwatch.StartNew();
         // Batches from their own stream (2), so estimating does not consume the rehearsal stream.
         var batches = Enumerable.Range(0, r.Forgetting.EwcFisherBatches).Select(i => general.Batch(i));
-        var fisher = FisherEstimator.Estimate(module, batches, b => objective.Compute(b).Total, ParameterSelection.All, r.Forgetting.EwcFisherBatches);
+        // Each batch is made here and used once: the loss frees it, rather than the finalizer thread later.
+        var fisher = FisherEstimator.Estimate(module, batches, b =>
+        {
+            using (b) return objective.Compute(b).Total;
+        }, ParameterSelection.All, r.Forgetting.EwcFisherBatches);
         fisher.Save(path);
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EWC: Fisher estimated on {fisher.BatchCount} general batches in {clock.Elapsed.TotalSeconds:F1} s, saved to {path}"));
         return fisher;

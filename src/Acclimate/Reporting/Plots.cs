@@ -32,7 +32,7 @@ public static class Plots
     {
         ArgumentNullException.ThrowIfNull(series);
         if (series.Count == 0) throw new ArgumentException("a line plot needs at least one series.", nameof(series));
-        var plot = new Plot();
+        using var plot = new Plot();
         foreach (var s in series)
         {
             if (s.X.Count != s.Y.Count)
@@ -66,7 +66,7 @@ public static class Plots
         ArgumentNullException.ThrowIfNull(values);
         if (labels.Count != values.Count) throw new ArgumentException($"{labels.Count} labels for {values.Count} values.", nameof(labels));
         if (labels.Count == 0) throw new ArgumentException("a bar chart needs at least one bar.", nameof(values));
-        var plot = new Plot();
+        using var plot = new Plot();
         var bars = Enumerable.Range(0, values.Count)
             .Select(i => new Bar { Position = i, Value = double.IsFinite(values[i]) ? values[i] : 0, FillColor = Colors.SteelBlue })
             .ToArray();

@@ -36,7 +36,6 @@ public static class TorchRuntime
         {
             if (_initialized) return;
             LoadGlibcxxShimIfPresent();
-            LimitMallocArenaGrowth();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -54,9 +53,10 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// Sets libtorch's intra-op thread count, but only when it differs from the current one:
-    /// changing the pool while another thread is inside a parallel region is unsafe in libtorch,
-    /// and runs started one after another (or side by side) with the same count need no change.
+    /// Sets libtorch's intra-op thread count for the calling thread, only when it differs. With
+    /// libtorch's OpenMP build the count is OpenMP's per-thread setting (omp_set_num_threads and
+    /// MKL's thread-local count), so get and set both act on the calling thread: a run sets it on
+    /// the thread that does its work, and a host thread that never called this keeps OpenMP's default.
     /// </summary>
     public static void SetThreads(int threads)
     {
@@ -96,37 +96,6 @@ public static class TorchRuntime
             return;
         }
     }
-
-    /// <summary>The mmap threshold set at startup on Linux/glibc (128 KiB), or null where it is not set.</summary>
-    public static int? MallocMmapThreshold { get; private set; }
-
-    /// <summary>
-    /// glibc's malloc raises its mmap threshold dynamically up to 32 MiB after large blocks are
-    /// freed, so the many short-lived activation and gradient buffers of a training step (tens to
-    /// hundreds of KiB each) end up in the heap arenas, which fragment and rarely shrink: RSS then
-    /// creeps up over thousands of steps although nothing leaks. Pinning M_MMAP_THRESHOLD at 128 KiB
-    /// (which also turns off the dynamic adjustment) makes those buffers mmap-backed and returned to
-    /// the system on free; bench/Acclimate.Bench pretrain prints RSS at steps 10/500/1000 to show it.
-    /// Linux with glibc only; elsewhere (or on musl) nothing is done.
-    /// </summary>
-    private static void LimitMallocArenaGrowth()
-    {
-        if (!OperatingSystem.IsLinux() || MallocMmapThreshold is not null) return;
-        try
-        {
-            if (mallopt(MallocMmapThresholdOption, MmapThresholdBytes) == 1) MallocMmapThreshold = MmapThresholdBytes;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // Not glibc (e.g. musl/Alpine): its allocator has no such knob; keep the default.
-        }
-    }
-
-    private const int MallocMmapThresholdOption = -3;   // M_MMAP_THRESHOLD in glibc's malloc.h
-    private const int MmapThresholdBytes = 128 * 1024;
-
-    [DllImport("libc.so.6")]
-    private static extern int mallopt(int param, int value);
 
     private static Exception Innermost(Exception e)
     {

@@ -39,6 +39,41 @@ public sealed class SequenceLabelingHeadTests
         Assert.All(linear.state_dict().Keys.Where(k => !k.StartsWith("head.", StringComparison.Ordinal)), k => Assert.StartsWith("bert.", k));
     }
 
+    [Fact]
+    public void CnnHeadEqualsAnExplicitZeroPaddedConvolutionEvenOnADirtyAllocator()
+    {
+        // Kernel widths 2 and 3 (TinyLabelers' CNN): the even width is the asymmetric "same" case.
+        using var labeler = TinyLabelers.Create(TokenHeadKind.Cnn, crf: true);
+        using var scope = NewDisposeScope();
+        var state = labeler.state_dict();
+        for (var round = 0; round < 20; round++)
+        {
+            // Freed NaN-filled blocks of many sizes: any read of memory the head did not write shows up as NaN.
+            for (var j = 0; j < 8; j++) full(new long[] { 64 + 37 * j, 16 + round }, float.NaN).Dispose();
+            manual_seed(round);
+            var length = 3 + round % 9;
+            var hidden = Enumerable.Range(0, 3).Select(_ => randn(2, length, 16)).ToArray();
+            var mask = ones(2, length, dtype: ScalarType.Int64);
+            var features = labeler.Head.Fuse(hidden);
+            var expected = new List<Tensor>();
+            for (var c = 0; c < 2; c++)
+            {
+                var weight = state[$"head.convs.{c}.weight"];   // [channels, features, width]
+                var width = (int)weight.shape[2];
+                var left = (width - 1) / 2;
+                // Windows of the zero-padded sequence, then a plain sum of products: no convolution kernel involved.
+                var padded = cat(new[] { zeros(2, left, 16), features, zeros(2, width - 1 - left, 16) }, 1);
+                var windows = padded.unfold(1, width, 1);   // [B, L, features, width]
+                expected.Add(nn.functional.relu(einsum("blfw,cfw->blc", windows, weight) + state[$"head.convs.{c}.bias"]));
+            }
+            var reference = nn.functional.linear(cat(expected.ToArray(), 2), state["head.classifier.weight"], state["head.classifier.bias"]);
+            var emissions = labeler.Head.Emissions(hidden, mask);
+            Assert.True(emissions.isfinite().all().item<bool>(), $"round {round}: non-finite CNN emissions");
+            var diff = TinyLabelers.MaxAbsDiff(emissions, reference);
+            Assert.True(diff < 1e-5, $"round {round} (length {length}): CNN emissions differ from the explicit-padding reference by {diff}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Heads))]
     public void PaddedPositionsDoNotChangeTheOutputsOfRealTokens(TokenHeadKind kind, bool crf)

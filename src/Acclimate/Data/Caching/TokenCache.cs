@@ -58,8 +58,16 @@ public sealed class TokenCache : IDisposable
             if (starts[i] < starts[i - 1]) throw new DataException($"{docsPath}: document offsets decrease at document {i - 1}.");
         // An empty file cannot be mapped; an all-empty cache is still a valid (if useless) cache.
         var map = MemoryMappedFile.CreateFromFile(idsPath, FileMode.Open, null, Math.Max(idsLength, 1), MemoryMappedFileAccess.Read);
-        var view = map.CreateViewAccessor(0, idsLength, MemoryMappedFileAccess.Read);
-        return new TokenCache(folder, meta, map, view, starts);
+        try
+        {
+            var view = map.CreateViewAccessor(0, idsLength, MemoryMappedFileAccess.Read);
+            return new TokenCache(folder, meta, map, view, starts);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
     }
 
     public int DocumentLength(int index) => checked((int)(_docStarts[index + 1] - _docStarts[index]));
