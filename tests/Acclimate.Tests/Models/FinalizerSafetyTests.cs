@@ -40,6 +40,34 @@ public sealed class FinalizerSafetyTests
         Assert.True(collector.Collections > 0, "the background thread never collected");
     }
 
+    [Fact]
+    public void TheTorchSharpAssemblyInUseIsWovenWithKeepAlives()
+    {
+        // build/KeepAliveWeaver marks the output copy it wove; an unwoven TorchSharp.dll means the
+        // build step did not run and the implicit-Scalar race below is back.
+        Assert.Contains("AcclimateKeepAliveWoven", typeof(torch).Assembly.GetManifestResourceNames());
+    }
+
+    [Fact]
+    public void ImplicitScalarTemporariesSurviveGarbageCollectionOnAnotherThread()
+    {
+        // t.mul_(0.999) converts the double to a Scalar that only the call refers to. Unwoven, the
+        // finalizer freed it mid-call within a few thousand operations ("Unknown scalar type" or a
+        // c10 toFloat check failing in THSTensor_mul_scalar_ / add_scalar_ / fill_).
+        using var t = zeros(1000, 1000);
+        using (var collector = new BackgroundCollector())
+        {
+            for (var i = 0; i < 8000; i++)
+            {
+                t.fill_(1.0);
+                t.mul_(0.999);
+                t.add_(0.5);
+            }
+            Assert.True(collector.Collections > 0, "the background thread never collected");
+        }
+        Assert.Equal(1.4990001f, t[0, 0].item<float>(), 6);
+    }
+
     /// <summary>Runs GC.Collect and the finalizers in a loop until disposed.</summary>
     private sealed class BackgroundCollector : IDisposable
     {
