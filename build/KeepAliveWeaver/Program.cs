@@ -97,5 +97,15 @@ static IEnumerable<TypeDefinition> AllTypes(ModuleDefinition module)
 static bool CallsNative(MethodDefinition method) =>
     method.Body.Instructions.Any(i => (i.OpCode == OpCodes.Call || i.OpCode == OpCodes.Callvirt) && i.Operand is MethodReference m && m.Resolve() is { IsPInvokeImpl: true });
 
-static bool IsObjectReference(TypeReference type) =>
-    !type.IsValueType && !type.IsByReference && !type.IsPointer && !type.IsGenericParameter && !type.IsFunctionPointer && type.MetadataType != MetadataType.Void;
+static bool IsObjectReference(TypeReference type)
+{
+    // Modifiers (modreq/modopt) wrap the real type; pinned locals are already kept alive and may be byrefs.
+    while (type is IModifierType modified) type = modified.ElementType;
+    if (type.IsPinned || type.IsByReference || type.IsPointer || type.IsFunctionPointer || type.IsGenericParameter || type.IsValueType)
+        return false;
+    if (type.MetadataType is MetadataType.Void or MetadataType.TypedByReference) return false;
+    if (type.IsArray) return true;
+    // A reference into another assembly may not say it is a value type; the definition does.
+    var definition = type.Resolve();
+    return definition is null ? type.MetadataType is MetadataType.Object or MetadataType.String : !definition.IsValueType;
+}

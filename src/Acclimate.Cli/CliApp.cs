@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
+        root.Subcommands.Add(Commands.EmbedCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate model forward|info</c>: run or describe a HF model folder.</summary>
+/// <summary><c>acclimate model forward|info|init|import|fetch</c>: run, describe, create, import or fetch HF model folders.</summary>
 public static class ModelCommand
 {
     public static Command Create(TextWriter output)
@@ -18,6 +18,8 @@ public static class ModelCommand
         command.Subcommands.Add(CreateForward(output));
         command.Subcommands.Add(CreateInfo(output));
         command.Subcommands.Add(ModelInitCommand.Create(output));
+        command.Subcommands.Add(ModelImportCommand.CreateImport(output));
+        command.Subcommands.Add(ModelImportCommand.CreateFetch(output));
         return command;
     }
 

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Acclimate.Encoders;
+using Acclimate.Errors;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary><c>acclimate embed</c>: one sentence embedding per input line.</summary>
+public static class EmbedCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2').", Required = true };
+        var input = new Option<string>("--input") { Description = "JSONL with a \"text\" field per line, or plain text (one text per line).", Required = true };
+        var outPath = new Option<string>("--output") { Description = "JSONL to write: {\"embedding\": [...]} per input line, in order.", Required = true };
+        var pooling = new Option<string?>("--pooling") { Description = "mean or cls (default: the model folder's 1_Pooling/config.json, else mean)." };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalise the embeddings." };
+        var maxLength = new Option<int>("--max-length") { Description = "Tokens per text (longer texts are cut).", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var device = CommonOptions.Device();
+        var command = new Command("embed", "Sentence embeddings (mean or [CLS] pooling, L2-normalised) for each line of a file.")
+        {
+            model, input, outPath, pooling, noNormalize, maxLength, batch, device,
+        };
+        command.SetAction(result =>
+        {
+            SentencePooling? chosen = result.GetValue(pooling)?.Trim().ToLowerInvariant() switch
+            {
+                null or "" => null,
+                "mean" => SentencePooling.Mean,
+                "cls" => SentencePooling.Cls,
+                var other => throw new ConfigException($"--pooling {other}: expected mean or cls."),
+            };
+            var texts = ReadTexts(result.GetValue(input)!);
+            using var embedder = new SentenceEmbedder(result.GetValue(model)!,
+                new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
+            var vectors = embedder.Embed(texts);
+            var path = result.GetValue(outPath)!;
+            Acclimate.Checkpoints.AtomicFile.Write(path, stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+                foreach (var v in vectors)
+                    writer.WriteLine(new JsonObject { ["embedding"] = new JsonArray(v.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()) }.ToJsonString());
+            });
+            output.WriteLine($"wrote {vectors.Length} embeddings of {embedder.Dimension} values ({embedder.Pooling.ToString().ToLowerInvariant()} pooling{(result.GetValue(noNormalize) ? "" : ", L2-normalised")}) to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>JSONL lines with a "text" field, or plain lines; a JSON line without "text" is an error naming the line.</summary>
+    public static IReadOnlyList<string> ReadTexts(string path)
+    {
+        if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
+        var texts = new List<string>();
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            var trimmed = line.TrimStart();
+            if (trimmed.StartsWith('{'))
+            {
+                JsonNode? node;
+                try { node = JsonNode.Parse(line); }
+                catch (JsonException e) { throw new DataException($"{path}:{number}: not valid JSON ({e.Message}).", e); }
+                texts.Add(node?["text"]?.GetValue<string>() ?? throw new DataException($"{path}:{number}: a JSON line needs a \"text\" string."));
+            }
+            else texts.Add(line);
+        }
+        if (texts.Count == 0) throw new DataException($"{path}: no lines to embed.");
+        return texts;
+    }
+}
