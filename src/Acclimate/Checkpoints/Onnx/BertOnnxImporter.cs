@@ -87,12 +87,6 @@ public static class BertOnnxImporter
             }
         }
 
-        var unmapped = index.Initializers.Values
-            .Where(t => t.IsFloatingPoint && t.ElementCount > 1 && !used.Contains(t.Name))
-            .Select(t => $"{t.Name} [{string.Join(", ", t.Dims)}]").ToList();
-        if (unmapped.Count > 0)
-            throw new CheckpointException($"{source}: {unmapped.Count} weight tensor(s) could not be mapped to BERT parameters: {Describe(unmapped)}. Nothing was written.");
-
         // 4. The config, from shapes and the graph's structure.
         var hidden = (int)weights[WordEmbeddings].Shape[1];
         var layers = weights.Keys.Select(k => LayerKey.Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Distinct().OrderBy(i => i).ToList();
@@ -101,6 +95,12 @@ public static class BertOnnxImporter
         RequireShape(weights, source, "encoder.layer.0.attention.self.query.weight", hidden, hidden);
         var intermediate = (int)Require(weights, source, "encoder.layer.0.intermediate.dense.bias").Shape[0];
         CheckLayers(weights, source, layers.Count, hidden, intermediate);
+        var unmapped = index.Initializers.Values
+            .Where(t => t.IsFloatingPoint && t.ElementCount > 1 && !used.Contains(t.Name))
+            .Select(t => $"{t.Name} [{string.Join(", ", t.Dims)}]").ToList();
+        if (unmapped.Count > 0)
+            throw new CheckpointException($"{source}: {unmapped.Count} weight tensor(s) could not be mapped to BERT parameters: {Describe(unmapped)}. Nothing was written.");
+
         var heads = numHeads ?? InferHeads(index, hidden, notes) ??
             throw new CheckpointException($"{source}: the number of attention heads is not visible in the graph; give it (--num-heads).");
         if (heads <= 0 || hidden % heads != 0) throw new CheckpointException($"{source}: {heads} attention heads do not divide hidden size {hidden}.");
