@@ -69,6 +69,14 @@ public sealed record PretrainingModelSection : IValidatedOptions
     public int MaxPositionEmbeddings { get; init; } = 512;
     /// <summary>ELECTRA from scratch: generator width as a fraction of the discriminator's.</summary>
     public double GeneratorFraction { get; init; } = 0.25;
+    /// <summary>
+    /// Updates that train the MLM head alone (encoder and the tied word embeddings frozen) before the
+    /// main phase: an encoder-only checkpoint (a sentence-embedding model, a BertModel folder) gets a
+    /// fresh head, whose random gradients would otherwise flow into the pretrained encoder. 0 = none.
+    /// </summary>
+    public long HeadWarmupSteps { get; init; }
+    /// <summary>Peak learning rate of the head warm-up (linear warm-up over its first 10 %, then linear decay).</summary>
+    public double HeadWarmupLearningRate { get; init; } = 5e-4;
 
     public IEnumerable<string> Problems()
     {
@@ -78,6 +86,8 @@ public sealed record PretrainingModelSection : IValidatedOptions
         if (MaxPositionEmbeddings < 8) yield return $"max_position_embeddings must be >= 8 (got {MaxPositionEmbeddings})";
         if (!(GeneratorFraction > 0 && GeneratorFraction <= 1)) yield return $"generator_fraction must be in (0, 1] (got {GeneratorFraction})";
         if (GeneratorInit is not null && Init is null) yield return "generator_init needs init (the discriminator folder)";
+        if (HeadWarmupSteps < 0) yield return $"head_warmup_steps must be >= 0 (got {HeadWarmupSteps})";
+        if (!(HeadWarmupLearningRate > 0)) yield return $"head_warmup_learning_rate must be > 0 (got {HeadWarmupLearningRate})";
     }
 }
 

@@ -169,10 +169,6 @@ public sealed class PretrainingRun
             using var fisher = r.Forgetting.Ewc > 0 ? LoadOrEstimateFisher(r, run, module, objective, general) : null;
             using var ewc = fisher is null ? null : new EwcPenalty(module, fisher, r.Forgetting.Ewc);
 
-            // ---- before -----------------------------------------------------------------------
-            var before = BeforeScores(run, built, evaluations, resuming: r.Run.ResumeFrom is not null);
-
-            using var optimizer = AdamWOptimizer.Create(module, AdamWSettings.From(r.Training));
             var saveTokenizer = (Action<string>)tokenizer.SaveTo;
             ITrainableModel trainable = built.Electra is { } electra ? new ElectraTrainableModel(electra, saveTokenizer) : new HfTrainableModel(built.Mlm!, saveTokenizer);
 
@@ -186,6 +182,17 @@ public sealed class PretrainingRun
             }
 
             Func<IReadOnlyDictionary<string, double>>? evaluate = evaluations.Count == 0 ? null : () => Evaluate(built, evaluations);
+            // ---- head warm-up (encoder-only checkpoints), then "before" ----------------------------
+            // A resumed run's checkpoint already holds the warmed-up head. The forgetting table's
+            // "before" is the model the main phase starts from, i.e. after the warm-up.
+            if (r.Model.HeadWarmupSteps > 0 && r.Run.ResumeFrom is null)
+            {
+                var untrained = evaluations.ToDictionary(e => e.Name, e => Score(built, e.Evaluation));
+                WriteHeadWarmup(run, r, untrained, WarmUpHead(r, built, trainable, source, Step, evaluations));
+            }
+            var before = BeforeScores(run, built, evaluations, resuming: r.Run.ResumeFrom is not null);
+
+            using var optimizer = AdamWOptimizer.Create(module, AdamWSettings.From(r.Training));
             var loop = new TrainingLoop<PretrainingBatch>(r.Training, trainable, optimizer, source, Step)
             {
                 CountTokens = b => b.Tokens,
@@ -230,6 +237,78 @@ public sealed class PretrainingRun
         {
             foreach (var cache in caches) cache.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The head warm-up phase: only the MLM head's own parameters train (the encoder and the word
+    /// embeddings its decoder is tied to stay frozen), with their own optimizer and schedule, for
+    /// model.head_warmup_steps updates; nothing is checkpointed (a killed run repeats the phase).
+    /// Returns the held-out scores after it.
+    /// </summary>
+    private Dictionary<string, MlmScore> WarmUpHead(PretrainingRecipe r, BuiltModel built, ITrainableModel trainable, PretrainingBatchSource source,
+        Func<PretrainingBatch, Tensor> step, List<(string Name, string Path, MlmEvaluation Evaluation)> evaluations)
+    {
+        var mlm = built.Mlm ?? throw new ConfigException("model.head_warmup_steps applies to MLM objectives; ELECTRA's heads start together.");
+        var tied = mlm.Encoder.Embeddings.WordEmbeddingWeight.Handle;
+        var head = mlm.named_parameters()
+            .Where(p => !p.name.StartsWith(mlm.BackboneName + ".", StringComparison.Ordinal) && p.parameter.Handle != tied)
+            .ToList();
+        if (head.Count == 0) throw new ConfigException("model.head_warmup_steps: the model has no head parameters of its own to train.");
+        var headHandles = head.Select(p => p.parameter.Handle).ToHashSet();
+        var frozen = mlm.parameters().Where(p => p.requires_grad && !headHandles.Contains(p.Handle)).ToList();
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"head warm-up: {r.Model.HeadWarmupSteps} updates of the MLM head alone ({head.Sum(p => p.parameter.numel()):N0} parameters: {string.Join(", ", head.Select(p => p.name))}), encoder frozen, learning rate {r.Model.HeadWarmupLearningRate:G3}"));
+        foreach (var p in frozen) p.requires_grad_(false);
+        try
+        {
+            var options = r.Training with
+            {
+                MaxSteps = r.Model.HeadWarmupSteps, LearningRate = r.Model.HeadWarmupLearningRate,
+                WarmupSteps = 0, WarmupRatio = 0.1, EvalEvery = 0, SaveEvery = 0, EarlyStoppingPatience = 0,
+            };
+            using var optimizer = AdamWOptimizer.Create(head, AdamWSettings.From(options));
+            var loop = new TrainingLoop<PretrainingBatch>(options, trainable, optimizer, source, step)
+            {
+                CountTokens = b => b.Tokens,
+                Progress = new ConsoleTrainingProgress(new PrefixedWriter(_log, "head warm-up | ")),
+            };
+            loop.Train();
+        }
+        finally
+        {
+            foreach (var p in frozen) p.requires_grad_(true);
+        }
+        var scores = evaluations.ToDictionary(e => e.Name, e => Score(built, e.Evaluation));
+        foreach (var (name, score) in scores)
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"after head warm-up, {name} held-out perplexity {score.Perplexity:F2} (loss {score.Loss:F4})"));
+        return scores;
+    }
+
+    /// <summary>head_warmup.json in the run folder: held-out perplexity before and after the head warm-up.</summary>
+    private static void WriteHeadWarmup(RunFolder run, PretrainingRecipe r, IReadOnlyDictionary<string, MlmScore> before, IReadOnlyDictionary<string, MlmScore> after)
+    {
+        var sets = new JsonObject();
+        foreach (var (name, score) in after)
+            sets[name] = new JsonObject
+            {
+                ["perplexity_before"] = before.TryGetValue(name, out var b) ? b.Perplexity : null,
+                ["perplexity_after"] = score.Perplexity,
+                ["loss_after"] = score.Loss,
+            };
+        AtomicFile.WriteAllText(Path.Combine(run.Path, "head_warmup.json"), new JsonObject
+        {
+            ["steps"] = r.Model.HeadWarmupSteps,
+            ["learning_rate"] = r.Model.HeadWarmupLearningRate,
+            ["held_out"] = sets,
+        }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>Prefixes every line written through it (the warm-up's progress lines).</summary>
+    private sealed class PrefixedWriter(TextWriter inner, string prefix) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+        public override void WriteLine(string? value) => inner.WriteLine(prefix + value);
+        public override void Write(char value) => inner.Write(value);
     }
 
     /// <summary>Notes (synchronously) that a cache build reported progress, i.e. that tokenizing happened.</summary>

@@ -67,6 +67,48 @@ public sealed class PretrainingRunTests
     private static Recipe Parse(string yaml, params string[] overrides) => Acclimate.Training.Recipe.Parse(yaml, "test.yaml", overrides);
 
     [Fact]
+    public void HeadWarmupTrainsANewMlmHeadWithTheEncoderFrozen()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        // An encoder-only checkpoint (BertModel: no cls.predictions.*), as 'model fetch' writes.
+        var tokenizer = Acclimate.Tokenization.TokenizerLoader.FromFolder(BertTokenizer);
+        var encoderFolder = temp.File("encoder");
+        TorchSharp.torch.manual_seed(4);
+        using (var encoder = Acclimate.Models.ModelFactory.Create(
+            Acclimate.Models.EncoderConfig.Create(Acclimate.Models.ModelType.Bert, tokenizer.VocabSize, 32, 2, 4, 48, maxPositions: 64), Acclimate.Models.ModelTask.Base))
+            Acclimate.Checkpoints.PretrainedModel.Save(encoder, encoderFolder, tokenizer.SaveTo);
+        var train = WriteCorpus(temp, "train.txt", 60, 1);
+        var yaml = Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+            """, "warm").Replace($"  tokenizer: {BertTokenizer}", $"  init: {encoderFolder}\n  head_warmup_steps: 30\n  head_warmup_learning_rate: 3e-2");
+        var log = new StringWriter();
+        // The main phase's learning rate is negligible, so whatever moved the encoder would show.
+        var result = new PretrainingRun(Parse(yaml, "training.max_steps=1", "training.learning_rate=1e-12"), log).Execute();
+        _output.WriteLine(log.ToString());
+
+        Assert.Contains("head warm-up: 30 updates of the MLM head alone", log.ToString());
+        Assert.Contains("cls.predictions.transform.dense.weight", log.ToString());
+        var warm = JsonNode.Parse(File.ReadAllText(Path.Combine(result.RunFolder, "head_warmup.json")))!["held_out"]!["domain"]!;
+        var (beforePpl, afterPpl) = (warm["perplexity_before"]!.GetValue<double>(), warm["perplexity_after"]!.GetValue<double>());
+        Assert.True(afterPpl < beforePpl * 0.5, $"head warm-up: held-out perplexity {beforePpl} → {afterPpl}");
+        // The forgetting table starts from the warmed-up model.
+        Assert.Equal(afterPpl, result.Forgetting.Single(r => r.Set == "domain").Before.Perplexity, 6);
+
+        using var initial = Acclimate.Checkpoints.SafetensorsFile.Open(Path.Combine(encoderFolder, "model.safetensors"));
+        using var final = Acclimate.Checkpoints.SafetensorsFile.Open(Path.Combine(result.ModelFolder, "model.safetensors"));
+        foreach (var key in new[] { "embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight", "encoder.layer.1.output.LayerNorm.bias" })
+        {
+            using var a = initial.ReadTensor(key);
+            using var b = final.ReadTensor("bert." + key);
+            var moved = (a - b).abs().max().item<float>();
+            Assert.True(moved < 1e-6, $"{key} moved by {moved} although the encoder was frozen during the head warm-up");
+        }
+    }
+
+    [Fact]
     public void ScratchMlmRunLearnsAndWritesACompleteRunFolder()
     {
         using var temp = TestPaths.NewTempFolder();
