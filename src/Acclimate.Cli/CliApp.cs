@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
         root.Subcommands.Add(Commands.EmbedCommand.Create(output));
+        root.Subcommands.Add(Commands.SweepCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);

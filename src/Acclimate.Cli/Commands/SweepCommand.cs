@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Acclimate.Experiments;
+using Acclimate.FineTuning.Runs;
+using Acclimate.Pretraining;
+using Acclimate.Reporting;
+using Acclimate.Training;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary>
+/// <c>acclimate sweep</c>: runs a grid (or random sample) of recipe settings × seeds, each cell an
+/// ordinary finetune/pretrain run in its own folder and its own process, then writes the leaderboard.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var config = new Option<string>("--config") { Description = "The sweep file (YAML): kind, recipe(s), output, metric, settings, axes, baseline, search.", Required = true };
+        var parallel = new Option<int?>("--parallel") { Description = "Cells run side by side (default: the file's 'parallel', else 1)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and every cell's recipe, list the cells, run nothing." };
+        var reportOnly = new Option<bool>("--report") { Description = "Only (re)write the leaderboard from the cells finished so far." };
+        var command = new Command("sweep", "Run recipes × settings × seeds (grid or random search), skip finished cells, and write leaderboard.md/.csv/.png with mean ± std and paired tests.")
+        {
+            config, parallel, dryRun, reportOnly,
+        };
+        command.SetAction(result =>
+        {
+            var spec = SweepSpec.Load(result.GetValue(config)!);
+            var plan = SweepPlan.Create(spec, Validator(spec.Kind));
+            if (result.GetValue(dryRun))
+            {
+                foreach (var cell in plan.Cells)
+                    output.WriteLine($"{(SweepRunner.IsFinished(cell) ? "done" : "todo")}  {cell.Folder}  {string.Join(" ", cell.Overrides.Select(o => "--set " + o))}");
+                output.WriteLine($"{plan.Cells.Count} cells, {plan.Settings.Count} settings; nothing run (--dry-run).");
+                return 0;
+            }
+            var failed = 0;
+            if (!result.GetValue(reportOnly))
+            {
+                var runner = new SweepRunner(plan, (cell, cancel) => RunCellAsync(spec.Kind, cell, cancel), output);
+                var outcome = runner.RunAsync(result.GetValue(parallel)).GetAwaiter().GetResult();
+                failed = outcome.Failed.Count;
+                foreach (var (cell, why) in outcome.Failed) output.WriteLine($"failed: {cell.Folder}: {why}");
+            }
+            var rows = Leaderboard.Compute(plan);
+            Leaderboard.Write(plan, rows);
+            if (rows.Count > 0) PlotSeeds(plan, rows);
+            output.Write(Leaderboard.ToMarkdown(plan, rows));
+            return failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Binds one cell's recipe exactly as the run will, so unknown keys and bad values fail before anything runs.</summary>
+    private static Action<string, IReadOnlyList<string>> Validator(SweepKind kind) => (recipe, overrides) =>
+    {
+        var bound = Recipe.Load(recipe, overrides);
+        if (kind == SweepKind.Finetune) FineTuneRecipe.From(bound);
+        else PretrainingRecipe.From(bound);
+    };
+
+    /// <summary>One cell in its own process (a clean libtorch state and thread pool per run); its output goes to the cell's run.log.</summary>
+    private static async Task<bool> RunCellAsync(SweepKind kind, SweepCell cell, CancellationToken cancel)
+    {
+        var interrupted = Directory.Exists(cell.Folder);
+        var arguments = new List<string>();
+        var processPath = Environment.ProcessPath ?? "dotnet";
+        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet") arguments.Add(Path.Combine(AppContext.BaseDirectory, "Acclimate.Cli.dll"));
+        arguments.Add(kind == SweepKind.Finetune ? "finetune" : "pretrain");
+        arguments.AddRange(new[] { "--config", cell.Recipe });
+        foreach (var o in cell.Overrides) arguments.AddRange(new[] { "--set", o });
+        if (kind == SweepKind.Finetune)
+        {
+            arguments.AddRange(new[] { "--run-dir", cell.Folder });
+            // An interrupted cell continues from its last checkpoint when it got that far.
+            if (interrupted && Directory.Exists(Path.Combine(cell.Folder, "checkpoints"))) arguments.Add("--resume");
+            else if (interrupted) Directory.Delete(cell.Folder, recursive: true);
+        }
+        else
+        {
+            if (interrupted) Directory.Delete(cell.Folder, recursive: true);
+            arguments.AddRange(new[] { "--set", "run.folder=" + cell.Folder });
+        }
+        Directory.CreateDirectory(cell.Folder);
+        var start = new ProcessStartInfo(processPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        await using var log = new StreamWriter(Path.Combine(cell.Folder, "run.log"), append: true);
+        var pump = Task.WhenAll(Pump(process.StandardOutput, log), Pump(process.StandardError, log));
+        try
+        {
+            await process.WaitForExitAsync(cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        await pump.ConfigureAwait(false);
+        return process.ExitCode == 0;
+    }
+
+    private static async Task Pump(StreamReader from, StreamWriter to)
+    {
+        string? line;
+        while ((line = await from.ReadLineAsync().ConfigureAwait(false)) is not null)
+            lock (to) to.WriteLine(line);
+    }
+
+    /// <summary>leaderboard.png: each setting's per-seed values as points, settings along x in leaderboard order.</summary>
+    private static void PlotSeeds(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows)
+    {
+        var series = rows.Select((r, i) => new PlotSeries(r.Setting, r.Values.Select(_ => (double)i + 1).ToList(), r.Values.Select(v => v.Value).ToList()) { MarkersOnly = true }).ToList();
+        Plots.Lines(Path.Combine(plan.Spec.Output, "leaderboard.png"), $"{plan.Spec.Metric} per seed", "setting (leaderboard order; legend)", plan.Spec.Metric,
+            series, Plots.DefaultWidth, Plots.DefaultHeight);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Acclimate.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Acclimate.Experiments;
+
+/// <summary>What each cell of a sweep runs.</summary>
+public enum SweepKind { Finetune, Pretrain }
+
+/// <summary>Grid: every combination. Random: <see cref="SweepSpec.Trials"/> settings drawn from the grid (every seed of each).</summary>
+public enum SearchKind { Grid, Random }
+
+/// <summary>
+/// A sweep file: base recipe, named settings and axes (any recipe key → values), the seed axis,
+/// the metric, the baseline setting, grid or random search. Settings × axis values × seeds are the cells.
+/// </summary>
+/// <example>
+/// kind: finetune
+/// recipe: recipes/finetune-ner-crf-minilm.yaml
+/// output: runs/sweeps/ner-init
+/// metric: test.f1
+/// settings:
+///   pretrained: { model.encoder: runs/encoders/all-MiniLM-L6-v2 }
+///   random-init: { model.encoder: runs/encoders/minilm-shape-random, training.learning_rate: 5.0e-4 }
+/// axes:
+///   training.seed: [1, 2, 3]
+/// baseline: random-init
+/// </example>
+public sealed record SweepSpec
+{
+    public required string Source { get; init; }
+    public SweepKind Kind { get; init; } = SweepKind.Finetune;
+    /// <summary>Base recipe path(s); several add a "recipe" axis.</summary>
+    public required IReadOnlyList<string> Recipes { get; init; }
+    public required string Output { get; init; }
+    /// <summary>Dotted path of the metric in the cell's <see cref="MetricFile"/> (e.g. test.f1, held_out.domain.after_perplexity).</summary>
+    public string Metric { get; init; } = "test.f1";
+    /// <summary>The JSON file in each cell's folder that holds the metric.</summary>
+    public string MetricFile { get; init; } = "results.json";
+    public bool GreaterIsBetter { get; init; } = true;
+    /// <summary>The recipe key whose values are seeds (paired across settings).</summary>
+    public string SeedKey { get; init; } = "training.seed";
+    /// <summary>Named bundles of overrides (e.g. an encoder with its learning rate); empty = one unnamed setting.</summary>
+    public IReadOnlyList<(string Name, IReadOnlyList<(string Key, string Value)> Overrides)> Settings { get; init; } = Array.Empty<(string, IReadOnlyList<(string, string)>)>();
+    /// <summary>Axes in file order: recipe key → values.</summary>
+    public IReadOnlyList<(string Key, IReadOnlyList<string> Values)> Axes { get; init; } = Array.Empty<(string, IReadOnlyList<string>)>();
+    /// <summary>The setting label the paired tests compare against (null: no tests).</summary>
+    public string? Baseline { get; init; }
+    public SearchKind Search { get; init; } = SearchKind.Grid;
+    public int Trials { get; init; }
+    public int SearchSeed { get; init; }
+    public int Parallel { get; init; } = 1;
+
+    private static readonly string[] KnownKeys =
+        { "kind", "recipe", "recipes", "output", "metric", "metric_file", "greater_is_better", "seed_key", "settings", "axes", "baseline", "search", "trials", "search_seed", "parallel" };
+
+    /// <summary>Reads a sweep file; recipe paths are taken relative to the current folder, as on the command line.</summary>
+    public static SweepSpec Load(string path)
+    {
+        if (!File.Exists(path)) throw new ConfigException($"{path}: sweep file not found.");
+        var yaml = new YamlStream();
+        try { yaml.Load(new StringReader(File.ReadAllText(path))); }
+        catch (YamlException e) { throw new ConfigException($"{path}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({e.Message}).", e); }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException($"{path}: expected a mapping of sweep keys at the top level.");
+        string At(YamlNode n) => $"{path}:{n.Start.Line}:{n.Start.Column}";
+        foreach (var key in root.Children.Keys)
+            if (key is not YamlScalarNode { Value: { } k } || !KnownKeys.Contains(k))
+                throw new ConfigException($"{At(key)}: unknown sweep key '{(key as YamlScalarNode)?.Value}' (expected one of: {string.Join(", ", KnownKeys)}).");
+        YamlNode? Get(string key) => root.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+        string? Scalar(string key) => Get(key) switch
+        {
+            null => null,
+            YamlScalarNode s => s.Value,
+            var other => throw new ConfigException($"{At(other)}: '{key}' must be a single value."),
+        };
+        T Enum<T>(string key, T fallback) where T : struct =>
+            Scalar(key) is { } v ? (System.Enum.TryParse<T>(v.Replace("_", ""), ignoreCase: true, out var parsed) ? parsed
+                : throw new ConfigException($"{At(Get(key)!)}: {key} '{v}' is not one of {string.Join(", ", System.Enum.GetNames(typeof(T)).Select(n => n.ToLowerInvariant()))}.")) : fallback;
+        int Int(string key, int fallback) =>
+            Scalar(key) is { } v ? (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw new ConfigException($"{At(Get(key)!)}: {key} must be an integer, got '{v}'.")) : fallback;
+
+        var recipes = new List<string>();
+        if (Scalar("recipe") is { } single) recipes.Add(single);
+        if (Get("recipes") is YamlSequenceNode many) recipes.AddRange(many.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new ConfigException($"{At(c)}: a recipe path must be a string.")));
+        if (recipes.Count == 0) throw new ConfigException($"{path}: a sweep needs 'recipe' (or 'recipes'): the base recipe every cell starts from.");
+
+        var settings = new List<(string, IReadOnlyList<(string, string)>)>();
+        if (Get("settings") is { } settingsNode)
+        {
+            if (settingsNode is not YamlMappingNode map || map.Children.Count == 0)
+                throw new ConfigException($"{At(settingsNode)}: 'settings' must map setting names to overrides, with at least one setting.");
+            foreach (var (name, body) in map.Children)
+            {
+                if (body is not YamlMappingNode overrides)
+                    throw new ConfigException($"{At(body)}: setting '{(name as YamlScalarNode)?.Value}' must be a mapping of recipe keys to values.");
+                settings.Add((((YamlScalarNode)name).Value!, overrides.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, ScalarValue(kv.Value, At))).ToList()));
+            }
+        }
+
+        var axes = new List<(string, IReadOnlyList<string>)>();
+        if (Get("axes") is { } axesNode)
+        {
+            if (axesNode is not YamlMappingNode map) throw new ConfigException($"{At(axesNode)}: 'axes' must map recipe keys to lists of values.");
+            foreach (var (keyNode, valuesNode) in map.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value!;
+                if (valuesNode is not YamlSequenceNode values || values.Children.Count == 0)
+                    throw new ConfigException($"{At(valuesNode)}: axis '{key}' must be a non-empty list of values.");
+                axes.Add((key, values.Children.Select(v => ScalarValue(v, At)).ToList()));
+            }
+        }
+
+        var spec = new SweepSpec
+        {
+            Source = path,
+            Kind = Enum("kind", SweepKind.Finetune),
+            Recipes = recipes,
+            Output = Scalar("output") ?? throw new ConfigException($"{path}: a sweep needs 'output': the folder its cells are written under."),
+            Metric = Scalar("metric") ?? (Enum("kind", SweepKind.Finetune) == SweepKind.Pretrain ? "held_out.domain.after_perplexity" : "test.f1"),
+            MetricFile = Scalar("metric_file") ?? (Enum("kind", SweepKind.Finetune) == SweepKind.Pretrain ? "forgetting.json" : "results.json"),
+            GreaterIsBetter = Scalar("greater_is_better") is { } g ? bool.Parse(g) : Enum("kind", SweepKind.Finetune) != SweepKind.Pretrain,
+            SeedKey = Scalar("seed_key") ?? "training.seed",
+            Settings = settings,
+            Axes = axes,
+            Baseline = Scalar("baseline"),
+            Search = Enum("search", SearchKind.Grid),
+            Trials = Int("trials", 0),
+            SearchSeed = Int("search_seed", 0),
+            Parallel = Int("parallel", 1),
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    private static string ScalarValue(YamlNode node, Func<YamlNode, string> at) => node switch
+    {
+        YamlScalarNode { Value: { } v } => v,
+        _ => throw new ConfigException($"{at(node)}: expected a single value (lists belong under 'axes')."),
+    };
+
+    /// <summary>Checks what can be checked without the recipes; the plan binds every cell's recipe next.</summary>
+    public void Validate()
+    {
+        if (Parallel < 1) throw new ConfigException($"{Source}: parallel must be >= 1 (got {Parallel}).");
+        if (Search == SearchKind.Random && Trials < 1) throw new ConfigException($"{Source}: search: random needs trials >= 1.");
+        var duplicate = Axes.GroupBy(a => a.Key).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ConfigException($"{Source}: axis '{duplicate.Key}' is given twice.");
+        if (Settings.Select(s => s.Name).Distinct().Count() != Settings.Count) throw new ConfigException($"{Source}: two settings share a name.");
+    }
+}
