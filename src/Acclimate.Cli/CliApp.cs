@@ -29,10 +29,15 @@ public static class CliApp
         try
         {
             var parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+            // --help excuses a missing required option (so 'finetune --help' shows the verb's help),
+            // not an unknown verb or argument: 'select --help' is bad input, not a request for the root help.
+            var isHelp = parsed.Action is System.CommandLine.Help.HelpAction;
+            if ((parsed.Errors.Count > 0 && !isHelp) || parsed.UnmatchedTokens.Count > 0)
             {
                 // Bad arguments are bad input: report them like any other (exit 2), with the usage hint.
                 foreach (var error in parsed.Errors) errors.WriteLine("error: " + error.Message);
+                if (parsed.Errors.Count == 0)
+                    foreach (var token in parsed.UnmatchedTokens) errors.WriteLine($"error: unrecognized command or argument '{token}'.");
                 errors.WriteLine("Run with --help for usage.");
                 return 2;
             }
