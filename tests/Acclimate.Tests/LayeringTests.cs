@@ -1,0 +1,121 @@
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Acclimate.Tests;
+
+/// <summary>
+/// The library's layers point one way (DESIGN.md 2b): a namespace may use its own layer and the
+/// layers below it, never one above. Every reference is read from the compiled IL (signatures,
+/// fields, base types, and the types and members method bodies use), so a `using` that is not
+/// needed does not count and a fully qualified name does.
+/// </summary>
+public sealed class LayeringTests
+{
+    // Bottom to top; the top-level folder under Acclimate.* decides the layer.
+    private static readonly string[][] Layers =
+    {
+        new[] { "Errors", "Runtime" },
+        new[] { "Checkpoints", "Models", "Tokenization" },
+        new[] { "Data" },
+        new[] { "Training", "Evaluation" },
+        new[] { "Pretraining", "Continual", "FineTuning", "Encoders", "Experiments" },
+        new[] { "Reporting" },
+    };
+
+    /// <summary>
+    /// Upward references that exist today (issue 11 removes them). The test fails on any reference
+    /// not listed here, and on a listed one that is gone, so the list can only shrink.
+    /// </summary>
+    private static readonly string[] KnownViolations =
+    {
+        "Checkpoints -> Data",        // ParityCheck reads Data.ModelInputsFile
+        "Tokenization -> Data",       // vocabulary tools read corpora
+        "Tokenization -> Training",   // VocabularyExtender / ModelVocabulary
+        "Training -> Reporting",      // TrainingLoop draws its plots
+        "Pretraining -> Reporting",   // PretrainingRun writes its report
+        "FineTuning -> Reporting",    // the runs write their reports
+    };
+
+    [Fact]
+    public void NoLayerUsesALayerAboveItExceptTheKnownViolations()
+    {
+        var found = UpwardReferences().Select(r => $"{r.From} -> {r.To}").ToHashSet();
+        var unexpected = found.Except(KnownViolations).Order().ToList();
+        var fixedOnes = KnownViolations.Except(found).Order().ToList();
+        Assert.True(unexpected.Count == 0, "new upward references (a lower layer using a higher one): " + string.Join("; ", unexpected.Select(Describe)));
+        Assert.True(fixedOnes.Count == 0, "these known violations are gone; delete them from KnownViolations: " + string.Join(", ", fixedOnes));
+    }
+
+    [Fact]
+    public void TheCheckFindsAReferenceInAMethodBody()
+    {
+        // TorchRuntime (Runtime, the bottom layer) names ConfigException (Errors, same layer) inside a
+        // method body only: the scan must see body references, or it would miss most of them.
+        var edges = References().Where(r => r.FromType == "Acclimate.Runtime.TorchRuntime").Select(r => r.ToType).ToHashSet();
+        Assert.Contains("Acclimate.Errors.ConfigException", edges);
+    }
+
+    private static string Describe(string edge) =>
+        edge + " (" + string.Join(", ", UpwardReferences().Where(r => $"{r.From} -> {r.To}" == edge).Select(r => $"{r.FromType} uses {r.ToType}").Distinct().Take(3)) + ")";
+
+    private static int LayerOf(string area) => Array.FindIndex(Layers, l => l.Contains(area));
+
+    private static IEnumerable<(string From, string To, string FromType, string ToType)> UpwardReferences() =>
+        References().Select(r => (From: Area(r.FromType), To: Area(r.ToType), r.FromType, r.ToType))
+            .Where(r => r.From is not null && r.To is not null && r.From != r.To)
+            .Where(r => LayerOf(r.From!) is var a && LayerOf(r.To!) is var b && a >= 0 && b >= 0 && b > a)
+            .Select(r => (r.From!, r.To!, r.FromType, r.ToType));
+
+    /// <summary>Acclimate.&lt;Area&gt;.… → Area; null outside the library's areas.</summary>
+    private static string? Area(string fullName)
+    {
+        var parts = fullName.Split('.');
+        return parts.Length > 2 && parts[0] == "Acclimate" && Layers.Any(l => l.Contains(parts[1])) ? parts[1] : null;
+    }
+
+    private static readonly Lazy<List<(string FromType, string ToType)>> Cache = new(Scan);
+
+    private static List<(string FromType, string ToType)> References() => Cache.Value;
+
+    private static List<(string, string)> Scan()
+    {
+        var path = typeof(Acclimate.Runtime.TorchRuntime).Assembly.Location;
+        using var module = ModuleDefinition.ReadModule(path);
+        var result = new List<(string, string)>();
+        foreach (var type in module.GetTypes())
+        {
+            var from = Outermost(type).FullName;
+            void Add(TypeReference? t)
+            {
+                while (t is TypeSpecification spec) t = spec.ElementType;
+                if (t is null || t is GenericParameter) return;
+                if (t.Scope is ModuleDefinition or null || t.Module == module && t.Scope.MetadataScopeType == MetadataScopeType.ModuleDefinition)
+                    result.Add((from, Outermost(t).FullName));
+            }
+            Add(type.BaseType);
+            foreach (var i in type.Interfaces) Add(i.InterfaceType);
+            foreach (var f in type.Fields) Add(f.FieldType);
+            foreach (var p in type.Properties) Add(p.PropertyType);
+            foreach (var m in type.Methods)
+            {
+                Add(m.ReturnType);
+                foreach (var p in m.Parameters) Add(p.ParameterType);
+                if (!m.HasBody) continue;
+                foreach (var v in m.Body.Variables) Add(v.VariableType);
+                foreach (var instruction in m.Body.Instructions)
+                    switch (instruction.Operand)
+                    {
+                        case TypeReference t: Add(t); break;
+                        case MemberReference member: Add(member.DeclaringType); break;
+                    }
+            }
+        }
+        return result;
+    }
+
+    private static TypeReference Outermost(TypeReference t)
+    {
+        while (t.DeclaringType is not null) t = t.DeclaringType;
+        return t;
+    }
+}
