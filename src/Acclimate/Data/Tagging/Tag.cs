@@ -24,7 +24,7 @@ public readonly record struct Tag(TagPrefix Prefix, string Type)
     {
         if (TryParse(text, out var tag)) return tag;
         throw new DataException(
-            $"'{text}' is not a tag: expected 'O', or one of the prefixes B, I, E, S, L, U alone or followed by '-' and a type (e.g. 'B-PER').");
+            $"'{text}' is not a tag: expected 'O', or one of the prefixes B, I, E, S, L, U, M alone or followed by '-' and a type (e.g. 'B-PER').");
     }
 
     /// <summary>Like <see cref="Parse"/>, returning false instead of throwing.</summary>
@@ -46,6 +46,7 @@ public readonly record struct Tag(TagPrefix Prefix, string Type)
             case 'S': prefix = TagPrefix.S; break;
             case 'L': prefix = TagPrefix.L; break;
             case 'U': prefix = TagPrefix.U; break;
+            case 'M': prefix = TagPrefix.M; break;
             default: return false;
         }
         if (text.Length == 1)

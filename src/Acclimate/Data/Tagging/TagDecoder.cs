@@ -96,7 +96,7 @@ public static class TagDecoder
                     openStart = i;
                     openType = tag.Type;
                     break;
-                case TagPrefix.I:
+                case TagPrefix.I or TagPrefix.M:
                     if (!continues)
                     {
                         Close(i);

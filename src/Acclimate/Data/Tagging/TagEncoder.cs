@@ -40,6 +40,7 @@ public static class TagEncoder
                     TaggingScheme.IOBES => span.Length == 1 ? TagPrefix.S : first ? TagPrefix.B : last ? TagPrefix.E : TagPrefix.I,
                     TaggingScheme.BILOU => span.Length == 1 ? TagPrefix.U : first ? TagPrefix.B : last ? TagPrefix.L : TagPrefix.I,
                     TaggingScheme.IOBS => span.Length == 1 ? TagPrefix.S : first ? TagPrefix.B : TagPrefix.I,
+                    TaggingScheme.BMES => span.Length == 1 ? TagPrefix.S : first ? TagPrefix.B : last ? TagPrefix.E : TagPrefix.M,
                     _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
                 };
                 tags[i] = new Tag(prefix, span.Type).ToString();

@@ -23,4 +23,7 @@ public enum TagPrefix
 
     /// <summary>Unit: a one-token entity (BILOU).</summary>
     U,
+
+    /// <summary>Middle: a token inside an entity, neither first nor last (BMES, where it stands for I).</summary>
+    M,
 }

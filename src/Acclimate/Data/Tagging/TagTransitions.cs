@@ -129,6 +129,10 @@ public sealed class TagTransitions
                 return p is TagPrefix.B or TagPrefix.I
                     ? (n is TagPrefix.I or TagPrefix.L) && same
                     : n is TagPrefix.O or TagPrefix.B or TagPrefix.U;
+            case TaggingScheme.BMES:
+                return p is TagPrefix.B or TagPrefix.M
+                    ? (n is TagPrefix.M or TagPrefix.E) && same
+                    : n is TagPrefix.O or TagPrefix.B or TagPrefix.S;
             case TaggingScheme.IOBS:
                 // One-token entities are S, so B must go on to I; the end of B I... is not marked.
                 if (p == TagPrefix.B) return n == TagPrefix.I && same;
@@ -145,7 +149,7 @@ public sealed class TagTransitions
         TaggingScheme.IO or TaggingScheme.IOE1 or TaggingScheme.IOE2 => true,
         TaggingScheme.IOB1 => tag.Prefix != TagPrefix.B,
         TaggingScheme.IOB2 => tag.Prefix != TagPrefix.I,
-        TaggingScheme.IOBES or TaggingScheme.BILOU or TaggingScheme.IOBS => tag.Prefix is TagPrefix.O or TagPrefix.B or TagPrefix.S or TagPrefix.U,
+        TaggingScheme.IOBES or TaggingScheme.BILOU or TaggingScheme.IOBS or TaggingScheme.BMES => tag.Prefix is TagPrefix.O or TagPrefix.B or TagPrefix.S or TagPrefix.U,
         _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
     };
 
@@ -155,7 +159,7 @@ public sealed class TagTransitions
         TaggingScheme.IO or TaggingScheme.IOB1 or TaggingScheme.IOB2 => true,
         TaggingScheme.IOE1 => tag.Prefix != TagPrefix.E,
         TaggingScheme.IOE2 => tag.Prefix != TagPrefix.I,
-        TaggingScheme.IOBES or TaggingScheme.BILOU => tag.Prefix is TagPrefix.O or TagPrefix.E or TagPrefix.S or TagPrefix.L or TagPrefix.U,
+        TaggingScheme.IOBES or TaggingScheme.BILOU or TaggingScheme.BMES => tag.Prefix is TagPrefix.O or TagPrefix.E or TagPrefix.S or TagPrefix.L or TagPrefix.U,
         TaggingScheme.IOBS => tag.Prefix != TagPrefix.B,
         _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
     };

@@ -31,4 +31,10 @@ public enum TaggingScheme
 
     /// <summary>B/I/O/S without E: <c>S</c> for one-token entities; otherwise <c>B</c> then <c>I</c>s (the end is not marked).</summary>
     IOBS,
+
+    /// <summary>
+    /// BMES (also written BMEOS): <c>S</c> for one-token entities; otherwise <c>B</c>, then <c>M</c>s,
+    /// then <c>E</c>; <c>O</c> outside. IOBES with <c>M</c> for <c>I</c>, as in Chinese NER corpora (Resume, MSRA).
+    /// </summary>
+    BMES,
 }

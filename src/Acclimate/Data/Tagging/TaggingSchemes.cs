@@ -14,16 +14,17 @@ public static class TaggingSchemes
     private static readonly IReadOnlyList<TagPrefix> IobesPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.E, TagPrefix.S]);
     private static readonly IReadOnlyList<TagPrefix> BilouPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.L, TagPrefix.U]);
     private static readonly IReadOnlyList<TagPrefix> IobsPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.I, TagPrefix.S]);
+    private static readonly IReadOnlyList<TagPrefix> BmesPrefixes = Array.AsReadOnly<TagPrefix>([TagPrefix.O, TagPrefix.B, TagPrefix.M, TagPrefix.E, TagPrefix.S]);
 
     /// <summary>
     /// Reads a scheme name, ignoring case: the enum names plus the aliases <c>BIO</c> (IOB2),
-    /// <c>BIOES</c> (IOBES), <c>BIOU</c>/<c>BILUO</c> (BILOU) and <c>BIOS</c> (IOBS).
+    /// <c>BIOES</c> (IOBES), <c>BIOU</c>/<c>BILUO</c> (BILOU), <c>BIOS</c> (IOBS) and <c>BMEOS</c>/<c>BMESO</c> (BMES).
     /// </summary>
     public static TaggingScheme Parse(string name)
     {
         if (TryParse(name, out var scheme)) return scheme;
         throw new DataException(
-            $"unknown tagging scheme '{name}': expected one of IO, IOB1, IOB2 (BIO), IOE1, IOE2, IOBES (BIOES), BILOU, IOBS.");
+            $"unknown tagging scheme '{name}': expected one of IO, IOB1, IOB2 (BIO), IOE1, IOE2, IOBES (BIOES), BILOU, IOBS, BMES (BMEOS).");
     }
 
     /// <summary>Like <see cref="Parse"/>, returning false instead of throwing.</summary>
@@ -40,6 +41,7 @@ public static class TaggingSchemes
             case "IOBES" or "BIOES": scheme = TaggingScheme.IOBES; return true;
             case "BILOU" or "BILUO" or "BIOLU": scheme = TaggingScheme.BILOU; return true;
             case "IOBS" or "BIOS": scheme = TaggingScheme.IOBS; return true;
+            case "BMES" or "BMEOS" or "BMESO": scheme = TaggingScheme.BMES; return true;
             default: return false;
         }
     }
@@ -53,6 +55,7 @@ public static class TaggingSchemes
         TaggingScheme.IOBES => IobesPrefixes,
         TaggingScheme.BILOU => BilouPrefixes,
         TaggingScheme.IOBS => IobsPrefixes,
+        TaggingScheme.BMES => BmesPrefixes,
         _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
     };
 
@@ -81,4 +84,15 @@ public static class TaggingSchemes
     }
 
     internal static string PrefixList(TaggingScheme scheme) => string.Join(", ", Prefixes(scheme));
+
+    /// <summary>
+    /// The tags seqeval reads for <paramref name="scheme"/>: unchanged, except BMES, whose M-X becomes
+    /// I-X (its IOBES equivalent), so entity metrics are exactly seqeval's on the IOBES form.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ForSeqeval(TaggingScheme? scheme, IReadOnlyList<IReadOnlyList<string>> sentences) =>
+        scheme != TaggingScheme.BMES ? sentences
+            : sentences.Select(s => (IReadOnlyList<string>)s.Select(t => t.Length > 0 && t[0] == 'M' && (t.Length == 1 || t[1] == '-') ? "I" + t[1..] : t).ToArray()).ToArray();
+
+    /// <summary>The scheme seqeval's strict mode uses for <paramref name="scheme"/> (BMES: IOBES, after <see cref="ForSeqeval"/>).</summary>
+    public static TaggingScheme ForSeqevalStrict(TaggingScheme scheme) => scheme == TaggingScheme.BMES ? TaggingScheme.IOBES : scheme;
 }

@@ -39,9 +39,12 @@ public sealed class TaggingScores
         var accuracy = Seqeval.Accuracy(truth, predicted);
         if (scheme is { } s)
         {
-            var report = Seqeval.Evaluate(truth, predicted);
+            // BMES is scored as seqeval scores its IOBES form (M-X read as I-X).
+            var (t, p) = (TaggingSchemes.ForSeqeval(s, truth), TaggingSchemes.ForSeqeval(s, predicted));
+            var report = Seqeval.Evaluate(t, p);
             double? strict = null;
-            if (StrictChunker.Supports(s)) strict = Seqeval.Evaluate(truth, predicted, SeqevalMode.Strict, s).MicroAverage.F1;
+            var strictScheme = TaggingSchemes.ForSeqevalStrict(s);
+            if (StrictChunker.Supports(strictScheme)) strict = Seqeval.Evaluate(t, p, SeqevalMode.Strict, strictScheme).MicroAverage.F1;
             return new TaggingScores(report, strict, null, accuracy);
         }
         var tags = ClassificationMetrics.Compute(truth.SelectMany(t => t).ToArray(), predicted.SelectMany(t => t).ToArray());

@@ -51,7 +51,8 @@ public sealed class TagParsingTests
     [Fact]
     public void UnknownSchemeNamesTheChoices()
     {
-        var e = Assert.Throws<DataException>(() => TaggingSchemes.Parse("BMES"));
+        var e = Assert.Throws<DataException>(() => TaggingSchemes.Parse("BIOLUX"));
+        Assert.Contains("BIOLUX", e.Message);
         Assert.Contains("BMES", e.Message);
         Assert.Contains("IOBES", e.Message);
     }

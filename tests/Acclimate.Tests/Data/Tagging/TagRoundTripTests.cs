@@ -20,6 +20,7 @@ public sealed class TagRoundTripTests
     [InlineData(TaggingScheme.IOBES)]
     [InlineData(TaggingScheme.BILOU)]
     [InlineData(TaggingScheme.IOBS)]
+    [InlineData(TaggingScheme.BMES)]
     public void RandomSpansSurviveEncodeAndDecode(TaggingScheme scheme)
     {
         var random = new Random(1234);

@@ -25,6 +25,7 @@ public sealed class TagSchemeCodingTests
         { TaggingScheme.IOBES, "B-PER I-PER E-PER S-LOC B-LOC E-LOC O S-MISC" },
         { TaggingScheme.BILOU, "B-PER I-PER L-PER U-LOC B-LOC L-LOC O U-MISC" },
         { TaggingScheme.IOBS, "B-PER I-PER I-PER S-LOC B-LOC I-LOC O S-MISC" },
+        { TaggingScheme.BMES, "B-PER M-PER E-PER S-LOC B-LOC E-LOC O S-MISC" },
     };
 
     [Theory]
