@@ -18,7 +18,7 @@ public sealed class LayeringTests
         new[] { "Checkpoints", "Models", "Tokenization" },
         new[] { "Data" },
         new[] { "Training", "Evaluation" },
-        new[] { "Pretraining", "Continual", "FineTuning", "Encoders", "Experiments" },
+        new[] { "Pretraining", "Continual", "FineTuning", "Encoders", "Experiments", "Adaptation" },
         new[] { "Reporting" },
     };
 

@@ -78,6 +78,43 @@ public static class Plots
     }
 
     /// <summary>
+    /// A square heatmap of <paramref name="values"/> (in [0, 1]) with <paramref name="labels"/> on
+    /// both axes and each cell's value written in it as a percentage; cell [i, j] is row i (from the
+    /// top) and column j. Drawn as filled rectangles so that every cell and label is exactly placed.
+    /// </summary>
+    public static void Heatmap(string path, string title, IReadOnlyList<string> labels, double[,] values, int width = DefaultWidth, int height = DefaultWidth)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(values);
+        var n = labels.Count;
+        if (n == 0 || values.GetLength(0) != n || values.GetLength(1) != n)
+            throw new ArgumentException($"a heatmap of {n} labels needs a {n}×{n} matrix, got {values.GetLength(0)}×{values.GetLength(1)}.", nameof(values));
+        using var plot = new Plot();
+        var colormap = new ScottPlot.Colormaps.Viridis();
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++)
+            {
+                var v = Math.Clamp(double.IsFinite(values[i, j]) ? values[i, j] : 0, 0, 1);
+                // Row 0 at the top: y runs downwards through the rows.
+                var cell = plot.Add.Rectangle(j, j + 1, n - i - 1, n - i);
+                cell.FillColor = colormap.GetColor(v);
+                cell.LineWidth = 1;
+                cell.LineColor = Colors.White;
+                var text = plot.Add.Text(v.ToString("P0", System.Globalization.CultureInfo.InvariantCulture), j + 0.5, n - i - 0.5);
+                text.LabelAlignment = Alignment.MiddleCenter;
+                text.LabelFontName = SansFamily.Value;
+                text.LabelFontSize = n <= 6 ? 18 : 12;
+                text.LabelFontColor = v > 0.6 ? Colors.Black : Colors.White;
+            }
+        var centers = Enumerable.Range(0, n).Select(i => i + 0.5).ToArray();
+        plot.Axes.Bottom.SetTicks(centers, labels.ToArray());
+        plot.Axes.Left.SetTicks(centers, labels.Reverse().ToArray());
+        plot.Axes.SetLimits(0, n, 0, n);
+        Decorate(plot, title, "", "");
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>
     /// The loss curve of a run from its metrics: training loss per log record, and evaluation loss
     /// (when logged) as points. Returns false when there is nothing to draw.
     /// </summary>
