@@ -108,11 +108,8 @@ public static class SweepCommand
             lock (to) to.WriteLine(line);
     }
 
-    /// <summary>leaderboard.png: each setting's per-seed values as points, settings along x in leaderboard order.</summary>
-    private static void PlotSeeds(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows)
-    {
-        var series = rows.Select((r, i) => new PlotSeries(r.Setting, r.Values.Select(_ => (double)i + 1).ToList(), r.Values.Select(v => v.Value).ToList()) { MarkersOnly = true }).ToList();
-        Plots.Lines(Path.Combine(plan.Spec.Output, "leaderboard.png"), $"{plan.Spec.Metric} per seed", "setting (leaderboard order; legend)", plan.Spec.Metric,
-            series, Plots.DefaultWidth, Plots.DefaultHeight);
-    }
+    /// <summary>leaderboard.png: each setting's per-seed values as points with their mean, settings in leaderboard order.</summary>
+    private static void PlotSeeds(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows) =>
+        Plots.Strip(Path.Combine(plan.Spec.Output, "leaderboard.png"), $"{plan.Spec.Metric} per seed (bar: mean)", plan.Spec.Metric,
+            rows.Select(r => (r.Setting, (IReadOnlyList<double>)r.Values.Select(v => v.Value).ToList())).ToList());
 }

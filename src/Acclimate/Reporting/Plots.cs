@@ -78,6 +78,37 @@ public static class Plots
     }
 
     /// <summary>
+    /// One column per category with its values as points (e.g. a setting's per-seed scores) and a
+    /// short bar at their mean; categories are named on the x axis, in the given order.
+    /// </summary>
+    public static void Strip(string path, string title, string yLabel, IReadOnlyList<(string Label, IReadOnlyList<double> Values)> categories,
+        int width = DefaultWidth, int height = DefaultHeight)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        if (categories.Count == 0) throw new ArgumentException("a strip plot needs at least one category.", nameof(categories));
+        using var plot = new Plot();
+        for (var i = 0; i < categories.Count; i++)
+        {
+            var values = categories[i].Values.Where(double.IsFinite).ToArray();
+            if (values.Length == 0) continue;
+            // A small fixed horizontal spread keeps equal values visible as separate points.
+            var xs = values.Select((_, k) => i + (values.Length == 1 ? 0 : -0.08 + 0.16 * k / (values.Length - 1))).ToArray();
+            var points = plot.Add.Scatter(xs, values);
+            points.LineWidth = 0;
+            points.MarkerSize = 9;
+            var mean = values.Average();
+            var bar = plot.Add.Line(i - 0.2, mean, i + 0.2, mean);
+            bar.LineWidth = 3;
+            bar.LineColor = points.MarkerFillColor;
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.Select(c => c.Label).ToArray());
+        plot.Axes.SetLimitsX(-0.6, categories.Count - 0.4);
+        Decorate(plot, title, "", yLabel);
+        plot.HideLegend();
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>
     /// A square heatmap of <paramref name="values"/> (in [0, 1]) with <paramref name="labels"/> on
     /// both axes and each cell's value written in it as a percentage; cell [i, j] is row i (from the
     /// top) and column j. Drawn as filled rectangles so that every cell and label is exactly placed.

@@ -39,6 +39,18 @@ public sealed class PlotsTests
     }
 
     [Fact]
+    public void StripRendersAPngWithOneColumnPerCategory()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var path = folder.File("strip.png");
+        Plots.Strip(path, "test.f1 per seed", "test.f1", new (string, IReadOnlyList<double>)[]
+        {
+            ("pretrained", new[] { 0.83, 0.84, 0.835 }), ("random-init", new[] { 0.66, 0.67, double.NaN }), ("empty", Array.Empty<double>()),
+        });
+        AssertPng(path, Plots.DefaultWidth, Plots.DefaultHeight);
+    }
+
+    [Fact]
     public void LossCurveUsesTrainAndEvalRecords()
     {
         using var folder = TestPaths.NewTempFolder();
