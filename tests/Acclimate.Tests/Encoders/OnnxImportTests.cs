@@ -100,7 +100,7 @@ public sealed class OnnxImportTests
         w.Output(w.Op("MatMul", "MatMul_0", "x", "dense.weight"));
         var onnx = temp.File("mlp.onnx");
         File.WriteAllBytes(onnx, w.ToBytes());
-        var e = Assert.Throws<CheckpointException>(() => BertOnnxImporter.Import(OnnxModel.Load(onnx), onnx));
+        var e = ImportFails(onnx);
         Assert.Contains("not a BERT-family graph", e.Message);
         Assert.Contains("dense.weight", e.Message);
     }
@@ -109,11 +109,7 @@ public sealed class OnnxImportTests
     public void AMissingBiasNamesTheParametersTheGraphLacks()
     {
         using var temp = TestPaths.NewTempFolder();
-        using var model = TinyModel(1e-12, "gelu");
-        var onnx = temp.File("nobias.onnx");
-        File.WriteAllBytes(onnx, TinyBertOnnx.Export(model.CheckpointState(), Layers, Heads, 1e-12, new OnnxExportStyle(true, false),
-            keep: k => k != "encoder.layer.1.attention.self.key.bias"));
-        var e = Assert.Throws<CheckpointException>(() => BertOnnxImporter.Import(OnnxModel.Load(onnx), onnx));
+        var e = ImportFails(WriteTinyOnnx(temp, "nobias.onnx", new OnnxExportStyle(true, false), keep: k => k != "encoder.layer.1.attention.self.key.bias"));
         Assert.Contains("encoder.layer.1.attention.self.key.bias", e.Message);
         Assert.Contains("encoder.layer.1.attention.self.key.weight", e.Message);
     }
@@ -122,12 +118,9 @@ public sealed class OnnxImportTests
     public void AWeightThatFitsNoParameterIsListedNotDropped()
     {
         using var temp = TestPaths.NewTempFolder();
-        using var model = TinyModel(1e-12, "gelu");
-        var onnx = temp.File("stray.onnx");
         // An anonymous weight that no node reads as a Linear: the importer must refuse, naming it.
-        File.WriteAllBytes(onnx, TinyBertOnnx.Export(model.CheckpointState(), Layers, Heads, 1e-12, new OnnxExportStyle(false, false),
+        var e = ImportFails(WriteTinyOnnx(temp, "stray.onnx", new OnnxExportStyle(false, false),
             extra: w => w.FloatInitializer("stray_weight", new long[] { 4, 4 }, new float[16])));
-        var e = Assert.Throws<CheckpointException>(() => BertOnnxImporter.Import(OnnxModel.Load(onnx), onnx));
         Assert.Contains("stray_weight [4, 4]", e.Message);
         Assert.Contains("could not be mapped", e.Message);
     }
@@ -136,9 +129,7 @@ public sealed class OnnxImportTests
     public void AVocabularyOfTheWrongSizeIsRefusedWithBothCounts()
     {
         using var temp = TestPaths.NewTempFolder();
-        using var model = TinyModel(1e-12, "gelu");
-        var onnx = temp.File("model.onnx");
-        File.WriteAllBytes(onnx, TinyBertOnnx.Export(model.CheckpointState(), Layers, Heads, 1e-12, new OnnxExportStyle(false, false)));
+        var onnx = WriteTinyOnnx(temp, "model.onnx", new OnnxExportStyle(false, false));
         var vocab = WriteVocab(temp, Vocab - 1);
         var e = Assert.Throws<DataException>(() => OnnxEncoderImport.ToFolder(new OnnxImportRequest(onnx, vocab), temp.File("out")));
         Assert.Contains(vocab, e.Message);
@@ -151,9 +142,7 @@ public sealed class OnnxImportTests
     public void TheImportVerbWritesAFolderAndBadInputIsExitTwo()
     {
         using var temp = TestPaths.NewTempFolder();
-        using var model = TinyModel(1e-12, "gelu");
-        var onnx = temp.File("model.onnx");
-        File.WriteAllBytes(onnx, TinyBertOnnx.Export(model.CheckpointState(), Layers, Heads, 1e-12, new OnnxExportStyle(false, false)));
+        var onnx = WriteTinyOnnx(temp, "model.onnx", new OnnxExportStyle(false, false));
         var vocab = WriteVocab(temp, Vocab);
         var stdout = new StringWriter();
         Assert.Equal(0, CliApp.Run(["model", "import", "--onnx", onnx, "--vocab", vocab, "--output", temp.File("ok")], stdout, new StringWriter()));
@@ -165,6 +154,18 @@ public sealed class OnnxImportTests
         Assert.Equal(2, CliApp.Run(["model", "import", "--onnx", temp.File("junk.onnx"), "--output", temp.File("bad")], new StringWriter(), stderr));
         Assert.Contains("junk.onnx", stderr.ToString());
     }
+
+    /// <summary>Exports the tiny model (eps 1e-12, erf GELU) in <paramref name="style"/> to <paramref name="name"/> in <paramref name="temp"/>.</summary>
+    private static string WriteTinyOnnx(TempFolder temp, string name, OnnxExportStyle style, Func<string, bool>? keep = null, Action<TestOnnxWriter>? extra = null)
+    {
+        using var model = TinyModel(1e-12, "gelu");
+        var path = temp.File(name);
+        File.WriteAllBytes(path, TinyBertOnnx.Export(model.CheckpointState(), Layers, Heads, 1e-12, style, keep, extra));
+        return path;
+    }
+
+    private static CheckpointException ImportFails(string onnx) =>
+        Assert.Throws<CheckpointException>(() => BertOnnxImporter.Import(OnnxModel.Load(onnx), onnx));
 
     private static TransformerModel TinyModel(double eps, string act)
     {
