@@ -168,20 +168,38 @@ public sealed class SequenceLabelingHead : ExplicitModule
     {
         // Zeroed padding is what a shorter row sees past its end anyway, so real outputs do not
         // depend on how much padding follows (or on what the encoder wrote there).
-        var masked = features.masked_fill(attentionMask.eq(0).unsqueeze(2), 0);
-        var channelsFirst = masked.transpose(1, 2);
+        using var masked = features.masked_fill(attentionMask.eq(0).unsqueeze(2), 0);
+        var batch = masked.shape[0];
+        var length = masked.shape[1];
+        var channels = masked.shape[2];
         var outputs = new Tensor[convs!.Count];
-        for (var i = 0; i < outputs.Length; i++)
+        try
         {
-            // "Same" output length, zeros on both sides; an even width k puts the extra zero on the
-            // right ((k − 1) / 2 left, the rest right), as PyTorch's padding='same' does. Padding
-            // here rather than with Padding.Same keeps even widths off libtorch's asymmetric-padding
-            // path, which copies the input with a warning on every call.
-            var width = _options.CnnKernelSizes[i];
-            var left = (width - 1) / 2;
-            using var padded = nn.functional.pad(channelsFirst, new long[] { left, width - 1 - left });
-            outputs[i] = nn.functional.relu(convs[i].forward(padded));
+            for (var i = 0; i < outputs.Length; i++)
+            {
+                // "Same" output length, zeros on both sides; an even width k puts the extra zero on
+                // the right ((k − 1) / 2 left, the rest right), as PyTorch's padding='same' does.
+                var width = _options.CnnKernelSizes[i];
+                var left = (width - 1) / 2;
+                using var padded = nn.functional.pad(masked, new long[] { 0, 0, left, width - 1 - left });
+                // The convolution as windows times the kernel matrix: unfold gives [B, L, C, k], the
+                // same (channel, offset) order as the Conv1d weight [out, C, k]. libtorch's own CPU
+                // convolution (0.107 / libtorch 2.10) returned NaN input gradients with two or more
+                // intra-op threads on this machine (SequenceLabelerTests' CNN cases under
+                // OMP_NUM_THREADS=2); a matrix product has no such path and keeps the convs.{i}.*
+                // parameters (and checkpoints) as they were.
+                using var windows = padded.unfold(1, width, 1);
+                using var flat = windows.reshape(batch, length, channels * width);
+                var conv = convs[i];
+                using var kernel = conv.weight!.reshape(conv.weight.shape[0], channels * width);
+                using var projected = nn.functional.linear(flat, kernel, conv.bias);
+                outputs[i] = nn.functional.relu(projected);
+            }
+            return cat(outputs, 2);
         }
-        return cat(outputs, 1).transpose(1, 2);
+        finally
+        {
+            foreach (var o in outputs) o?.Dispose();
+        }
     }
 }

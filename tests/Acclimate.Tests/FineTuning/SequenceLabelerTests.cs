@@ -99,6 +99,41 @@ public sealed class SequenceLabelerTests
         Assert.Equal(new[] { batch.InputIds.shape[0], batch.InputIds.shape[1], 5L }, viaForward.Logits.shape);
     }
 
+    /// <summary>
+    /// Regression: libtorch's CPU Conv1d, fed the transposed, padded encoder output with two intra-op
+    /// threads, returned a non-finite input gradient about once in 200 calls here, which turned
+    /// every encoder gradient into NaN within a few steps. The head now convolves by unfold and a
+    /// matrix product; this runs many backward passes at two threads and checks every gradient.
+    /// </summary>
+    [Fact]
+    public void CnnHeadGradientsStayFiniteWithTwoThreads()
+    {
+        var previous = get_num_threads();
+        TorchRuntime.SetThreads(2);
+        try
+        {
+            using var labeler = TinyLabelers.Create(TokenHeadKind.Cnn, crf: false, seed: 4);
+            var rng = new Random(9);
+            for (var step = 0; step < 150; step++)
+            {
+                using var scope = NewDisposeScope();
+                var sentences = Enumerable.Range(0, 4).Select(_ => TinyLabelers.RandomSentence(rng, rng.Next(2, 6))).ToArray();
+                var batch = labeler.Collate(sentences.Select(s => s.Input).ToArray());
+                var labels = full(batch.InputIds.shape, -100L, dtype: ScalarType.Int64);
+                for (var r = 0; r < sentences.Length; r++)
+                    for (var t = 0; t < sentences[r].TokenLabels.Length; t++) labels[r, t] = tensor(sentences[r].TokenLabels[t]);
+                labeler.zero_grad();
+                labeler.Run(batch with { Labels = labels }).Loss!.backward();
+                foreach (var (name, p) in labeler.named_parameters())
+                    Assert.True(p.grad is null || p.grad.isfinite().all().item<bool>(), $"step {step}: non-finite gradient of {name}");
+            }
+        }
+        finally
+        {
+            TorchRuntime.SetThreads(previous);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Heads))]
     public void TrainingLowersTheLossAndFitsASmallSet(TokenHeadKind kind, bool crf)
