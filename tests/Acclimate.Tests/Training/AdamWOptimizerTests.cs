@@ -149,6 +149,50 @@ public sealed class AdamWOptimizerTests
         Assert.All(optimizer.State().Values, s => Assert.Equal(multipliers.Length, s.Step));
     }
 
+    /// <summary>
+    /// The allocation-free step must be the same arithmetic as TorchSharp's <c>AdamW.step</c>, to the
+    /// bit: same groups, rates, decay and a schedule multiplier, over several steps, with one
+    /// parameter that gets no gradient in some steps.
+    /// </summary>
+    [Fact]
+    public void StepIsBitForBitTorchSharpsAdamW()
+    {
+        manual_seed(11);
+        Parameter[] Fresh() { manual_seed(12); return new[] { new Parameter(randn(64, 32)), new Parameter(randn(32)), new Parameter(randn(7, 5)) }; }
+        var ours = Fresh();
+        var theirs = Fresh();
+        var names = new[] { "dense.weight", "dense.bias", "head.weight" };
+        var settings = new AdamWSettings(3e-3, WeightDecay: 0.05, Beta1: 0.85, Beta2: 0.97, Epsilon: 1e-7);
+        ParameterGroupChoice GroupOf(string n) => n.StartsWith("head", StringComparison.Ordinal) ? new ParameterGroupChoice("head", 1e-2) : new ParameterGroupChoice("encoder", 3e-3);
+        using var optimizer = AdamWOptimizer.Create(names.Zip(ours), settings, GroupOf);
+        // TorchSharp's optimizer over the same groups in the same order, as Create builds them.
+        var groups = optimizer.Groups.Select(g => new AdamW.ParamGroup(
+            g.ParameterNames.Select(n => theirs[Array.IndexOf(names, n)]).ToArray(), g.BaseLearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, g.WeightDecay)).ToList();
+        using var reference = new AdamW(groups, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+        var multipliers = new[] { 0.2, 1.0, 0.7, 0.7, 0.1, 0.0 };
+        for (var step = 0; step < multipliers.Length; step++)
+        {
+            optimizer.ZeroGrad();
+            reference.zero_grad();
+            optimizer.SetLearningRateMultiplier(multipliers[step]);
+            var referenceGroups = reference.ParamGroups.ToList();
+            for (var g = 0; g < optimizer.Groups.Count; g++) referenceGroups[g].LearningRate = optimizer.Groups[g].BaseLearningRate * multipliers[step];
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (i == 2 && step % 2 == 1) { theirs[i].grad = null; continue; }   // no gradient: skipped by both
+                using var g = randn(ours[i].shape);
+                ours[i].grad = g.clone();
+                theirs[i].grad = g.clone();
+            }
+            optimizer.Step();
+            reference.step();
+        }
+        for (var i = 0; i < names.Length; i++)
+            Assert.True(TensorAssert.BitEqual(theirs[i], ours[i]), $"{names[i]} differs from TorchSharp's AdamW");
+        Assert.Equal(3, optimizer.State()["head.weight"].Step);
+        Assert.Equal(multipliers.Length, optimizer.State()["dense.weight"].Step);
+    }
+
     [Fact]
     public void ParametersWithoutGradientAreNotUpdatedOrDecayed()
     {
