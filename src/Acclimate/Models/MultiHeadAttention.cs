@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using static TorchSharp.torch;
 
 namespace Acclimate.Models;
@@ -19,12 +20,14 @@ public static class MultiHeadAttention
         var minValue = dtype switch
         {
             ScalarType.Float16 => -65504.0,
-            ScalarType.BFloat16 => -3.3895313892515355e38,
+            ScalarType.BFloat16 => BFloat16Lowest,
             ScalarType.Float64 => double.MinValue,
             _ => float.MinValue,
         };
         return inverted * minValue;
     }
+
+    private const double BFloat16Lowest = -3.3895313892515355e38;
 
     /// <summary>query/key/value [batch, length, hidden] → context [batch, length, hidden].</summary>
     public static Tensor Compute(Tensor query, Tensor key, Tensor value, Tensor? additiveMask, int numHeads, double dropout, bool training)
@@ -33,11 +36,26 @@ public static class MultiHeadAttention
         var length = query.shape[1];
         var hidden = query.shape[2];
         var headDim = hidden / numHeads;
-        using var q = query.view(batch, length, numHeads, headDim).transpose(1, 2);
-        using var k = key.view(batch, key.shape[1], numHeads, headDim).transpose(1, 2);
-        using var v = value.view(batch, value.shape[1], numHeads, headDim).transpose(1, 2);
-        using var context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? dropout : 0.0);
+        // Under bf16 autocast the two attention products run in bf16 (SDPA accumulates its softmax in
+        // fp32 internally); the mask is clamped to bf16's range first, since fp32's most negative
+        // value would round to -inf.
+        using var qc = Autocast.ToCompute(query);
+        using var kc = Autocast.ToCompute(key);
+        using var vc = Autocast.ToCompute(value);
+        using var mask = additiveMask is null ? null : MaskInComputeType(additiveMask);
+        using var q = qc.view(batch, length, numHeads, headDim).transpose(1, 2);
+        using var k = kc.view(batch, key.shape[1], numHeads, headDim).transpose(1, 2);
+        using var v = vc.view(batch, value.shape[1], numHeads, headDim).transpose(1, 2);
+        using var context = nn.functional.scaled_dot_product_attention(q, k, v, mask, training ? dropout : 0.0);
         using var merged = context.transpose(1, 2);
-        return merged.reshape(batch, length, hidden);
+        using var reshaped = merged.reshape(batch, length, hidden);
+        return reshaped.dtype == query.dtype ? reshaped.alias() : reshaped.to_type(query.dtype);
+    }
+
+    private static Tensor MaskInComputeType(Tensor additiveMask)
+    {
+        if (!Autocast.IsReduced || additiveMask.dtype == Autocast.ComputeType) return additiveMask.alias();
+        using var clamped = additiveMask.clamp_min(BFloat16Lowest);
+        return clamped.to_type(Autocast.ComputeType);
     }
 }

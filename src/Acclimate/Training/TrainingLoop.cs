@@ -274,7 +274,8 @@ public sealed class TrainingLoop<TBatch>
         foreach (var batch in micro)
         {
             using var scope = NewDisposeScope();
-            var loss = _computeLoss(batch);
+            Tensor loss;
+            using (Autocast.Enter(_options.Precision)) loss = _computeLoss(batch);
             if (loss is null || loss.numel() != 1)
                 throw new AcclimateException($"the step function returned {(loss is null ? "null" : $"a tensor of shape [{string.Join(", ", loss.shape)}]")}; expected a scalar loss.");
             lossSum += loss.detach().to_type(ScalarType.Float64).item<double>();
@@ -299,6 +300,7 @@ public sealed class TrainingLoop<TBatch>
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
+            using var precision = Autocast.Enter(_options.Precision);
             values = Evaluate!();
         }
         finally

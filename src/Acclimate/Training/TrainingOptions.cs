@@ -43,6 +43,12 @@ public sealed record TrainingOptions : IValidatedOptions
     public string Device { get; init; } = "auto";
     /// <summary>Intra-op threads for torch; 0 means the machine's physical cores.</summary>
     public int Threads { get; init; }
+    /// <summary>
+    /// fp32 (default) or bf16: mixed precision for the encoder's matrix products, with fp32 master
+    /// weights, LayerNorm and losses (see <see cref="Runtime.ComputePrecision"/>). Evaluation inside
+    /// the loop runs in the same precision.
+    /// </summary>
+    public Runtime.ComputePrecision Precision { get; init; } = Runtime.ComputePrecision.Fp32;
     /// <summary>Stop after this many evaluations without improvement of <see cref="MetricForBest"/> (0: never stop early).</summary>
     public int EarlyStoppingPatience { get; init; }
     /// <summary>Evaluation metric that picks the best model (with or without the <c>eval_</c> prefix).</summary>

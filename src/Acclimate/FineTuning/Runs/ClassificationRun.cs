@@ -103,6 +103,7 @@ public sealed class ClassificationRun
         var result = loop.Train();
         var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
         using var bestModel = DevicePlacement.MoveTo(ClassifierFolder.Load(bestFolder), device);
+        using var precision = Autocast.Enter(_recipe.Training.Precision);   // the final scores in the precision dev was scored in
         var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
         ClassificationReport? testReport = null;
         if (test is not null) testReport = Score(test, Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad).Select(p => labels[p.Label]).ToArray());

@@ -95,10 +95,13 @@ public sealed class TaggerTrainer
         return examples;
     }
 
-    /// <summary>Predicted tags in the files' scheme.</summary>
-    public IReadOnlyList<IReadOnlyList<string>> Predict(SequenceLabeler labeler, IReadOnlyList<TaggedSentence> sentences) =>
-        TaggingPredictor.PredictTags(labeler, Words, sentences.Select(s => s.Words).ToArray(), _recipe.Model.Stride)
+    /// <summary>Predicted tags in the files' scheme, computed in the recipe's <c>training.precision</c> (as dev evaluation was).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Predict(SequenceLabeler labeler, IReadOnlyList<TaggedSentence> sentences)
+    {
+        using var precision = Autocast.Enter(_recipe.Training.Precision);
+        return TaggingPredictor.PredictTags(labeler, Words, sentences.Select(s => s.Words).ToArray(), _recipe.Model.Stride)
             .Select(tags => _space.ToFile(tags)).ToArray();
+    }
 
     /// <summary>
     /// Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.

@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using Acclimate.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -33,7 +34,7 @@ public sealed class AlbertMlmHead : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = _activation(projected);
         using var normed = LayerNorm.forward(activated);
         return _projection.Project(normed);

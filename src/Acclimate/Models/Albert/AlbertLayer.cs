@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -37,11 +38,11 @@ public sealed class AlbertAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = query.forward(hidden);
-        using var k = key.forward(hidden);
-        using var v = value.forward(hidden);
+        using var q = Autocast.Linear(query, hidden);
+        using var k = Autocast.Linear(key, hidden);
+        using var v = Autocast.Linear(value, hidden);
         using var context = MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _attentionDropout, training);
-        using var projected = dense.forward(context);
+        using var projected = Autocast.Linear(dense, context);
         using var dropped = nn.functional.dropout(projected, _outputDropout, training);
         using var sum = hidden + dropped;
         return LayerNorm.forward(sum);
@@ -73,9 +74,9 @@ public sealed class AlbertLayer : ExplicitModule
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
         using var attended = attention.Forward(hidden, additiveMask);
-        using var widened = ffn.forward(attended);
+        using var widened = Autocast.Linear(ffn, attended);
         using var activated = _activation(widened);
-        using var narrowed = ffn_output.forward(activated);
+        using var narrowed = Autocast.Linear(ffn_output, activated);
         // HF's AlbertLayer declares a dropout here but does not apply it; neither do we.
         using var sum = narrowed + attended;
         return full_layer_layer_norm.forward(sum);

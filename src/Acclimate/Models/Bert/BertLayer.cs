@@ -2,6 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 using Acclimate.Models;
+using Acclimate.Runtime;
 
 namespace Acclimate.Models.Bert;
 
@@ -41,7 +42,7 @@ public sealed class BertIntermediate : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         return _activation(projected);
     }
 }

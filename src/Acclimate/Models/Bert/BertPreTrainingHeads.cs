@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using Acclimate.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -25,7 +26,7 @@ public sealed class BertPredictionHeadTransform : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = _activation(projected);
         return LayerNorm.forward(activated);
     }

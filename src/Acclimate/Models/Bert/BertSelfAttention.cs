@@ -2,6 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 using Acclimate.Models;
+using Acclimate.Runtime;
 
 namespace Acclimate.Models.Bert;
 
@@ -28,9 +29,9 @@ public sealed class BertSelfAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = query.forward(hidden);
-        using var k = key.forward(hidden);
-        using var v = value.forward(hidden);
+        using var q = Autocast.Linear(query, hidden);
+        using var k = Autocast.Linear(key, hidden);
+        using var v = Autocast.Linear(value, hidden);
         return MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _dropout, training);
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 using Acclimate.Models;
+using Acclimate.Runtime;
 
 namespace Acclimate.Models.Bert;
 
@@ -26,7 +27,7 @@ public sealed class BertSublayerOutput : ExplicitModule
 
     public Tensor Forward(Tensor input, Tensor residual)
     {
-        using var projected = dense.forward(input);
+        using var projected = Autocast.Linear(dense, input);
         using var dropped = nn.functional.dropout(projected, _dropout, training);
         using var sum = dropped + residual;
         return LayerNorm.forward(sum);

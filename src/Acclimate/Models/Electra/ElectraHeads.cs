@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using Acclimate.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,7 +24,7 @@ public sealed class ElectraGeneratorPredictions : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = nn.functional.gelu(projected);
         return LayerNorm.forward(activated);
     }
@@ -69,7 +70,7 @@ public sealed class ElectraDiscriminatorPredictions : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = _activation(projected);
         using var logits = dense_prediction.forward(activated);
         return logits.squeeze(-1);

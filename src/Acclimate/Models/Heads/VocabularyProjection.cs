@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,7 +48,7 @@ public sealed class VocabularyProjection
     public bool IsTied => _decoderModule is null && _ownWeight is null;
 
     public Tensor Project(Tensor hidden) =>
-        nn.functional.linear(hidden, _decoderModule?.Weight ?? _ownWeight ?? _encoder.Embeddings.WordEmbeddingWeight, _bias);
+        Autocast.Linear(hidden, _decoderModule?.Weight ?? _ownWeight ?? _encoder.Embeddings.WordEmbeddingWeight, _bias);
 
     /// <summary>Grows (or shrinks) to <paramref name="newSize"/> rows: old rows kept, new bias entries 0, new untied rows from <paramref name="newRows"/>.</summary>
     public void Resize(int newSize, Tensor? newRows)

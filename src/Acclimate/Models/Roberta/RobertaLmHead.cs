@@ -1,3 +1,4 @@
+using Acclimate.Runtime;
 using Acclimate.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -28,7 +29,7 @@ public sealed class RobertaLmHead : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = nn.functional.gelu(projected);
         using var normed = layer_norm.forward(activated);
         return _projection.Project(normed);
