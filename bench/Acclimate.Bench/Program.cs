@@ -15,7 +15,19 @@ switch (entry)
         return BrownTable.Run(rest);
     case "pos-probe":
         return PosProbe.Run(rest);
+    case "speed":
+        return SpeedBench.Run(rest);
+    case "matmul":
+        foreach (var threads in new[] { 1, 2 })
+        {
+            TorchSharp.torch.set_num_threads(threads);
+            foreach (var n in new[] { 384, 1024 })
+                Console.WriteLine($"threads {threads} n {n}: fp32 {MatmulRate.MeasureGflops(n):F1} GFLOP/s, bf16 {MatmulRate.MeasureGflops(n, dtype: TorchSharp.torch.ScalarType.BFloat16):F1} GFLOP/s");
+        }
+        return 0;
     case "list":
+        Console.WriteLine("speed              issue 10's table: fine-tuning (linear, CRF) and MLM pretraining on the MiniLM shape, fp32 and bf16, MFU, kernel share, RSS, and the PyTorch peer");
+        Console.WriteLine("matmul             fp32 and bf16 matmul GFLOP/s at 1 and 2 threads");
         Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
         Console.WriteLine("pretrain           MLM pretraining tokens/s and MFU (4×256 BERT), tokenize seconds per epoch and RSS over 1,000 updates (--corpus FILE --tokenizer DIR)");
         Console.WriteLine("pos-probe          fine-tune an encoder briefly on Brown POS tagging and print held-out word accuracy (--model DIR)");

@@ -22,6 +22,13 @@ public static class TrainThroughputBench
         var steps = IntArg(args, "--steps", 20);
         var warmup = IntArg(args, "--warmup", 3);
         var threads = IntArg(args, "--threads", Environment.ProcessorCount);
+        var layers = IntArg(args, "--layers", 4);
+        var hidden = IntArg(args, "--hidden", 256);
+        var heads = IntArg(args, "--heads", 4);
+        var intermediate = IntArg(args, "--intermediate", 1024);
+        var precisionArg = Array.IndexOf(args, "--precision") is var pi && pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : "fp32";
+        var precisions = precisionArg == "both" ? new[] { ComputePrecision.Fp32, ComputePrecision.Bf16 }
+            : new[] { Enum.Parse<ComputePrecision>(precisionArg, ignoreCase: true) };
         TorchRuntime.EnsureInitialized();
         set_num_threads(threads);
         manual_seed(0);
@@ -32,10 +39,15 @@ public static class TrainThroughputBench
         Console.WriteLine();
         Console.WriteLine($"{"head",-22} {"params",10} {"tokens/s",10} {"ms/step",9} {"GFLOP/tok",10} {"GFLOP/s",9} {"MFU",6} {"RSS MB",8}");
 
-        var config = EncoderConfig.Create(ModelType.Bert, vocabSize: 30522, hiddenSize: 256, numLayers: 4, numHeads: 4,
-            intermediateSize: 1024, maxPositions: 512).WithLabels(Enumerable.Range(0, 9).Select(i => $"L{i}").ToArray());
-        foreach (var task in new[] { ModelTask.TokenClassification, ModelTask.MaskedLM })
-            RunOne(config, task, batch, seq, steps, warmup, matmul);
+        var config = EncoderConfig.Create(ModelType.Bert, vocabSize: 30522, hiddenSize: hidden, numLayers: layers, numHeads: heads,
+            intermediateSize: intermediate, maxPositions: 512).WithLabels(Enumerable.Range(0, 9).Select(i => $"L{i}").ToArray());
+        foreach (var precision in precisions)
+            foreach (var task in new[] { ModelTask.TokenClassification, ModelTask.MaskedLM })
+            {
+                Console.Write($"{precision,-5} ");
+                using var autocast = Autocast.Enter(precision);
+                RunOne(config, task, batch, seq, steps, warmup, matmul);
+            }
         return 0;
     }
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `Acclimate.Bench speed` (issue 10).
+
+A plain PyTorch BERT of the same shape doing the same work as the C# benchmark, so the two can be
+compared in one command on one machine: fine-tuning with a linear head and with a CRF head
+(batch 16 x 64), and MLM pretraining (batch 32 x 128, 15 % of positions masked, the vocabulary
+projection applied only at masked positions), each step forward + backward + grad clipping + AdamW,
+in fp32. It prints one JSON object per line: the machine (torch version, BLAS, fp32 1024^3 matmul
+rate) first, then one per work item with its tokens/s.
+
+Written for Debian's python3-torch (1.13, no scaled_dot_product_attention, hence the explicit
+attention). Its BLAS must be a threaded OpenBLAS (libopenblas0-pthread); the matmul rate printed
+first shows whether it is.
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+VOCAB = 30522
+NUM_TAGS = 9
+
+
+class Layer(nn.Module):
+    def __init__(self, hidden, heads, intermediate, dropout=0.1):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(3)])
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.up = nn.Linear(hidden, intermediate)
+        self.down = nn.Linear(intermediate, hidden)
+        self.out_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.dropout = dropout
+
+    def forward(self, x, additive_mask):
+        b, n, h = x.shape
+        d = h // self.heads
+        q, k, v = (proj(x).view(b, n, self.heads, d).transpose(1, 2) for proj in self.qkv)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d) + additive_mask
+        probs = F.dropout(scores.softmax(-1), self.dropout, self.training)
+        context = (probs @ v).transpose(1, 2).reshape(b, n, h)
+        x = self.attn_norm(x + F.dropout(self.attn_out(context), self.dropout, self.training))
+        y = self.down(F.gelu(self.up(x)))
+        return self.out_norm(x + F.dropout(y, self.dropout, self.training))
+
+
+class Encoder(nn.Module):
+    def __init__(self, layers, hidden, heads, intermediate):
+        super().__init__()
+        self.words = nn.Embedding(VOCAB, hidden)
+        self.positions = nn.Embedding(512, hidden)
+        self.types = nn.Embedding(2, hidden)
+        self.norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.layers = nn.ModuleList([Layer(hidden, heads, intermediate) for _ in range(layers)])
+
+    def forward(self, ids, mask):
+        n = ids.shape[1]
+        positions = torch.arange(n).unsqueeze(0)
+        x = self.words(ids) + self.positions(positions) + self.types(torch.zeros_like(ids))
+        x = F.dropout(self.norm(x), 0.1, self.training)
+        additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        for layer in self.layers:
+            x = layer(x, additive)
+        return x
+
+
+class Crf(nn.Module):
+    """Linear-chain CRF negative log-likelihood (forward algorithm), mean over the batch."""
+
+    def __init__(self, tags):
+        super().__init__()
+        self.start = nn.Parameter(torch.zeros(tags))
+        self.end = nn.Parameter(torch.zeros(tags))
+        self.transitions = nn.Parameter(torch.zeros(tags, tags))
+
+    def forward(self, emissions, tags, mask):
+        # emissions [B, N, T], tags [B, N], mask [B, N] bool with a true prefix per row
+        b, n, _ = emissions.shape
+        rows = torch.arange(b)
+        gold = self.start[tags[:, 0]] + emissions[rows, 0, tags[:, 0]]
+        alpha = self.start + emissions[:, 0]
+        for t in range(1, n):
+            step = mask[:, t]
+            gold = gold + step * (self.transitions[tags[:, t - 1], tags[:, t]] + emissions[rows, t, tags[:, t]])
+            nxt = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1), dim=1)
+            alpha = torch.where(step.unsqueeze(1), nxt, alpha)
+        last = mask.long().sum(1) - 1
+        gold = gold + self.end[tags[rows, last]]
+        log_z = torch.logsumexp(alpha + self.end, dim=1)
+        return (log_z - gold).mean()
+
+
+class Tagger(nn.Module):
+    def __init__(self, encoder, hidden, crf):
+        super().__init__()
+        self.encoder = encoder
+        self.classifier = nn.Linear(hidden, NUM_TAGS)
+        self.crf = Crf(NUM_TAGS) if crf else None
+
+    def loss(self, ids, mask, labels):
+        hidden = F.dropout(self.encoder(ids, mask), 0.1, self.training)
+        emissions = self.classifier(hidden)
+        if self.crf is None:
+            return F.cross_entropy(emissions.reshape(-1, NUM_TAGS), labels.reshape(-1), ignore_index=-100)
+        # score the words: drop [CLS] and [SEP], as the C# labeler scores first subwords
+        return self.crf(emissions[:, 1:-1], labels[:, 1:-1], mask[:, 1:-1].bool())
+
+
+class MaskedLm(nn.Module):
+    def __init__(self, encoder, hidden):
+        super().__init__()
+        self.encoder = encoder
+        self.transform = nn.Linear(hidden, hidden)
+        self.norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.bias = nn.Parameter(torch.zeros(VOCAB))
+
+    def loss(self, ids, mask, positions, labels):
+        hidden = self.encoder(ids, mask).reshape(-1, self.transform.in_features)[positions]
+        hidden = self.norm(F.gelu(self.transform(hidden)))
+        logits = F.linear(hidden, self.encoder.words.weight, self.bias)   # tied decoder
+        return F.cross_entropy(logits, labels)
+
+
+def matmul_gflops(n=1024, repeats=10):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def blas_name():
+    """BLAS_INFO from torch's build settings; Debian's "generic" is libblas.so.3, whichever provider
+    update-alternatives selected (libopenblas0-pthread installs the threaded OpenBLAS there)."""
+    for item in torch.__config__.show().replace("\n", ",").split(","):
+        item = item.strip()
+        if "BLAS_INFO=" in item:
+            return "BLAS " + item.split("BLAS_INFO=")[1]
+    return "unknown BLAS"
+
+
+def tagging_batch(batch, length):
+    ids = torch.randint(1000, VOCAB, (batch, length))
+    ids[:, 0], ids[:, -1] = 101, 102
+    labels = torch.randint(0, NUM_TAGS, (batch, length))
+    labels[:, 0] = labels[:, -1] = -100
+    return ids, torch.ones(batch, length, dtype=torch.long), labels
+
+
+def mlm_batch(batch, length):
+    ids = torch.randint(1000, VOCAB, (batch, length))
+    masked = torch.rand(batch * length) < 0.15
+    positions = masked.nonzero().squeeze(1)
+    labels = ids.reshape(-1)[positions].clone()
+    ids.view(-1)[positions] = 103
+    return ids, torch.ones(batch, length, dtype=torch.long), positions, labels
+
+
+def measure(name, model, make_loss, tokens_per_step, steps, warmup):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+    model.train()
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss = make_loss()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"work": name, "tokens_per_second": tokens_per_step * steps / elapsed, "ms_per_step": 1000 * elapsed / steps}), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for flag, default in (("--threads", 2), ("--steps", 20), ("--warmup", 3), ("--layers", 6), ("--hidden", 384),
+                          ("--heads", 12), ("--intermediate", 1536)):
+        parser.add_argument(flag, type=int, default=default)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    print(json.dumps({"torch": torch.__version__, "blas": blas_name(), "threads": torch.get_num_threads(),
+                      "matmul_gflops": matmul_gflops()}), flush=True)
+
+    def encoder():
+        return Encoder(args.layers, args.hidden, args.heads, args.intermediate)
+
+    for name, crf in (("finetune linear 16×64", False), ("finetune CRF 16×64", True)):
+        model = Tagger(encoder(), args.hidden, crf)
+        measure(name, model, lambda m=model: m.loss(*tagging_batch(16, 64)), 16 * 64, args.steps, args.warmup)
+    model = MaskedLm(encoder(), args.hidden)
+    measure("pretrain MLM 32×128", model, lambda: model.loss(*mlm_batch(32, 128)), 32 * 128, args.steps, args.warmup)
+
+
+if __name__ == "__main__":
+    main()
