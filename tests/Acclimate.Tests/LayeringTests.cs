@@ -14,7 +14,7 @@ public sealed class LayeringTests
     // Bottom to top; the top-level folder under Acclimate.* decides the layer.
     private static readonly string[][] Layers =
     {
-        new[] { "Errors", "Runtime" },
+        new[] { "Errors", "Runtime", "IO" },
         new[] { "Checkpoints", "Models", "Tokenization" },
         new[] { "Data" },
         new[] { "Training", "Evaluation" },
@@ -30,7 +30,6 @@ public sealed class LayeringTests
     {
         "Checkpoints -> Data",        // ParityCheck reads Data.ModelInputsFile
         "Tokenization -> Data",       // vocabulary tools read corpora
-        "Tokenization -> Training",   // VocabularyExtender / ModelVocabulary
         "Training -> Reporting",      // TrainingLoop draws its plots
         "Pretraining -> Reporting",   // PretrainingRun writes its report
         "FineTuning -> Reporting",    // the runs write their reports

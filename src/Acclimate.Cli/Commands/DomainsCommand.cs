@@ -7,6 +7,7 @@ using Acclimate.Encoders;
 using Acclimate.Errors;
 using Acclimate.Reporting;
 using Acclimate.Tokenization;
+using Acclimate.IO;
 
 namespace Acclimate.Cli.Commands;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acclimate.Encoders;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.Cli.Commands;
 
@@ -38,7 +39,7 @@ public static class EmbedCommand
                 new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
             var vectors = embedder.Embed(texts);
             var path = result.GetValue(outPath)!;
-            Acclimate.Checkpoints.AtomicFile.Write(path, stream =>
+            Acclimate.IO.AtomicFile.Write(path, stream =>
             {
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false));
                 foreach (var v in vectors)

@@ -11,6 +11,7 @@ using Acclimate.FineTuning.Runs;
 using Acclimate.Models;
 using Acclimate.Tokenization;
 using Acclimate.Runtime;
+using Acclimate.IO;
 
 namespace Acclimate.Cli.Commands;
 

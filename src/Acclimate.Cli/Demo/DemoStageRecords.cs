@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Acclimate.Checkpoints;
+using Acclimate.IO;
 
 namespace Acclimate.Cli.Demo;
 

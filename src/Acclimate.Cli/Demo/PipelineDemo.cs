@@ -13,6 +13,7 @@ using Acclimate.Tokenization.Vocabulary;
 using Acclimate.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Cli.Demo;
 

@@ -5,6 +5,7 @@ using Acclimate.Models;
 using Acclimate.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Checkpoints;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using Acclimate.Runtime;
 using TorchSharp;
+using Acclimate.IO;
 
 namespace Acclimate.Checkpoints;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using TorchSharp;
+using Acclimate.IO;
 
 namespace Acclimate.Checkpoints;
 

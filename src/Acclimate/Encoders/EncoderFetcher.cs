@@ -6,6 +6,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Acclimate.Training;
+using Acclimate.IO;
 
 namespace Acclimate.Encoders;
 

@@ -7,6 +7,7 @@ using Acclimate.Errors;
 using Acclimate.Models;
 using Acclimate.Training;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Encoders;
 

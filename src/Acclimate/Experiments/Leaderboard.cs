@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Evaluation;
+using Acclimate.IO;
 
 namespace Acclimate.Experiments;
 

@@ -3,6 +3,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Models;
 using Acclimate.Runtime;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning;
 

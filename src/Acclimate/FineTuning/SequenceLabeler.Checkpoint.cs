@@ -3,6 +3,7 @@ using Acclimate.Errors;
 using Acclimate.Models;
 using Acclimate.Runtime;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning;
 
@@ -43,20 +44,8 @@ public sealed partial class SequenceLabeler
         ArgumentException.ThrowIfNullOrEmpty(folder);
         var target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         if (File.Exists(target)) throw new CheckpointException($"{target}: is a file; expected a folder (or nothing) to save the labeler into.");
-        var parent = Path.GetDirectoryName(target) ?? throw new CheckpointException($"{target}: cannot save into a file-system root.");
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            WriteInto(temp, saveTokenizer);
-            ReplaceFolder(temp, target);
-        }
-        catch
-        {
-            TryDeleteFolder(temp);
-            throw;
-        }
+        if (Path.GetDirectoryName(target) is null) throw new CheckpointException($"{target}: cannot save into a file-system root.");
+        AtomicFolder.Write(target, temp => WriteInto(temp, saveTokenizer));
     }
 
     /// <summary>
@@ -140,31 +129,4 @@ public sealed partial class SequenceLabeler
         }
     }
 
-    private static void ReplaceFolder(string temp, string target)
-    {
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(temp, target);
-            return;
-        }
-        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.old");
-        Directory.Move(target, old);
-        try
-        {
-            Directory.Move(temp, target);
-        }
-        catch
-        {
-            Directory.Move(old, target);
-            throw;
-        }
-        TryDeleteFolder(old);
-    }
-
-    private static void TryDeleteFolder(string path)
-    {
-        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-        catch (IOException) { /* a leftover temporary folder must not mask the real outcome */ }
-        catch (UnauthorizedAccessException) { /* same */ }
-    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.Models;
 
@@ -174,7 +175,7 @@ public sealed class EncoderConfig
     public void Save(string path)
     {
         var text = ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-        Checkpoints.AtomicFile.WriteAllText(path, text);
+        AtomicFile.WriteAllText(path, text);
     }
 
     private void Validate(string where)

@@ -15,6 +15,7 @@ using Acclimate.Tokenization;
 using Acclimate.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Pretraining;
 

@@ -2,6 +2,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Training;
 using ScottPlot;
+using Acclimate.IO;
 
 namespace Acclimate.Reporting;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.Training;
 

@@ -2,6 +2,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Acclimate.IO;
 
 namespace Acclimate.Training;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Reporting;
+using Acclimate.IO;
 
 namespace Acclimate.Training;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Acclimate.Checkpoints;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.Training;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Acclimate.Errors;
 using Acclimate.Reporting;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Training;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Acclimate.Checkpoints;
 using Acclimate.Runtime;
 using TorchSharp;
+using Acclimate.IO;
 
 namespace Acclimate.Tests.Checkpoints;
 

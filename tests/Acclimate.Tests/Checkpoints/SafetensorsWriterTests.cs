@@ -2,6 +2,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Errors;
 using Acclimate.Runtime;
 using TorchSharp;
+using Acclimate.IO;
 
 namespace Acclimate.Tests.Checkpoints;
 

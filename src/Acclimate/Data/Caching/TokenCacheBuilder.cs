@@ -6,6 +6,7 @@ using Acclimate.Checkpoints;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Acclimate.Tokenization;
+using Acclimate.IO;
 
 namespace Acclimate.Data.Caching;
 
@@ -45,13 +46,9 @@ public static class TokenCacheBuilder
     public static void Build(IEnumerable<string> texts, ITextTokenizer tokenizer, string folder, string key, string tokenizerFingerprint,
         string corpusDescription, IProgress<TokenCacheProgress>? progress = null, int? threads = null)
     {
-        var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(folder)}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(temp);
         var options = new EncodeOptions { AddSpecialTokens = false };
         var clock = Stopwatch.StartNew();
-        try
+        AtomicFolder.Write(folder, temp =>
         {
             int documents = 0;
             long tokens = 0;
@@ -77,14 +74,8 @@ public static class TokenCacheBuilder
             if (documents == 0) throw new DataException($"{corpusDescription}: the corpus has no documents.");
             if (tokens == 0) throw new DataException($"{corpusDescription}: the corpus has {documents} documents but no tokens.");
             var meta = new TokenCacheMeta(key, tokenizerFingerprint, corpusDescription, documents, tokens, tokenizer.VocabSize, DateTime.UtcNow);
-            AtomicFile.WriteAllText(Path.Combine(temp, TokenCache.MetaFile), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(temp, folder);
-        }
-        finally
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        }
+            File.WriteAllText(Path.Combine(temp, TokenCache.MetaFile), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
+        });
     }
 
     private static string FingerprintFiles(IEnumerable<string> files, string extra = "")

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

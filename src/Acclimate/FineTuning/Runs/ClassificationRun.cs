@@ -8,6 +8,7 @@ using Acclimate.Tokenization;
 using Acclimate.Runtime;
 using Acclimate.Training;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

@@ -6,6 +6,7 @@ using Acclimate.Data.Datasets;
 using Acclimate.Tokenization;
 using Acclimate.Runtime;
 using Acclimate.Training;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Tagging;
 using Acclimate.Errors;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Datasets;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

@@ -8,6 +8,7 @@ using Acclimate.Reporting;
 using Acclimate.Tokenization;
 using Acclimate.Runtime;
 using Acclimate.Training;
+using Acclimate.IO;
 
 namespace Acclimate.FineTuning.Runs;
 

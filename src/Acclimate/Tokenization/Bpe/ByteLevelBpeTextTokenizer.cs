@@ -5,6 +5,7 @@ using Acclimate.Tokenization.Pipeline;
 using Acclimate.Tokenization.Unicode;
 using MlBpe = Microsoft.ML.Tokenizers.BpeTokenizer;
 using MlBpeOptions = Microsoft.ML.Tokenizers.BpeOptions;
+using Acclimate.IO;
 
 namespace Acclimate.Tokenization.Bpe;
 
@@ -174,7 +175,7 @@ internal sealed class ByteLevelBpeTextTokenizer : TextTokenizerBase
         {
             vocab[token] = id;
         }
-        AtomicFile.WriteJson(Path.Combine(folder, VocabFileName), vocab);
+        TokenizerJson.Write(Path.Combine(folder, VocabFileName), vocab);
         var merges = new StringBuilder("#version: 0.2\n");
         foreach (var (left, right) in _merges)
         {
@@ -191,8 +192,8 @@ internal sealed class ByteLevelBpeTextTokenizer : TextTokenizerBase
         {
             config[key] = value?.DeepClone();
         }
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.FileName), config);
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.FileName), config);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
     }
 
     private JsonObject SpecialTokensMap()

@@ -3,6 +3,7 @@ using Acclimate.Errors;
 using Acclimate.Tokenization.Config;
 using Acclimate.Tokenization.Pipeline;
 using Acclimate.Tokenization.Unicode;
+using Acclimate.IO;
 
 namespace Acclimate.Tokenization.SentencePiece;
 
@@ -136,8 +137,8 @@ internal sealed class SentencePieceTextTokenizer : TextTokenizerBase
         {
             config[key] = value?.DeepClone();
         }
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.FileName), config);
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.FileName), config);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
     }
 
     private JsonObject SpecialTokensMap()

@@ -8,6 +8,7 @@ using Acclimate.Tokenization.Config;
 using Acclimate.Tokenization.WordPiece;
 using Acclimate.Training;
 using static TorchSharp.torch;
+using Acclimate.IO;
 
 namespace Acclimate.Tokenization.Vocabulary;
 
@@ -161,11 +162,11 @@ public static class VocabularyExtender
         var text = new StringBuilder(oldVocab);
         if (text.Length > 0 && text[^1] != '\n') text.Append('\n');
         foreach (var a in added) text.Append(a.Word).Append('\n');
-        Config.AtomicFile.WriteAllText(Path.Combine(outputFolder, WordPieceTextTokenizer.VocabFileName), text.ToString());
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, WordPieceTextTokenizer.VocabFileName), text.ToString());
         foreach (var name in new[] { TokenizerConfigFile.FileName, TokenizerConfigFile.SpecialTokensMapFileName })
         {
             var source = Path.Combine(modelFolder, name);
-            if (File.Exists(source)) Checkpoints.AtomicFile.Copy(source, Path.Combine(outputFolder, name));
+            if (File.Exists(source)) AtomicFile.Copy(source, Path.Combine(outputFolder, name));
         }
         // tokenizer.json is deliberately not copied: HF would prefer it and never see the new words.
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
 using Acclimate.Tokenization.Config;
+using Acclimate.IO;
 
 namespace Acclimate.Tokenization.Vocabulary;
 
@@ -84,7 +85,7 @@ public sealed class WordPieceVocabulary
             ["model_max_length"] = o.ModelMaxLength,
         };
         foreach (var (key, value) in map) config[key] = value?.DeepClone();
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.FileName), config);
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.FileName), config);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
     }
 }

@@ -5,6 +5,7 @@ using Acclimate.Tokenization.Config;
 using Acclimate.Tokenization.Pipeline;
 using MlWordPiece = Microsoft.ML.Tokenizers.WordPieceTokenizer;
 using MlWordPieceOptions = Microsoft.ML.Tokenizers.WordPieceOptions;
+using Acclimate.IO;
 
 namespace Acclimate.Tokenization.WordPiece;
 
@@ -179,8 +180,8 @@ internal sealed class WordPieceTextTokenizer : TextTokenizerBase
         {
             config[key] = value?.DeepClone();
         }
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.FileName), config);
-        AtomicFile.WriteJson(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.FileName), config);
+        TokenizerJson.Write(Path.Combine(folder, TokenizerConfigFile.SpecialTokensMapFileName), map);
     }
 
     private JsonObject SpecialTokensMap() => new()

@@ -1,4 +1,4 @@
-namespace Acclimate.Checkpoints;
+namespace Acclimate.IO;
 
 /// <summary>
 /// Replaces a file all at once: content goes to a temporary file in the same folder, which is
