@@ -35,17 +35,6 @@ public sealed class CrfConstraints
         _end = (bool[])allowedEnd.Clone();
     }
 
-    /// <summary>Every transition, start and end allowed: a CRF with these behaves as an unconstrained one.</summary>
-    public static CrfConstraints AllowAll(int numTags)
-    {
-        if (numTags <= 0) throw new ConfigException($"CRF constraints: the number of tags must be positive, got {numTags}.");
-        var allowed = new bool[numTags, numTags];
-        for (var i = 0; i < numTags; i++)
-            for (var j = 0; j < numTags; j++)
-                allowed[i, j] = true;
-        return new CrfConstraints(allowed, Enumerable.Repeat(true, numTags).ToArray(), Enumerable.Repeat(true, numTags).ToArray());
-    }
-
     public int NumTags => _start.Length;
 
     /// <summary>Whether tag <paramref name="to"/> may directly follow tag <paramref name="from"/>.</summary>
@@ -54,9 +43,6 @@ public sealed class CrfConstraints
     public bool AllowedStart(int tag) => _start[tag];
 
     public bool AllowedEnd(int tag) => _end[tag];
-
-    /// <summary>A copy of the transition table [from, to].</summary>
-    public bool[,] TransitionTable() => (bool[,])_allowed.Clone();
 
     /// <summary>A copy of the allowed-start flags.</summary>
     public bool[] StartFlags() => (bool[])_start.Clone();

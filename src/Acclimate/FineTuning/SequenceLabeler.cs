@@ -62,12 +62,6 @@ public sealed partial class SequenceLabeler : TransformerModel
         return labeler;
     }
 
-    /// <summary>The encoder's parameters (for optimizer groups, e.g. a smaller learning rate than the head's).</summary>
-    public IEnumerable<Parameter> EncoderParameters() => Encoder.parameters();
-
-    /// <summary>The head's parameters (fusion, token head, classifier, CRF).</summary>
-    public IEnumerable<Parameter> HeadParameters() => head.parameters();
-
     /// <summary>
     /// HF-style entry point for training loops: <c>logits</c> are the per-token emissions, the loss
     /// is computed from <see cref="ModelInputs.Labels"/> when given. With a CRF, the words are the

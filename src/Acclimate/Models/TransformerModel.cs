@@ -61,9 +61,6 @@ public abstract class TransformerModel : ExplicitModule
         return result;
     }
 
-    /// <summary>Replaces the label set in the config (when a classification head is created for a dataset).</summary>
-    internal void SetConfig(EncoderConfig config) => Config = config;
-
     /// <summary>
     /// HF's <c>_init_weights</c>: Linear and Embedding weights ~ N(0, initializer_range), biases 0,
     /// embedding padding rows 0, LayerNorm weight 1 and bias 0. Applied to the modules under

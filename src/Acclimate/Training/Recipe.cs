@@ -73,9 +73,6 @@ public sealed class Recipe
         return recipe;
     }
 
-    /// <summary>True when the recipe has a top-level key <paramref name="name"/>.</summary>
-    public bool HasSection(string name) => _root.Children.ContainsKey(new YamlScalarNode(name));
-
     /// <summary>
     /// Binds section <paramref name="name"/> to <typeparamref name="T"/> (defaults when the section
     /// is absent), validating it when <typeparamref name="T"/> is <see cref="IValidatedOptions"/>.
