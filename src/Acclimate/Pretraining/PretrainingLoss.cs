@@ -5,7 +5,7 @@ namespace Acclimate.Pretraining;
 /// <summary>
 /// What a pretraining objective returns for one batch: the scalar to back-propagate and its
 /// named parts (e.g. <c>mlm</c>, <c>nsp</c>/<c>sop</c>, <c>generator</c>, <c>discriminator</c>)
-/// for logging. The parts are the unweighted losses; <see cref="Total"/> applies the weights.
+/// for logging (<see cref="Training.LossPartsLog"/>). The parts are the unweighted losses; <see cref="Total"/> applies the weights.
 /// </summary>
 public sealed class PretrainingLoss : IDisposable
 {
@@ -23,10 +23,6 @@ public sealed class PretrainingLoss : IDisposable
 
     /// <summary>How many positions carried an MLM prediction.</summary>
     public long MaskedTokens { get; }
-
-    /// <summary>Every part as a plain number (detached), e.g. for metrics.jsonl.</summary>
-    public IReadOnlyDictionary<string, double> PartValues() =>
-        Parts.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().to_type(ScalarType.Float64).item<double>());
 
     public void Dispose()
     {

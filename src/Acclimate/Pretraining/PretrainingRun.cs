@@ -173,10 +173,18 @@ public sealed class PretrainingRun
             var saveTokenizer = (Action<string>)tokenizer.SaveTo;
             ITrainableModel trainable = built.Electra is { } electra ? new ElectraTrainableModel(electra, saveTokenizer) : new HfTrainableModel(built.Mlm!, saveTokenizer);
 
+            using var lossParts = new LossPartsLog();
             Tensor Step(PretrainingBatch batch)
             {
-                var loss = objective.Compute(batch.Batch).Total;
-                if (batch.General is not null) loss = weighted!.Combine(loss, objective.Compute(batch.General).Total);
+                var domain = objective.Compute(batch.Batch);
+                lossParts.Add(domain.Parts);
+                var loss = domain.Total;
+                if (batch.General is not null)
+                {
+                    var general = objective.Compute(batch.General);
+                    lossParts.Add(general.Parts, prefix: "general_");
+                    loss = weighted!.Combine(loss, general.Total);
+                }
                 if (l2sp is not null) loss = loss + l2sp.Compute();
                 if (ewc is not null) loss = loss + ewc.Compute();
                 return loss;
@@ -190,6 +198,7 @@ public sealed class PretrainingRun
             {
                 var untrained = evaluations.ToDictionary(e => e.Name, e => Score(built, e.Evaluation));
                 WriteHeadWarmup(run, r, untrained, WarmUpHead(r, built, trainable, source, Step, evaluations));
+                lossParts.Drain();   // the warm-up's parts are not the main phase's first window
             }
             var before = BeforeScores(run, built, evaluations, resuming: r.Run.ResumeFrom is not null);
 
@@ -198,6 +207,7 @@ public sealed class PretrainingRun
             {
                 CountTokens = b => b.Tokens,
                 Evaluate = evaluate,
+                LossParts = lossParts,
                 Progress = new ConsoleTrainingProgress(_log),
                 Run = run,
                 StopAtStep = StopAtStep,

@@ -70,6 +70,9 @@ public sealed class TrainingLoop<TBatch>
     /// </summary>
     public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
 
+    /// <summary>Where the step function adds its loss parts; their window means go into each metrics record.</summary>
+    public LossPartsLog? LossParts { get; init; }
+
     /// <summary>Where progress goes (default: nowhere).</summary>
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
@@ -176,7 +179,7 @@ public sealed class TrainingLoop<TBatch>
             var last = _globalStep == TotalSteps || outOfTime;
             if (_globalStep % _options.LogEvery == 0 || last)
             {
-                var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null);
+                var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null, LossParts?.Drain());
                 metrics?.Append(record);
                 events?.Write(record);
                 Progress.Logged(record);
@@ -404,13 +407,14 @@ public sealed class TrainingLoop<TBatch>
             _gradNorm = outcome.GradNorm;
         }
 
-        public MetricsRecord ToRecord(long step, double epoch, bool countsTokens)
+        public MetricsRecord ToRecord(long step, double epoch, bool countsTokens, IReadOnlyDictionary<string, double>? parts)
         {
             var values = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["loss"] = _steps == 0 ? double.NaN : _lossSum / _steps,
                 ["lr"] = _learningRate,
             };
+            foreach (var (name, value) in parts ?? new Dictionary<string, double>()) values[name] = value;
             if (!double.IsNaN(_gradNorm)) values["grad_norm"] = _gradNorm;
             var seconds = _time.TotalSeconds;
             if (seconds > 0)

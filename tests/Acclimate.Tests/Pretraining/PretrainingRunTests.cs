@@ -215,6 +215,12 @@ public sealed class PretrainingRunTests
         Assert.Equal(full.Training.StepLosses.Skip(3).Select(BitConverter.DoubleToInt64Bits), resumed.Training.StepLosses.Select(BitConverter.DoubleToInt64Bits));
 
         Assert.NotNull(full.FinalElectra);
+        // Both halves of ELECTRA's loss are logged beside the weighted total.
+        var logged = MetricsLog.Read(Path.Combine(full.RunFolder, "metrics.jsonl")).Where(m => m.Values.ContainsKey("loss")).ToList();
+        Assert.NotEmpty(logged);
+        Assert.All(logged, m => Assert.True(m.Values.ContainsKey("loss_generator") && m.Values.ContainsKey("loss_discriminator"),
+            $"step {m.Step}: logged {string.Join(", ", m.Values.Keys)}"));
+        Assert.All(logged, m => Assert.True(m.Values["loss_generator"] > 0 && m.Values["loss_discriminator"] > 0));
         Assert.InRange(full.FinalElectra!.DiscriminatorAccuracy, 0, 1);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(full.ModelFolder, "config.json")))!;
         Assert.Equal("ElectraForPreTraining", config["architectures"]![0]!.GetValue<string>());
