@@ -39,9 +39,8 @@ public static class EmbedCommand
                 new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
             var vectors = embedder.Embed(texts);
             var path = result.GetValue(outPath)!;
-            Acclimate.IO.AtomicFile.Write(path, stream =>
+            AtomicFile.WriteText(path, writer =>
             {
-                using var writer = new StreamWriter(stream, new UTF8Encoding(false));
                 foreach (var v in vectors)
                     writer.WriteLine(new JsonObject { ["embedding"] = new JsonArray(v.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()) }.ToJsonString());
             });

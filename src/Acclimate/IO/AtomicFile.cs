@@ -50,6 +50,21 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Atomically replaces <paramref name="path"/> with the UTF-8 text (no byte-order mark) that
+    /// <paramref name="writeText"/> writes. The writer is flushed and the stream left to this class.
+    /// </summary>
+    public static void WriteText(string path, Action<TextWriter> writeText)
+    {
+        ArgumentNullException.ThrowIfNull(writeText);
+        Write(path, stream =>
+        {
+            // leaveOpen: disposing the writer must not close the stream Write still flushes to disk.
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true);
+            writeText(writer);
+        });
+    }
+
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>.</summary>
     public static void WriteAllBytes(string path, byte[] bytes)
     {
