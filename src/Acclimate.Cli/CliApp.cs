@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.EmbedCommand.Create(output));
         root.Subcommands.Add(Commands.SweepCommand.Create(output));
         root.Subcommands.Add(Commands.DomainsCommand.Create(output));
+        root.Subcommands.Add(Commands.SelectCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);

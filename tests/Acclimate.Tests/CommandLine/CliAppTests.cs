@@ -8,9 +8,9 @@ public sealed class CliAppTests
     public void AnUnknownVerbIsExitTwoEvenWithHelp()
     {
         var stderr = new StringWriter();
-        Assert.Equal(2, CliApp.Run(["select", "--help"], new StringWriter(), stderr));
-        Assert.Contains("select", stderr.ToString());
-        Assert.Equal(2, CliApp.Run(["select"], new StringWriter(), new StringWriter()));
+        Assert.Equal(2, CliApp.Run(["frobnicate", "--help"], new StringWriter(), stderr));
+        Assert.Contains("frobnicate", stderr.ToString());
+        Assert.Equal(2, CliApp.Run(["frobnicate"], new StringWriter(), new StringWriter()));
     }
 
     [Fact]

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Acclimate.Adaptation.Selection;
+using Acclimate.Encoders;
+using Acclimate.Errors;
+using Acclimate.IO;
+
+namespace Acclimate.Cli.Commands;
+
+/// <summary>
+/// <c>acclimate select</c>: pick the pool documents most like a small target set (embedding kNN,
+/// BM25 or Moore–Lewis cross-entropy difference) and write them one per line, ready for
+/// <c>pretrain</c> (curated TAPT = TAPT text + the selected pool text).
+/// </summary>
+public static class SelectCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25) or xent (cross-entropy difference).", Required = true };
+        var target = new Option<string>("--target") { Description = "Target examples: one text per line, or JSONL with a \"text\" field.", Required = true };
+        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or JSONL with \"text\").", Required = true };
+        var outPath = new Option<string>("--output") { Description = "Selected pool documents, best first, one per line.", Required = true };
+        var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent needs a number)." };
+        var k = new Option<int>("--k") { Description = "knn/bm25: pool documents kept per target example.", DefaultValueFactory = _ => 50 };
+        var model = new Option<string?>("--model") { Description = "knn: the sentence encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2')." };
+        var scores = new Option<string?>("--scores") { Description = "Also write a TSV: rank, pool line, score, target line that pulled it in." };
+        var blockSize = new Option<int>("--block-size") { Description = "knn: pool documents embedded and scored per block.", DefaultValueFactory = _ => 2048 };
+        var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on.", DefaultValueFactory = _ => 1 };
+        var device = CommonOptions.Device();
+        var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
+        {
+            method, target, pool, outPath, top, k, model, scores, blockSize, seed, device,
+        };
+        command.SetAction(result =>
+        {
+            var clock = Stopwatch.StartNew();
+            var targets = EmbedCommand.ReadTexts(result.GetValue(target)!);
+            var documents = EmbedCommand.ReadTexts(result.GetValue(pool)!);
+            var keep = result.GetValue(top);
+            if (keep < 0) throw new ConfigException($"--top {keep}: expected 0 or more.");
+            if (result.GetValue(k) < 1) throw new ConfigException($"--k {result.GetValue(k)}: expected 1 or more.");
+            IReadOnlyList<SelectedDocument> selected = result.GetValue(method)!.Trim().ToLowerInvariant() switch
+            {
+                "knn" => Knn(result.GetValue(model), targets, documents, result.GetValue(k), result.GetValue(blockSize), result.GetValue(device)),
+                "bm25" => Bm25Selection.Select(targets, documents, result.GetValue(k)),
+                "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, documents, result.GetValue(seed))
+                    : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
+                var other => throw new ConfigException($"--method {other}: expected knn, bm25 or xent."),
+            };
+            if (keep > 0) selected = selected.Take(keep).ToList();
+            var path = result.GetValue(outPath)!;
+            AtomicFile.WriteText(path, writer =>
+            {
+                foreach (var s in selected) writer.WriteLine(documents[s.PoolIndex].ReplaceLineEndings(" "));
+            });
+            if (result.GetValue(scores) is { } scoresPath)
+                AtomicFile.WriteText(scoresPath, writer =>
+                {
+                    writer.WriteLine("rank\tpool_line\tscore\ttarget_line");
+                    for (var i = 0; i < selected.Count; i++)
+                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{i + 1}\t{selected[i].PoolIndex + 1}\t{selected[i].Score:G6}\t{(selected[i].Target is int t ? (t + 1).ToString(CultureInfo.InvariantCulture) : "")}"));
+                });
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"selected {selected.Count:N0} of {documents.Count:N0} pool documents for {targets.Count:N0} target examples ({result.GetValue(method)}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {path}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<SelectedDocument> Knn(string? modelFolder, IReadOnlyList<string> targets, IReadOnlyList<string> pool, int k, int blockSize, string? device)
+    {
+        if (string.IsNullOrWhiteSpace(modelFolder)) throw new ConfigException("--method knn needs --model DIR, a sentence encoder (e.g. './acclimate model fetch all-MiniLM-L6-v2').");
+        if (blockSize < 1) throw new ConfigException($"--block-size {blockSize}: expected 1 or more.");
+        using var embedder = new SentenceEmbedder(modelFolder, new EmbeddingOptions(), device);
+        var targetVectors = embedder.Embed(targets);
+        // Blocks are embedded as the selector asks for them, so pool embeddings never all sit in memory.
+        return NearestNeighbourSelection.Select(targetVectors, pool.Chunk(blockSize).Select(block => (IReadOnlyList<float[]>)embedder.Embed(block)), k);
+    }
+}

@@ -1,0 +1,97 @@
+using Acclimate.Cli;
+
+namespace Acclimate.Tests.CommandLine;
+
+public sealed class SelectCommandTests
+{
+    private static readonly string[] Pool =
+    {
+        "The football match ended in a draw.",
+        "Patients with chronic kidney disease were enrolled.",
+        "Kidney disease and kidney failure in diabetic patients.",
+        "The weather was fine and the patients went for a walk.",
+    };
+
+    [Fact]
+    public void Bm25WritesTheSelectedPoolLinesBestFirstWithScores()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease in patients" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        var stdout = new StringWriter();
+        var code = CliApp.Run(["select", "--method", "bm25", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt"), "--top", "2", "--scores", temp.File("scores.tsv")], stdout, new StringWriter());
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { Pool[2], Pool[1] }, File.ReadAllLines(temp.File("selected.txt")));
+        var scores = File.ReadAllLines(temp.File("scores.tsv"));
+        Assert.Equal("rank\tpool_line\tscore\ttarget_line", scores[0]);
+        Assert.StartsWith("1\t3\t", scores[1]);
+        Assert.EndsWith("\t1", scores[1]);
+        Assert.Contains("selected 2 of 4 pool documents", stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("xent", "--top N")]
+    [InlineData("knn", "--model DIR")]
+    [InlineData("tfidf", "expected knn, bm25 or xent")]
+    public void MissingOrWrongSettingsAreExitTwoWithTheReason(string method, string expected)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        var stderr = new StringWriter();
+        var code = CliApp.Run(["select", "--method", method, "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt")], new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr.ToString());
+        Assert.False(File.Exists(temp.File("selected.txt")));
+    }
+
+    [Fact]
+    public void AMissingPoolFileIsNamed()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["select", "--method", "bm25", "--target", temp.File("target.txt"), "--pool", temp.File("nope.txt"),
+            "--output", temp.File("selected.txt")], new StringWriter(), stderr));
+        Assert.Contains("nope.txt", stderr.ToString());
+    }
+}
+
+/// <summary>The verbs that run a sentence encoder, on a tiny random one (2 layers, hidden 16).</summary>
+public sealed class EncoderVerbTests : IClassFixture<Acclimate.Tests.FineTuning.Runs.FineTuneCliFixtureHolder>
+{
+    private readonly Acclimate.Tests.FineTuning.Runs.FineTuneCliFixture _fixture;
+
+    public EncoderVerbTests(Acclimate.Tests.FineTuning.Runs.FineTuneCliFixtureHolder holder) => _fixture = holder.Fixture;
+
+    [Fact]
+    public void EmbedWritesOneUnitVectorPerLine()
+    {
+        var input = _fixture.Temp.File("embed-in.txt");
+        File.WriteAllLines(input, new[] { "John lives in Paris .", "The cat sat on the mat ." });
+        var output = _fixture.Temp.File("embed-out.jsonl");
+        var stderr = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["embed", "--model", _fixture.Encoder, "--input", input, "--output", output, "--device", "cpu"], new StringWriter(), stderr));
+        var rows = File.ReadAllLines(output).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["embedding"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
+        Assert.Equal(2, rows.Length);
+        Assert.All(rows, r => Assert.Equal(16, r.Length));
+        Assert.All(rows, r => Assert.Equal(1.0, Math.Sqrt(r.Sum(v => v * v)), 4));
+    }
+
+    [Fact]
+    public void KnnSelectsEachTargetsNearestPoolLine()
+    {
+        var target = _fixture.Temp.File("knn-target.txt");
+        var pool = _fixture.Temp.File("knn-pool.txt");
+        // Identical text embeds identically, so each target's nearest pool line is its own copy.
+        File.WriteAllLines(target, new[] { "Mary visited London .", "The cat sat on the mat ." });
+        File.WriteAllLines(pool, new[] { "Nothing happened here .", "The cat sat on the mat .", "Bob met Anna in Berlin .", "Mary visited London ." });
+        var selected = _fixture.Temp.File("knn-selected.txt");
+        var stderr = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["select", "--method", "knn", "--model", _fixture.Encoder, "--target", target, "--pool", pool,
+            "--output", selected, "--k", "1", "--block-size", "3", "--device", "cpu"], new StringWriter(), stderr));
+        Assert.Equal(new[] { "Mary visited London .", "The cat sat on the mat ." }, File.ReadAllLines(selected).Order(StringComparer.Ordinal));
+    }
+}
