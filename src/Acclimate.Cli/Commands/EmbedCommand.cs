@@ -14,7 +14,7 @@ public static class EmbedCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2').", Required = true };
-        var input = new Option<string>("--input") { Description = "JSONL with a \"text\" field per line, or plain text (one text per line).", Required = true };
+        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, or plain text (one text per line).", Required = true };
         var outPath = new Option<string>("--output") { Description = "JSONL to write: {\"embedding\": [...]} per input line, in order.", Required = true };
         var pooling = new Option<string?>("--pooling") { Description = "mean or cls (default: the model folder's 1_Pooling/config.json, else mean)." };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalise the embeddings." };
@@ -50,26 +50,29 @@ public static class EmbedCommand
         return command;
     }
 
-    /// <summary>JSONL lines with a "text" field, or plain lines; a JSON line without "text" is an error naming the line.</summary>
+    /// <summary>
+    /// The texts of <paramref name="path"/>: a <c>.jsonl</c> file holds one JSON object with a
+    /// "text" field per line (a line without one is an error naming it); any other file is plain
+    /// text, one text per line, taken as it is (so a line that happens to start with '{' is text).
+    /// </summary>
     public static IReadOnlyList<string> ReadTexts(string path)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
+        var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var texts = new List<string>();
         var number = 0;
         foreach (var line in File.ReadLines(path))
         {
             number++;
-            var trimmed = line.TrimStart();
-            if (trimmed.StartsWith('{'))
-            {
-                JsonNode? node;
-                try { node = JsonNode.Parse(line); }
-                catch (JsonException e) { throw new DataException($"{path}:{number}: not valid JSON ({e.Message}).", e); }
-                texts.Add(node?["text"]?.GetValue<string>() ?? throw new DataException($"{path}:{number}: a JSON line needs a \"text\" string."));
-            }
-            else texts.Add(line);
+            if (!jsonl) { texts.Add(line); continue; }
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonNode? node;
+            try { node = JsonNode.Parse(line); }
+            catch (JsonException e) { throw new DataException($"{path}:{number}: not valid JSON ({e.Message}).", e); }
+            texts.Add(node?["text"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
+                : throw new DataException($"{path}:{number}: a JSONL line needs a \"text\" string."));
         }
-        if (texts.Count == 0) throw new DataException($"{path}: no lines to embed.");
+        if (texts.Count == 0) throw new DataException($"{path}: no lines to read.");
         return texts;
     }
 }

@@ -18,8 +18,8 @@ public static class SelectCommand
     public static Command Create(TextWriter output)
     {
         var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25) or xent (cross-entropy difference).", Required = true };
-        var target = new Option<string>("--target") { Description = "Target examples: one text per line, or JSONL with a \"text\" field.", Required = true };
-        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or JSONL with \"text\").", Required = true };
+        var target = new Option<string>("--target") { Description = "Target examples: one text per line, or a .jsonl file with a \"text\" field.", Required = true };
+        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\").", Required = true };
         var outPath = new Option<string>("--output") { Description = "Selected pool documents, best first, one per line.", Required = true };
         var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent needs a number)." };
         var k = new Option<int>("--k") { Description = "knn/bm25: pool documents kept per target example.", DefaultValueFactory = _ => 50 };
