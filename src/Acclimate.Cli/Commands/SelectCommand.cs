@@ -26,11 +26,12 @@ public static class SelectCommand
         var model = new Option<string?>("--model") { Description = "knn: the sentence encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2')." };
         var scores = new Option<string?>("--scores") { Description = "Also write a TSV: rank, pool line, score, target line that pulled it in." };
         var blockSize = new Option<int>("--block-size") { Description = "knn: pool documents embedded and scored per block.", DefaultValueFactory = _ => 2048 };
+        var minWords = new Option<int>("--min-words") { Description = "Leave out pool documents with fewer words (per-word scores of very short documents are noise)." };
         var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on.", DefaultValueFactory = _ => 1 };
         var device = CommonOptions.Device();
         var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
         {
-            method, target, pool, outPath, top, k, model, scores, blockSize, seed, device,
+            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device,
         };
         command.SetAction(result =>
         {
@@ -48,6 +49,8 @@ public static class SelectCommand
                     : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
                 var other => throw new ConfigException($"--method {other}: expected knn, bm25 or xent."),
             };
+            if (result.GetValue(minWords) > 0)
+                selected = selected.Where(s => BigramLanguageModel.Words(documents[s.PoolIndex]).Skip(result.GetValue(minWords) - 1).Any()).ToList();
             if (keep > 0) selected = selected.Take(keep).ToList();
             var path = result.GetValue(outPath)!;
             AtomicFile.WriteText(path, writer =>
