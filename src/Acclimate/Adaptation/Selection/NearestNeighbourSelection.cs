@@ -29,6 +29,8 @@ public static class NearestNeighbourSelection
         foreach (var block in poolBlocks)
         {
             if (block.Count == 0) continue;
+            // Each block's temporaries die with its own scope; only the running top-k moves out.
+            using var blockScope = NewDisposeScope();
             var pool = Normalized(Matrix(block, dimension, $"pool (rows {offset}…)"));
             var scores = target.mm(pool.t());                                              // [T, B]
             var index = arange(offset, offset + block.Count, dtype: ScalarType.Int64).expand(targets.Count, block.Count);
@@ -39,8 +41,11 @@ public static class NearestNeighbourSelection
             }
             var keep = Math.Min(k, scores.shape[1]);
             var (top, at) = scores.topk((int)keep, dim: 1);
-            bestScores = top;
-            bestIndex = index.gather(1, at);
+            var nextIndex = index.gather(1, at);
+            bestScores?.Dispose();
+            bestIndex?.Dispose();
+            bestScores = top.MoveToOuterDisposeScope();
+            bestIndex = nextIndex.MoveToOuterDisposeScope();
             offset += block.Count;
         }
         if (bestScores is null) return Array.Empty<SelectedDocument>();
