@@ -52,7 +52,7 @@ public sealed record DemoModelSettings : IValidatedOptions
 }
 
 /// <summary><c>pretrain:</c> and <c>dapt:</c>: MLM training of one stage.</summary>
-public sealed record DemoPretrainSettings : IValidatedOptions
+public record DemoPretrainSettings : IValidatedOptions
 {
     public long MaxSteps { get; init; } = 300;
     public int BatchSize { get; init; } = 16;
@@ -66,7 +66,10 @@ public sealed record DemoPretrainSettings : IValidatedOptions
     /// <summary>At most this many blocks of each held-out set are scored.</summary>
     public int EvalMaxBlocks { get; init; } = 256;
 
-    public IEnumerable<string> Problems()
+    /// <summary>fp32, or bf16 mixed precision for the encoder's matrix products.</summary>
+    public Runtime.ComputePrecision Precision { get; init; } = Runtime.ComputePrecision.Fp32;
+
+    public virtual IEnumerable<string> Problems()
     {
         if (MaxSteps <= 0) yield return "max_steps must be positive";
         if (BatchSize <= 0) yield return "batch_size must be positive";

