@@ -264,7 +264,7 @@ public sealed class AdaptationDemo
         var result = new TaggingRun(options, run)
         {
             Log = _log,
-            Progress = new ConsoleTrainingProgress(_log),
+            Progress = new ConsoleTrainingProgress(_log, bar: true),
             EpochEvaluated = (_, e) =>
             {
                 var f1 = e.Scores.Entities?.MicroAverage.F1 ?? double.NaN;

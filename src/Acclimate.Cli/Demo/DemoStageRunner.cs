@@ -83,7 +83,7 @@ public sealed class DemoStageRunner
         if (Reuse<DemoPretrainStage>(folder, recipeText, s => s.Recipe, s => Directory.Exists(s.ModelFolder)) is { } done) return done;
         var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_recipeSource})");
         var clock = Stopwatch.StartNew();
-        var result = new PretrainingRun(recipe, _log).Execute();
+        var result = new PretrainingRun(recipe, _log) { ProgressBars = true }.Execute();
         var seconds = clock.Elapsed.TotalSeconds;
         var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
         var losses = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).ToList();

@@ -65,6 +65,9 @@ public sealed class PretrainingRun
     /// <summary>Ends training after this update, as if interrupted (for resume tests and time-boxed sessions).</summary>
     public long? StopAtStep { get; init; }
 
+    /// <summary>Progress lines start with a text progress bar (see <see cref="ConsoleTrainingProgress"/>).</summary>
+    public bool ProgressBars { get; init; }
+
     /// <summary>Runs it.</summary>
     public PretrainingResult Execute()
     {
@@ -208,7 +211,7 @@ public sealed class PretrainingRun
                 CountTokens = b => b.Tokens,
                 Evaluate = evaluate,
                 LossParts = lossParts,
-                Progress = new ConsoleTrainingProgress(_log),
+                Progress = new ConsoleTrainingProgress(_log, ProgressBars),
                 Run = run,
                 StopAtStep = StopAtStep,
                 StopWhen = r.Run.MaxTrainSeconds > 0 ? time => time.TotalSeconds >= r.Run.MaxTrainSeconds : null,
@@ -281,7 +284,7 @@ public sealed class PretrainingRun
             var loop = new TrainingLoop<PretrainingBatch>(options, trainable, optimizer, source, step)
             {
                 CountTokens = b => b.Tokens,
-                Progress = new ConsoleTrainingProgress(new PrefixedWriter(_log, "head warm-up | ")),
+                Progress = new ConsoleTrainingProgress(new PrefixedWriter(_log, "head warm-up | "), ProgressBars),
             };
             loop.Train();
         }

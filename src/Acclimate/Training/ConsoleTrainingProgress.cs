@@ -11,8 +11,15 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     private long _startStep;
     private readonly System.Diagnostics.Stopwatch _clock = new();
 
+    private readonly bool _bar;
+
     /// <param name="writer">Where lines go (default: standard output).</param>
-    public ConsoleTrainingProgress(TextWriter? writer = null) => _out = writer ?? Console.Out;
+    /// <param name="bar">Start every step line with a text progress bar (<c>[########------------]</c>), for long multi-stage jobs such as the demo.</param>
+    public ConsoleTrainingProgress(TextWriter? writer = null, bool bar = false)
+    {
+        _out = writer ?? Console.Out;
+        _bar = bar;
+    }
 
     public void Started(TrainingPlan plan)
     {
@@ -27,7 +34,15 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void Stepped(long step, double loss, double learningRate) { }
 
-    public void Logged(MetricsRecord record) => _out.WriteLine(Line("step", record) + Eta(record.Step));
+    public void Logged(MetricsRecord record) => _out.WriteLine(Bar(record.Step) + Line("step", record) + Eta(record.Step));
+
+    /// <summary>A 20-character bar of the share of updates done, or nothing when bars are off.</summary>
+    private string Bar(long step)
+    {
+        if (!_bar || _totalSteps <= 0) return "";
+        var filled = (int)Math.Clamp(step * 20 / _totalSteps, 0, 20);
+        return "[" + new string('#', filled) + new string('-', 20 - filled) + "] ";
+    }
 
     /// <summary>Remaining time at the average pace of this session's updates (evaluation and checkpoint time included).</summary>
     private string Eta(long step)
