@@ -77,7 +77,7 @@ public sealed class AdaptationDemo
 
         var warm = _stages.Stage("MLM head warm-up (general text)", () => _stages.Pretrain("warmup", WarmupRecipe(encoder, data), encoderId + dataId));
         var dapt = _stages.Stage("DAPT", () => _stages.Pretrain("dapt", DaptRecipe(data, warm.ModelFolder, control: false), warm.Recipe));
-        var controlName = _s.Forgetting.Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
+        var controlName = _s.Forgetting.Name;
         var controlled = _stages.Stage($"DAPT + {controlName}", () => _stages.Pretrain("dapt-" + controlName, DaptRecipe(data, warm.ModelFolder, control: true), warm.Recipe));
         WritePretraining(body, warm, dapt, controlled, controlName);
 
@@ -159,17 +159,15 @@ public sealed class AdaptationDemo
               eval_max_blocks: {w.EvalMaxBlocks}
             general:
               eval: {Q(data.DomainEval)}
-            {TrainingYaml(w, _o.Seed)}
+            {w.TrainingYaml(_o.Seed, _o.Threads, _o.Device)}
             """;
     }
 
     private string DaptRecipe(AdaptationDemoData data, string warmModel, bool control)
     {
         var f = _s.Forgetting;
-        var name = !control ? "dapt" : f.Control == DemoForgettingControl.Rehearsal ? "dapt-rehearsal" : "dapt-ewc";
-        var forgetting = !control ? "" : f.Control == DemoForgettingControl.Rehearsal
-            ? $"forgetting:\n  rehearsal_domain: {f.RehearsalDomain}\n  rehearsal_general: {f.RehearsalGeneral}\n"
-            : $"forgetting:\n  ewc: {F(f.Ewc)}\n  ewc_fisher_batches: {f.EwcFisherBatches}\n";
+        var name = control ? "dapt-" + f.Name : "dapt";
+        var forgetting = control ? f.Yaml : "";
         return $"""
             run:
               name: demo-{name}
@@ -186,27 +184,9 @@ public sealed class AdaptationDemo
             general:
               train: {Q(data.Brown.GeneralTrain)}
               eval: {Q(data.Brown.GeneralEval)}
-            {forgetting}{TrainingYaml(_s.Dapt, _o.Seed + 1)}
+            {forgetting}{_s.Dapt.TrainingYaml(_o.Seed + 1, _o.Threads, _o.Device)}
             """;
     }
-
-    private string TrainingYaml(DemoPretrainSettings t, int seed) => $"""
-        training:
-          max_steps: {t.MaxSteps}
-          batch_size: {t.BatchSize}
-          learning_rate: {F(t.LearningRate)}
-          warmup_ratio: {F(t.WarmupRatio)}
-          schedule: linear
-          weight_decay: 0.01
-          log_every: {t.LogEvery}
-          eval_every: {t.EvalEvery}
-          save_every: {t.MaxSteps}
-          keep_last: 1
-          precision: {RecipeNames.EnumValue(t.Precision)}
-          threads: {_o.Threads}
-          device: {Q(_o.Device)}
-          seed: {seed}
-        """;
 
     private DemoNerStage Finetune(string key, int seed, string encoder, AdaptationDemoData data, string upstream)
     {
@@ -311,9 +291,7 @@ public sealed class AdaptationDemo
     private void WritePretraining(StringBuilder body, DemoPretrainStage warm, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
     {
         var w = _s.Warmup;
-        var controlText = _s.Forgetting.Control == DemoForgettingControl.Rehearsal
-            ? $"rehearsal ({_s.Forgetting.RehearsalGeneral} general batch in every {_s.Forgetting.RehearsalDomain + _s.Forgetting.RehearsalGeneral})"
-            : $"EWC (λ = {F(_s.Forgetting.Ewc)}, Fisher from {_s.Forgetting.EwcFisherBatches} general batches)";
+        var controlText = _s.Forgetting.Description;
         _stages.Heading(body, "4. Domain-adaptive pretraining and what it costs",
             $"First the new MLM head is fitted on general text: {w.HeadSteps} updates of the head alone (encoder frozen), then {warm.Steps} joint updates at learning rate {Prose(w.LearningRate)}. " +
             $"From that common start, DAPT continues MLM on the biomedical text for {dapt.Steps} updates of {_s.Dapt.BatchSize} × 128 tokens (learning rate {Prose(_s.Dapt.LearningRate)}): plain, and with {controlText}. " +
@@ -504,35 +482,10 @@ public sealed class AdaptationDemo
 
     private void WriteReport(StringBuilder body, double seconds, int threads)
     {
-        var report = new StringBuilder();
-        report.AppendLine("# Acclimate demo: adapting a pretrained encoder to biomedical text");
-        report.AppendLine();
-        var reusedNote = _stages.ReusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_stages.ReusedSeconds)} when they ran)" : "";
-        report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(_o.Quick ? " in **quick mode** (tiny sizes: the numbers are not meaningful)" : "")}; " +
-            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**{reusedNote}."));
-        report.AppendLine();
-        report.AppendLine($"Pipeline: fetch `{_s.Encoder.Name}` → measure the domain gap → fit an MLM head on general text (Brown) → DAPT on biomedical text, plain and with a forgetting control → " +
-                          "NCBI-disease NER fine-tuned from the base and the DAPT encoder with the same seeds → paired tests.");
-        report.AppendLine();
-        if (_verdict.Length > 0)
-        {
-            report.AppendLine($"> **In one line:** {_verdict}");
-            report.AppendLine();
-        }
-        report.AppendLine("## Wall time per stage");
-        report.AppendLine();
-        report.Append(_stages.TimesTable(seconds).ToMarkdown()).AppendLine();
-        report.Append(body);
-        report.AppendLine("## Settings");
-        report.AppendLine();
-        report.AppendLine($"From `{_o.RecipePath}` (resolved copy: [demo-recipe.yaml](demo-recipe.yaml)); every stage's full recipe is in its run folder (`recipe.yaml`). " +
-                          $"Command line: threads {_o.Threads} (0 = physical cores), device {_o.Device}, seed {_o.Seed}{(_o.Quick ? ", --quick" : "")}.");
-        report.AppendLine();
-        report.AppendLine("```yaml");
-        report.Append(_recipe.ToYaml());
-        report.AppendLine("```");
-        var markdown = report.ToString();
+        var markdown = _stages.ComposeReport("Acclimate demo: adapting a pretrained encoder to biomedical text",
+            $"Pipeline: fetch `{_s.Encoder.Name}` → measure the domain gap → fit an MLM head on general text (Brown) → DAPT on biomedical text, plain and with a forgetting control → " +
+            "NCBI-disease NER fine-tuned from the base and the DAPT encoder with the same seeds → paired tests.",
+            _verdict, body, _recipe, _o, threads, seconds);
         AtomicFile.WriteAllText(Path.Combine(_out, "report.md"), markdown);
         AtomicFile.WriteAllText(Path.Combine(_out, "report.html"), HtmlReport.FromMarkdown(markdown, _out, "Acclimate demo"));
     }

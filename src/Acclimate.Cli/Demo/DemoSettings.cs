@@ -69,6 +69,25 @@ public record DemoPretrainSettings : IValidatedOptions
     /// <summary>fp32, or bf16 mixed precision for the encoder's matrix products.</summary>
     public Runtime.ComputePrecision Precision { get; init; } = Runtime.ComputePrecision.Fp32;
 
+    /// <summary>The <c>training:</c> section of a stage recipe with these settings.</summary>
+    public string TrainingYaml(int seed, int threads, string device) => $"""
+        training:
+          max_steps: {MaxSteps}
+          batch_size: {BatchSize}
+          learning_rate: {DemoFormat.F(LearningRate)}
+          warmup_ratio: {DemoFormat.F(WarmupRatio)}
+          schedule: linear
+          weight_decay: 0.01
+          log_every: {LogEvery}
+          eval_every: {EvalEvery}
+          save_every: {MaxSteps}
+          keep_last: 1
+          precision: {RecipeNames.EnumValue(Precision)}
+          threads: {threads}
+          device: {DemoFormat.Q(device)}
+          seed: {seed}
+        """;
+
     public virtual IEnumerable<string> Problems()
     {
         if (MaxSteps <= 0) yield return "max_steps must be positive";
@@ -97,6 +116,19 @@ public sealed record DemoForgettingSettings : IValidatedOptions
     public int RehearsalGeneral { get; init; } = 1;
     public double Ewc { get; init; } = 1e5;
     public int EwcFisherBatches { get; init; } = 16;
+
+    /// <summary>rehearsal or ewc: the stage and folder name of the controlled DAPT run.</summary>
+    public string Name => Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
+
+    /// <summary>The control in words, for the report.</summary>
+    public string Description => Control == DemoForgettingControl.Rehearsal
+        ? $"rehearsal ({RehearsalGeneral} general batch in every {RehearsalDomain + RehearsalGeneral})"
+        : $"EWC (λ = {DemoFormat.F(Ewc)}, Fisher from {EwcFisherBatches} general batches)";
+
+    /// <summary>The <c>forgetting:</c> section of the controlled DAPT recipe.</summary>
+    public string Yaml => Control == DemoForgettingControl.Rehearsal
+        ? $"forgetting:\n  rehearsal_domain: {RehearsalDomain}\n  rehearsal_general: {RehearsalGeneral}\n"
+        : $"forgetting:\n  ewc: {DemoFormat.F(Ewc)}\n  ewc_fisher_batches: {EwcFisherBatches}\n";
 
     public IEnumerable<string> Problems()
     {

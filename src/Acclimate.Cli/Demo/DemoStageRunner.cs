@@ -120,6 +120,43 @@ public sealed class DemoStageRunner
         return times;
     }
 
+    /// <summary>
+    /// The whole report.md: title, the run line (date, quick mode, cores, threads, device, seed, wall
+    /// time, reuse), <paramref name="pipeline"/>, an optional one-line answer, the wall time per stage,
+    /// <paramref name="body"/>, and the settings with the resolved recipe.
+    /// </summary>
+    public string ComposeReport(string title, string pipeline, string? headline, StringBuilder body, Recipe recipe, DemoRunOptions o, int threads, double seconds, string runNote = "")
+    {
+        var report = new StringBuilder();
+        report.AppendLine($"# {title}");
+        report.AppendLine();
+        var reusedNote = ReusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {DemoFormat.Duration(ReusedSeconds)} when they ran)" : "";
+        report.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(o.Quick ? " in **quick mode** (tiny sizes: the numbers are not meaningful)" : "")}; " +
+            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {o.Device}, seed {o.Seed}. Total wall time **{DemoFormat.Duration(seconds)}**{reusedNote}.{runNote}"));
+        report.AppendLine();
+        report.AppendLine(pipeline);
+        report.AppendLine();
+        if (!string.IsNullOrEmpty(headline))
+        {
+            report.AppendLine($"> **In one line:** {headline}");
+            report.AppendLine();
+        }
+        report.AppendLine("## Wall time per stage");
+        report.AppendLine();
+        report.Append(TimesTable(seconds).ToMarkdown()).AppendLine();
+        report.Append(body);
+        report.AppendLine("## Settings");
+        report.AppendLine();
+        report.AppendLine($"From `{o.RecipePath}` (resolved copy: [demo-recipe.yaml](demo-recipe.yaml)); every stage's full recipe is in its run folder (`recipe.yaml`). " +
+                          $"Command line: threads {o.Threads} (0 = physical cores), device {o.Device}, seed {o.Seed}{(o.Quick ? ", --quick" : "")}.");
+        report.AppendLine();
+        report.AppendLine("```yaml");
+        report.Append(recipe.ToYaml());
+        report.AppendLine("```");
+        return report.ToString();
+    }
+
     /// <summary>A path relative to the report, with forward slashes.</summary>
     public string Rel(string path) => Path.GetRelativePath(OutputDir, path).Replace('\\', '/');
 }

@@ -90,7 +90,7 @@ public sealed class PipelineDemo
         // recipe), so a rerun reuses a finished stage only when nothing it depends on changed.
         var scratch = _stages.Stage("pretrain general", () => _stages.Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
         var dapt = _stages.Stage("DAPT", () => _stages.Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
-        var controlName = _s.Forgetting.Control == DemoForgettingControl.Rehearsal ? "rehearsal" : "ewc";
+        var controlName = _s.Forgetting.Name;
         var controlled = _stages.Stage($"DAPT + {controlName}", () => _stages.Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
         WritePretraining(body, scratch, dapt, controlled, controlName);
 
@@ -160,17 +160,15 @@ public sealed class PipelineDemo
               eval_max_blocks: {_s.Pretrain.EvalMaxBlocks}
             general:
               eval: {Q(data.GeneralEval)}
-            {TrainingYaml(_s.Pretrain, _o.Seed)}
+            {_s.Pretrain.TrainingYaml(_o.Seed, _o.Threads, _o.Device)}
             """;
     }
 
     private string DaptRecipe(DemoData data, string generalModel, bool control)
     {
         var f = _s.Forgetting;
-        var name = !control ? "dapt" : f.Control == DemoForgettingControl.Rehearsal ? "dapt-rehearsal" : "dapt-ewc";
-        var forgetting = !control ? "" : f.Control == DemoForgettingControl.Rehearsal
-            ? $"forgetting:\n  rehearsal_domain: {f.RehearsalDomain}\n  rehearsal_general: {f.RehearsalGeneral}\n"
-            : $"forgetting:\n  ewc: {F(f.Ewc)}\n  ewc_fisher_batches: {f.EwcFisherBatches}\n";
+        var name = control ? "dapt-" + f.Name : "dapt";
+        var forgetting = control ? f.Yaml : "";
         return $"""
             run:
               name: demo-{name}
@@ -187,26 +185,9 @@ public sealed class PipelineDemo
             general:
               train: {Q(data.GeneralTrain)}
               eval: {Q(data.GeneralEval)}
-            {forgetting}{TrainingYaml(_s.Dapt, _o.Seed + 1)}
+            {forgetting}{_s.Dapt.TrainingYaml(_o.Seed + 1, _o.Threads, _o.Device)}
             """;
     }
-
-    private string TrainingYaml(DemoPretrainSettings t, int seed) => $"""
-        training:
-          max_steps: {t.MaxSteps}
-          batch_size: {t.BatchSize}
-          learning_rate: {F(t.LearningRate)}
-          warmup_ratio: {F(t.WarmupRatio)}
-          schedule: linear
-          weight_decay: 0.01
-          log_every: {t.LogEvery}
-          eval_every: {t.EvalEvery}
-          save_every: {t.MaxSteps}
-          keep_last: 1
-          threads: {_o.Threads}
-          device: {Q(_o.Device)}
-          seed: {seed}
-        """;
 
     private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
     {
@@ -316,9 +297,7 @@ public sealed class PipelineDemo
     private void WritePretraining(StringBuilder body, DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
     {
         var m = _s.Model;
-        var controlText = _s.Forgetting.Control == DemoForgettingControl.Rehearsal
-            ? $"rehearsal ({_s.Forgetting.RehearsalGeneral} general batch in every {_s.Forgetting.RehearsalDomain + _s.Forgetting.RehearsalGeneral})"
-            : $"EWC (λ = {F(_s.Forgetting.Ewc)}, Fisher from {_s.Forgetting.EwcFisherBatches} general batches)";
+        var controlText = _s.Forgetting.Description;
         _stages.Heading(body, "4. Pretraining and domain adaptation",
             $"A BERT ({m.NumLayers} layer{(m.NumLayers == 1 ? "" : "s")}, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
             $"for {scratch.Steps} updates (batch {_s.Pretrain.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
@@ -410,32 +389,11 @@ public sealed class PipelineDemo
 
     private void WriteReport(StringBuilder body, double seconds, int threads, bool foundationOk)
     {
-        var report = new StringBuilder();
-        report.AppendLine("# Acclimate demo: domain adaptation on the Brown corpus");
-        report.AppendLine();
-        var reusedNote = _stages.ReusedSeconds > 0 ? $" (finished stages were reused from an earlier run; they took {Duration(_stages.ReusedSeconds)} when they ran)" : "";
-        report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(_o.Quick ? " in **quick mode** (tiny sizes, numbers are not meaningful)" : "")}; " +
-            $"{Environment.ProcessorCount} cores, {threads} torch thread(s), device {_o.Device}, seed {_o.Seed}. Total wall time **{Duration(seconds)}**{reusedNote}. " +
-            $"Foundation checks: {(foundationOk ? "all passed" : "SOME FAILED")}."));
-        report.AppendLine();
-        report.AppendLine("Pipeline: Brown → document split (general genres / one domain genre) → WordPiece vocabulary on general text → " +
-                          "BERT pretrained from scratch (MLM) → DAPT on the domain genre, plain and with a forgetting control → POS taggers fine-tuned from the general and DAPT models, tested on the domain genre.");
-        report.AppendLine();
-        report.AppendLine("## Wall time per stage");
-        report.AppendLine();
-        report.Append(_stages.TimesTable(seconds).ToMarkdown()).AppendLine();
-        report.Append(body);
-        report.AppendLine("## Settings");
-        report.AppendLine();
-        report.AppendLine($"From `{_o.RecipePath}` (resolved copy: [demo-recipe.yaml](demo-recipe.yaml)); every stage's full recipe is in its run folder (`recipe.yaml`). " +
-                          $"Command-line: threads {_o.Threads} (0 = physical cores), device {_o.Device}, seed {_o.Seed}{(_o.Quick ? ", --quick" : "")}.");
-        report.AppendLine();
-        report.AppendLine("```yaml");
-        report.Append(_recipe.ToYaml());
-        report.AppendLine("```");
-        var path = Path.Combine(_out, "report.md");
-        AtomicFile.WriteAllText(path, report.ToString());
+        var markdown = _stages.ComposeReport("Acclimate demo: domain adaptation on the Brown corpus",
+            "Pipeline: Brown → document split (general genres / one domain genre) → WordPiece vocabulary on general text → " +
+            "BERT pretrained from scratch (MLM) → DAPT on the domain genre, plain and with a forgetting control → POS taggers fine-tuned from the general and DAPT models, tested on the domain genre.",
+            null, body, _recipe, _o, threads, seconds, $" Foundation checks: {(foundationOk ? "all passed" : "SOME FAILED")}.");
+        AtomicFile.WriteAllText(Path.Combine(_out, "report.md"), markdown);
     }
 
     private void PrintSummary(DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName,
