@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Acclimate.Errors;
 using Acclimate.Experiments;
 using Acclimate.FineTuning.Runs;
 using Acclimate.Pretraining;
@@ -20,13 +21,20 @@ public static class SweepCommand
         var parallel = new Option<int?>("--parallel") { Description = "Cells run side by side (default: the file's 'parallel', else 1)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and every cell's recipe, list the cells, run nothing." };
         var reportOnly = new Option<bool>("--report") { Description = "Only (re)write the leaderboard from the cells finished so far." };
+        var baseline = new Option<string?>("--baseline") { Description = "With --report: compare against this setting instead of the file's baseline, into leaderboard-vs-NAME.md/.csv (the main leaderboard is left alone)." };
         var command = new Command("sweep", "Run recipes × settings × seeds (grid or random search), skip finished cells, and write leaderboard.md/.csv/.png with mean ± std and paired tests.")
         {
-            config, parallel, dryRun, reportOnly,
+            config, parallel, dryRun, reportOnly, baseline,
         };
         command.SetAction(result =>
         {
             var spec = SweepSpec.Load(result.GetValue(config)!);
+            var otherBaseline = result.GetValue(baseline);
+            if (otherBaseline is not null)
+            {
+                if (!result.GetValue(reportOnly)) throw new ConfigException("--baseline only goes with --report (the sweep file's baseline is the one a run reports against).");
+                spec = spec with { Baseline = otherBaseline };
+            }
             var plan = SweepPlan.Create(spec, Validator(spec.Kind));
             if (result.GetValue(dryRun))
             {
@@ -44,6 +52,14 @@ public static class SweepCommand
                 foreach (var (cell, why) in outcome.Failed) output.WriteLine($"failed: {cell.Folder}: {why}");
             }
             var rows = Leaderboard.Compute(plan);
+            if (otherBaseline is not null)
+            {
+                var name = "leaderboard-vs-" + SweepPlan.Slug(otherBaseline);
+                Leaderboard.Write(plan, rows, name);
+                output.Write(Leaderboard.ToMarkdown(plan, rows));
+                output.WriteLine($"wrote {Path.Combine(spec.Output, name)}.md and .csv");
+                return 0;
+            }
             Leaderboard.Write(plan, rows);
             if (rows.Count > 0) PlotSeeds(plan, rows);
             output.Write(Leaderboard.ToMarkdown(plan, rows));

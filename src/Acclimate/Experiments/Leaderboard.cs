@@ -125,12 +125,15 @@ public static class Leaderboard
         return text.ToString();
     }
 
-    /// <summary>Writes leaderboard.md and leaderboard.csv into the sweep's output folder.</summary>
-    public static void Write(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows)
+    /// <summary>
+    /// Writes <paramref name="name"/>.md and .csv (default leaderboard.md / leaderboard.csv) into the
+    /// sweep's output folder.
+    /// </summary>
+    public static void Write(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows, string name = "leaderboard")
     {
         Directory.CreateDirectory(plan.Spec.Output);
-        AtomicFile.WriteAllText(Path.Combine(plan.Spec.Output, "leaderboard.md"), ToMarkdown(plan, rows));
-        AtomicFile.WriteAllText(Path.Combine(plan.Spec.Output, "leaderboard.csv"), ToCsv(rows));
+        AtomicFile.WriteAllText(Path.Combine(plan.Spec.Output, name + ".md"), ToMarkdown(plan, rows));
+        AtomicFile.WriteAllText(Path.Combine(plan.Spec.Output, name + ".csv"), ToCsv(rows));
     }
 
     private static string Format(double? p) => p is null ? "—" : p < 0.001 ? "< 0.001" : p.Value.ToString("F3", CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using Acclimate.Cli;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
 using Acclimate.Experiments;
@@ -163,6 +164,49 @@ public sealed class SweepTests
         var markdown = File.ReadAllText(Path.Combine(spec.Output, "leaderboard.md"));
         Assert.Contains("| better | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0300 vs base | 0.035 |", markdown);
         Assert.Contains("better", File.ReadAllText(Path.Combine(spec.Output, "leaderboard.csv")));
+    }
+
+    [Fact]
+    public async Task ReportAgainstAnotherBaselineWritesItsOwnLeaderboardAndLeavesTheMainOneAlone()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var file = WriteSweep(temp, """
+            settings:
+              base: { training.learning_rate: 1e-5 }
+              dapt: { training.learning_rate: 2e-5 }
+              control: { training.learning_rate: 3e-5 }
+            axes:
+              training.seed: [1, 2, 3]
+            baseline: base
+            """);
+        var plan = SweepPlan.Create(SweepSpec.Load(file), (_, _) => { });
+        var scores = new Dictionary<string, double[]> { ["base"] = [0.80, 0.82, 0.81], ["dapt"] = [0.83, 0.84, 0.85], ["control"] = [0.81, 0.81, 0.83] };
+        await new SweepRunner(plan, (cell, _) =>
+        {
+            Directory.CreateDirectory(cell.Folder);
+            File.WriteAllText(Path.Combine(cell.Folder, "results.json"), new JsonObject { ["test"] = new JsonObject { ["f1"] = scores[cell.Setting][int.Parse(cell.Seed) - 1] } }.ToJsonString());
+            return Task.FromResult(true);
+        }).RunAsync(1);
+        Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report"], new StringWriter(), new StringWriter()));
+        var main = File.ReadAllText(temp.File("sweep/leaderboard.md"));
+
+        var stdout = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report", "--baseline", "control"], stdout, new StringWriter()));
+        var other = File.ReadAllText(temp.File("sweep/leaderboard-vs-control.md"));
+        // dapt − control per seed: 0.02, 0.03, 0.02 → mean 0.0233, sd 0.00577, t = 7, p (df 2) = 0.0198.
+        Assert.Contains("| dapt | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0233 vs control | 0.020 |", other);
+        Assert.Contains("| control |", other);
+        Assert.Contains("baseline", other.Split('\n').Single(l => l.StartsWith("| control |", StringComparison.Ordinal)));
+        Assert.Equal(main, File.ReadAllText(temp.File("sweep/leaderboard.md")));
+        Assert.Contains("+0.0300 vs base", main);
+        Assert.True(File.Exists(temp.File("sweep/leaderboard-vs-control.csv")));
+
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["sweep", "--config", file, "--baseline", "control"], new StringWriter(), stderr));
+        Assert.Contains("--baseline only goes with --report", stderr.ToString());
+        stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["sweep", "--config", file, "--report", "--baseline", "nope"], new StringWriter(), stderr));
+        Assert.Contains("baseline 'nope' is not one of the settings", stderr.ToString());
     }
 
     [Fact]
