@@ -170,9 +170,28 @@ public sealed class ConditionalRandomField : ExplicitModule
     }
 
     /// <summary>
-    /// The highest-scoring tag path of each row (Viterbi), vectorized over batch and tags; the
-    /// back-pointers are followed on the CPU. With constraints, disallowed steps score −∞, so the
-    /// paths returned always obey them.
+    /// Per-position tag marginals p(yₜ = k | row) for a whole batch: the gradient of Σ log Z with
+    /// respect to the emissions (forward–backward by autograd; each row's log Z depends on its own
+    /// emissions only, so one backward gives every row's marginals). [batch, length, tags] in the
+    /// emissions' dtype, rows of real positions summing to 1, padded positions 0. Disallowed steps
+    /// carry the training penalty, so illegal paths get ~0 mass. No gradient flows to the inputs.
+    /// </summary>
+    public Tensor Marginals(Tensor emissions, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        var leaf = emissions.detach().requires_grad_(true);
+        var logZ = LogPartition(leaf, mask).sum();
+        if (!logZ.requires_grad) return zeros_like(emissions).MoveToOuterDisposeScope();   // no real position at all
+        var marginals = autograd.grad(new[] { logZ }, new[] { leaf })[0];
+        return marginals.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The highest-scoring tag path of each row (Viterbi), vectorized over batch and tags, with the
+    /// back-pointers followed on the emissions' device too: the host receives only the finished
+    /// paths, their scores and lengths, in one transfer each. With constraints, disallowed steps
+    /// score −∞, so the paths returned always obey them.
     /// </summary>
     public ViterbiResult Decode(Tensor emissions, Tensor mask)
     {
@@ -182,25 +201,11 @@ public sealed class ConditionalRandomField : ExplicitModule
         var batch = (int)emissions.shape[0];
         var length = (int)emissions.shape[1];
         if (length == 0) return new ViterbiResult(Enumerable.Range(0, batch).Select(_ => Array.Empty<int>()).ToArray(), new double[batch]);
-        var (start, trans, end) = Scores(double.NegativeInfinity);
-        var emit = CleanEmissions(emissions, realMask);
-        var transitionsFromTo = trans.unsqueeze(0);
-        var score = start.unsqueeze(0) + emit.select(1, 0);
-        var backPointers = new List<Tensor>(length);
-        for (var t = 1; t < length; t++)
-        {
-            // Only the back-pointers and the running score outlive a step.
-            using var step = NewDisposeScope();
-            var (best, from) = (score.unsqueeze(2) + transitionsFromTo).max(1);
-            backPointers.Add(from.MoveToOuterDisposeScope());
-            score = where(realMask.select(1, t).unsqueeze(1), best + emit.select(1, t), score).MoveToOuterDisposeScope();
-        }
-        var (finalScore, lastTag) = (score + end.unsqueeze(0)).max(1);
+        var (finalScore, tagPaths) = BestPaths(emissions, realMask, lengths);
 
         var lengthValues = TensorData.ToArray<long>(lengths);
         var scores = TensorData.ToArray<double>(finalScore.to(ScalarType.Float64));
-        var lastTags = TensorData.ToArray<long>(lastTag);
-        var pointers = backPointers.Count == 0 ? Array.Empty<long>() : TensorData.ToArray<long>(stack(backPointers));
+        var flatPaths = TensorData.ToArray<long>(tagPaths);
         var paths = new int[batch][];
         for (var b = 0; b < batch; b++)
         {
@@ -209,16 +214,47 @@ public sealed class ConditionalRandomField : ExplicitModule
             if (n == 0) { scores[b] = 0; continue; }
             if (double.IsNegativeInfinity(scores[b]))
                 throw new ConfigException($"CRF constraints allow no tag path of length {n} (row {b}); check the allowed starts, ends and transitions: {Constraints}.");
-            var tag = (int)lastTags[b];
-            paths[b][n - 1] = tag;
-            for (var t = n - 1; t >= 1; t--)
-            {
-                // pointers is [length-1, batch, tags]; entry t-1 holds the best predecessor for step t.
-                tag = (int)pointers[((long)(t - 1) * batch + b) * NumTags + tag];
-                paths[b][t - 1] = tag;
-            }
+            for (var t = 0; t < n; t++) paths[b][t] = (int)flatPaths[(long)b * length + t];
         }
         return new ViterbiResult(paths, scores);
+    }
+
+    /// <summary>
+    /// The Viterbi recursion and its backtrack as tensor operations: the best final score [batch]
+    /// and the best tag at every position [batch, length] (positions past a row's length hold that
+    /// row's last tag and mean nothing).
+    /// </summary>
+    private (Tensor FinalScore, Tensor Paths) BestPaths(Tensor emissions, Tensor realMask, Tensor lengths)
+    {
+        var length = (int)emissions.shape[1];
+        var (start, trans, end) = Scores(double.NegativeInfinity);
+        var emit = CleanEmissions(emissions, realMask);
+        var transitionsFromTo = trans.unsqueeze(0);
+        var score = start.unsqueeze(0) + emit.select(1, 0);
+        var backPointers = new Tensor[length];
+        for (var t = 1; t < length; t++)
+        {
+            // Only the back-pointers and the running score outlive a step.
+            using var step = NewDisposeScope();
+            var (best, from) = (score.unsqueeze(2) + transitionsFromTo).max(1);
+            backPointers[t] = from.MoveToOuterDisposeScope();
+            score = where(realMask.select(1, t).unsqueeze(1), best + emit.select(1, t), score).MoveToOuterDisposeScope();
+        }
+        var (finalScore, lastTag) = (score + end.unsqueeze(0)).max(1);
+
+        // Walking back from the end: at step t a row still inside its length (t < n) moves to the
+        // predecessor its pointer names; a row already past its end keeps its last tag, so the
+        // walk enters each row at position n − 1 with that row's best final tag.
+        var columns = new Tensor[length];
+        var current = lastTag.unsqueeze(1);
+        columns[length - 1] = current;
+        for (var t = length - 1; t >= 1; t--)
+        {
+            var previous = backPointers[t].gather(1, current);
+            current = where(lengths.gt(t).unsqueeze(1), previous, current);
+            columns[t - 1] = current;
+        }
+        return (finalScore, cat(columns, 1));
     }
 
     /// <summary>

@@ -82,6 +82,39 @@ public sealed class ConditionalRandomFieldTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void BatchedMarginalsEqualBruteForcePathPosteriors(int seed, bool constrained)
+    {
+        var (crf, emissions, mask, constraints) = RandomCase(seed, constrained, numTags: 4);
+        using var _ = crf;
+        using var scope = NewDisposeScope();
+        var marginals = crf.Marginals(emissions, mask);
+        Assert.False(emissions.requires_grad);
+        var values = marginals.data<double>().ToArray();
+        var brute = new BruteForce(crf, emissions, mask, constraints);
+        var (width, tags) = ((int)emissions.shape[1], crf.NumTags);
+        for (var b = 0; b < brute.Batch; b++)
+        {
+            var n = brute.Length(b);
+            var expected = new double[width, tags];
+            if (n > 0)
+            {
+                var paths = brute.AllowedPaths(b).ToArray();
+                var logZ = LogSumExp(paths.Select(p => brute.PathScore(b, p)));
+                foreach (var path in paths)
+                {
+                    var posterior = Math.Exp(brute.PathScore(b, path) - logZ);
+                    for (var t = 0; t < n; t++) expected[t, path[t]] += posterior;
+                }
+            }
+            // Rows are independent: padded positions get nothing, real ones their own posterior.
+            for (var t = 0; t < width; t++)
+                for (var k = 0; k < tags; k++)
+                    Assert.Equal(expected[t, k], values[(b * width + t) * tags + k], 9);
+        }
+    }
+
     [Fact]
     public void ConstrainedDecodingNeverEmitsADisallowedPath()
     {

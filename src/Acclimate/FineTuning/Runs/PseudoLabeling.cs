@@ -55,7 +55,8 @@ public static class PseudoLabeling
         using var labeler = trainer.Load(modelFolder);
         var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), trainer.Info.Stride);
         var paths = TaggingPredictor.Decode(scores, labeler.Head.Crf);
-        var confidences = scores.Select((s, i) => Confidence(TaggingPredictor.WordProbabilities(s, labeler.Head.Crf), paths[i])).ToArray();
+        var probabilities = TaggingPredictor.WordProbabilities(scores, labeler.Head.Crf);
+        var confidences = probabilities.Select((p, i) => Confidence(p, paths[i])).ToArray();
         var kept = Select(confidences, options.Threshold);
         log?.WriteLine($"pseudo-labels: {kept.Length} of {lines.Count} sentences at confidence >= {options.Threshold}");
         return kept.Select(i => new TaggedSentence(lines[i].Words, trainer.Space.ToFile(paths[i].Select(id => labeler.Labels[id]).ToArray()).ToArray(), path, lines[i].Line, oneTokenPerLine: false)).ToArray();

@@ -75,10 +75,11 @@ public sealed class TaggerEnsemble : IDisposable
         if (method == EnsembleMethod.Average)
         {
             var allCrf = _members.All(m => m.Head.Crf is not null);
+            var probabilities = allCrf ? null : _members.Select((m, k) => TaggingPredictor.WordProbabilities(scores[k], m.Head.Crf)).ToArray();
             var combined = Enumerable.Range(0, sentences.Count)
                 .Select(i => allCrf
                     ? Ensemble.Mean(scores.Select(s => s[i]).ToArray())
-                    : Ensemble.Mean(scores.Select((s, k) => TaggingPredictor.WordProbabilities(s[i], _members[k].Head.Crf)).ToArray())).ToArray();
+                    : Ensemble.Mean(probabilities!.Select(p => p[i]).ToArray())).ToArray();
             using var crf = allCrf ? MeanCrf() : null;
             modelTags = TaggingPredictor.Decode(combined, crf).Select(p => p.Select(id => Labels[id]).ToArray()).ToArray();
         }

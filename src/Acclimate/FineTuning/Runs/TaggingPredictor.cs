@@ -66,22 +66,8 @@ public static class TaggingPredictor
         {
             using var scope = NewDisposeScope();
             var count = Math.Min(batchSize, scores.Count - first);
-            var labels = scores[first].GetLength(1);
-            var width = Math.Max(1, Enumerable.Range(first, count).Max(i => scores[i].GetLength(0)));
-            var data = new float[count * width * labels];
-            var mask = new bool[count * width];
-            for (var r = 0; r < count; r++)
-            {
-                var m = scores[first + r];
-                if (m.GetLength(1) != labels) throw new DataException($"sentence {first + r} has scores for {m.GetLength(1)} labels; expected {labels}.");
-                for (var w = 0; w < m.GetLength(0); w++)
-                {
-                    mask[r * width + w] = true;
-                    for (var l = 0; l < labels; l++) data[(r * width + w) * labels + l] = m[w, l];
-                }
-            }
-            var device = crf.Transitions.device;
-            var paths = crf.Decode(tensor(data, new long[] { count, width, labels }, device: device), tensor(mask, new long[] { count, width }, device: device)).Paths;
+            var (emissions, mask, _) = Pad(scores, first, count, crf.Transitions.device);
+            var paths = crf.Decode(emissions, mask).Paths;
             for (var r = 0; r < count; r++) results[first + r] = paths[r];
         }
         return results;
@@ -105,33 +91,60 @@ public static class TaggingPredictor
     }
 
     /// <summary>
-    /// Per-word label marginals p(yₜ = k | sentence) of a CRF over the given emissions [words, labels]:
-    /// the gradient of log Z with respect to the emissions (forward–backward by autograd). Rows sum
-    /// to 1; disallowed transitions carry the CRF's training penalty, so illegal paths get ~0 mass.
+    /// Per-word label marginals p(yₜ = k | sentence) of a CRF over the given emissions [words, labels]
+    /// (see <see cref="ConditionalRandomField.Marginals"/>). Rows sum to 1.
     /// </summary>
-    public static float[,] CrfMarginals(ConditionalRandomField crf, float[,] scores)
+    public static float[,] CrfMarginals(ConditionalRandomField crf, float[,] scores) => CrfMarginals(crf, new[] { scores })[0];
+
+    /// <summary>
+    /// CRF marginals for many sentences, <paramref name="batchSize"/> at a time on the CRF's device
+    /// (one forward–backward per batch, not per sentence).
+    /// </summary>
+    public static IReadOnlyList<float[,]> CrfMarginals(ConditionalRandomField crf, IReadOnlyList<float[,]> scores, int batchSize = 64)
     {
         ArgumentNullException.ThrowIfNull(crf);
         ArgumentNullException.ThrowIfNull(scores);
-        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
-        var result = new float[words, labels];
-        if (words == 0) return result;
-        using var scope = NewDisposeScope();
-        using var grad = enable_grad();
-        var flat = new float[words * labels];
-        Buffer.BlockCopy(scores, 0, flat, 0, flat.Length * sizeof(float));
-        var device = crf.Transitions.device;
-        var emissions = tensor(flat, new long[] { 1, words, labels }, device: device).to(crf.Transitions.dtype).requires_grad_(true);
-        var logZ = crf.LogPartition(emissions, ones(new long[] { 1, words }, ScalarType.Bool, device)).sum();
-        var marginals = autograd.grad(new[] { logZ }, new[] { emissions })[0];
-        var values = TensorData.ToArray<float>(marginals.to(ScalarType.Float32).cpu().reshape(-1));
-        Buffer.BlockCopy(values, 0, result, 0, values.Length * sizeof(float));
-        return result;
+        var results = new float[scores.Count][,];
+        for (var first = 0; first < scores.Count; first += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var count = Math.Min(batchSize, scores.Count - first);
+            var (emissions, mask, width) = Pad(scores, first, count, crf.Transitions.device);
+            var marginals = crf.Marginals(emissions.to(crf.Transitions.dtype), mask);
+            var flat = TensorData.ToArray<float>(marginals.to(ScalarType.Float32).cpu());
+            for (var r = 0; r < count; r++)
+                results[first + r] = ToMatrix(flat, scores[first + r].GetLength(0), crf.NumTags, r * width * crf.NumTags);
+        }
+        return results;
     }
 
     /// <summary>Label probabilities per word: CRF marginals with a CRF, the softmax of the scores without.</summary>
     public static float[,] WordProbabilities(float[,] scores, ConditionalRandomField? crf) =>
         crf is null ? Probabilities(scores) : CrfMarginals(crf, scores);
+
+    /// <summary>Label probabilities per word for many sentences (CRF marginals batched).</summary>
+    public static IReadOnlyList<float[,]> WordProbabilities(IReadOnlyList<float[,]> scores, ConditionalRandomField? crf) =>
+        crf is null ? scores.Select(Probabilities).ToArray() : CrfMarginals(crf, scores);
+
+    // Sentences first..first+count-1 as one right-padded [count, width, labels] batch and its mask.
+    private static (Tensor Emissions, Tensor Mask, int Width) Pad(IReadOnlyList<float[,]> scores, int first, int count, Device device)
+    {
+        var labels = scores[first].GetLength(1);
+        var width = Math.Max(1, Enumerable.Range(first, count).Max(i => scores[i].GetLength(0)));
+        var data = new float[count * width * labels];
+        var mask = new bool[count * width];
+        for (var r = 0; r < count; r++)
+        {
+            var m = scores[first + r];
+            if (m.GetLength(1) != labels) throw new DataException($"sentence {first + r} has scores for {m.GetLength(1)} labels; expected {labels}.");
+            for (var w = 0; w < m.GetLength(0); w++)
+            {
+                mask[r * width + w] = true;
+                for (var l = 0; l < labels; l++) data[(r * width + w) * labels + l] = m[w, l];
+            }
+        }
+        return (tensor(data, new long[] { count, width, labels }, device: device), tensor(mask, new long[] { count, width }, device: device), width);
+    }
 
     /// <summary>Predicted tags (model labels) per sentence from one labeler.</summary>
     public static IReadOnlyList<string[]> PredictTags(SequenceLabeler labeler, WordEncoder encoder, IReadOnlyList<IReadOnlyList<string>> sentences, int stride, int batchSize = 32)

@@ -113,6 +113,30 @@ public sealed class CrfMarginalTests
         if (constrained) Assert.True(marginals[0, 2] < 1e-4, "I-A cannot open a BIO sentence");
     }
 
+    [Fact]
+    public void Batched_marginals_of_sentences_of_different_lengths_equal_one_at_a_time()
+    {
+        manual_seed(3);
+        using var crf = new ConditionalRandomField(3, ConditionalRandomFieldTests.Bio(1));
+        using (no_grad()) crf.Transitions.copy_(randn(3, 3));
+        var rng = new Random(5);
+        var sentences = new[] { 4, 1, 0, 6, 2 }.Select(words =>
+        {
+            var m = new float[words, 3];
+            for (var w = 0; w < words; w++)
+                for (var l = 0; l < 3; l++) m[w, l] = (float)(rng.NextDouble() * 4 - 2);
+            return m;
+        }).ToArray();
+        var batched = TaggingPredictor.CrfMarginals(crf, sentences, batchSize: 3);   // two batches, padding in both
+        for (var i = 0; i < sentences.Length; i++)
+        {
+            var single = TaggingPredictor.CrfMarginals(crf, sentences[i]);
+            Assert.Equal(sentences[i].GetLength(0), batched[i].GetLength(0));
+            for (var w = 0; w < single.GetLength(0); w++)
+                for (var l = 0; l < 3; l++) Assert.Equal(single[w, l], batched[i][w, l], 5);
+        }
+    }
+
     private static IEnumerable<int[]> Paths(int length, int tags)
     {
         var total = (int)Math.Pow(tags, length);
