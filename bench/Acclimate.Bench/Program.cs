@@ -1,6 +1,10 @@
 using Acclimate.Bench;
 
 // Benchmarks print a table to stdout. Usage: dotnet run -c Release --project bench/Acclimate.Bench -- [entry] [options]
+// Like the acclimate CLI, the benchmark is a host application that opts in to retaining freed native
+// memory (Acclimate.Runtime.NativeAllocator); ACCLIMATE_MALLOC=system measures glibc's defaults.
+var mallocTuned = Environment.GetEnvironmentVariable("ACCLIMATE_MALLOC") != "system" && Acclimate.Runtime.NativeAllocator.RetainFreedMemory();
+Console.Error.WriteLine(mallocTuned ? "malloc: freed memory retained (NativeAllocator.RetainFreedMemory)" : "malloc: the C library's defaults");
 var entry = args.Length > 0 ? args[0] : "train-throughput";
 var rest = args.Skip(1).ToArray();
 switch (entry)

@@ -26,7 +26,7 @@ public static class SpeedBench
 
     private sealed record Work(string Name, int Batch, int Length, bool Crf, bool Mlm);
 
-    private sealed record Row(string Work, string Precision, double TokensPerSecond, double MsPerStep, double GflopPerToken, double Gflops, double Mfu, double KernelShare);
+    private sealed record Row(string Work, string Precision, double TokensPerSecond, double MsPerStep, double GflopPerToken, double Gflops, double Mfu, double KernelShare, double FaultsPerStep);
 
     public static int Run(string[] args)
     {
@@ -44,6 +44,7 @@ public static class SpeedBench
             var one => new[] { Enum.Parse<ComputePrecision>(one, ignoreCase: true) },
         };
         var python = Text(args, "--python", "/usr/bin/python3");
+        var only = Text(args, "--work", "all");   // all | linear | crf | mlm: one configuration while investigating
 
         TorchRuntime.EnsureInitialized();
         TorchRuntime.SetThreads(threads);
@@ -61,26 +62,29 @@ public static class SpeedBench
             new Work("finetune CRF 16×64", 16, 64, Crf: true, Mlm: false),
             new Work("pretrain MLM 32×128", 32, 128, Crf: false, Mlm: true),
         };
+        works = works.Where(w => only == "all" || (only == "mlm" ? w.Mlm : only == "crf" ? w.Crf && !w.Mlm : only == "linear" && !w.Crf && !w.Mlm)).ToArray();
+        if (works.Length == 0) throw new ArgumentException($"--work expects all, linear, crf or mlm; got '{only}'.");
         var rows = new List<Row>();
-        Console.WriteLine($"{"work",-24} {"precision",-9} {"tokens/s",9} {"ms/step",9} {"GFLOP/tok",10} {"GFLOP/s",8} {"MFU",6} {"kernel",7}");
+        Console.WriteLine($"{"work",-24} {"precision",-9} {"tokens/s",9} {"ms/step",9} {"GFLOP/tok",10} {"GFLOP/s",8} {"MFU",6} {"kernel",7} {"faults/st",9}");
         foreach (var work in works)
             foreach (var precision in precisions)
             {
                 var row = Measure(config, work, precision, steps, warmup, fp32, rssSteps: 0, out _);
                 rows.Add(row);
-                Console.WriteLine($"{row.Work,-24} {row.Precision,-9} {row.TokensPerSecond,9:F0} {row.MsPerStep,9:F1} {row.GflopPerToken,10:F4} {row.Gflops,8:F1} {row.Mfu,6:P0} {row.KernelShare,7:P1}");
+                Console.WriteLine($"{row.Work,-24} {row.Precision,-9} {row.TokensPerSecond,9:F0} {row.MsPerStep,9:F1} {row.GflopPerToken,10:F4} {row.Gflops,8:F1} {row.Mfu,6:P0} {row.KernelShare,7:P1} {row.FaultsPerStep,9:F0}");
             }
 
         if (rssSteps > 0)
         {
             var rssPrecision = precisions[^1];
             Console.WriteLine();
-            Measure(config, works[1], rssPrecision, steps: rssSteps, warmup: 0, fp32, rssSteps, out var rss);
-            Console.WriteLine($"RSS, {works[1].Name} {rssPrecision}: " + string.Join(", ", rss.Select(r => $"after {r.Step} steps {r.Megabytes:F0} MB")) +
+            var rssWork = works.FirstOrDefault(w => w.Crf) ?? works[^1];
+            Measure(config, rssWork, rssPrecision, steps: rssSteps, warmup: 0, fp32, rssSteps, out var rss);
+            Console.WriteLine($"RSS, {rssWork.Name} {rssPrecision}: " + string.Join(", ", rss.Select(r => $"after {r.Step} steps {r.Megabytes:F0} MB")) +
                 (rss.Any(r => r.Step >= 100) ? $"; RSS at {rss[^1].Step} / RSS at 100 = {rss[^1].Megabytes / rss.First(r => r.Step >= 100).Megabytes:P1}" : ""));
         }
 
-        RunPeer(python, rows, threads, steps, warmup, layers, hidden, heads, intermediate);
+        if (python != "none") RunPeer(python, rows, threads, steps, warmup, layers, hidden, heads, intermediate);
         return 0;
     }
 
@@ -104,7 +108,7 @@ public static class SpeedBench
         Func<Tensor> step = work.Mlm ? MlmStep((MaskedLmModel)model, work, random) : TaggingStep((SequenceLabeler)model, work, random);
 
         var clock = new Stopwatch();
-        (double User, double System) cpuStart = default;
+        (double User, double System, long MinorFaults) cpuStart = default;
         double maskedFraction = work.Mlm ? 0.15 : 1.0;
         for (var i = 0; i < warmup + steps; i++)
         {
@@ -129,7 +133,8 @@ public static class SpeedBench
         var flops = TrainThroughputBench.TrainingFlopsPerToken(config.WithLabels(Enumerable.Range(0, NumTags).Select(i => $"L{i}").ToArray()), work.Length, task, maskedFraction);
         var achieved = tokensPerSecond * flops / 1e9;
         return new Row(work.Name, precision.ToString().ToLowerInvariant(), tokensPerSecond, clock.Elapsed.TotalMilliseconds / steps,
-            flops / 1e9, achieved, achieved / fp32Gflops, user + system > 0 ? system / (user + system) : double.NaN);
+            flops / 1e9, achieved, achieved / fp32Gflops, user + system > 0 ? system / (user + system) : double.NaN,
+            (double)(cpuEnd.MinorFaults - cpuStart.MinorFaults) / steps);
     }
 
     /// <summary>Full-length rows of random tokens, one word per token, and a random tag per word.</summary>
@@ -178,14 +183,16 @@ public static class SpeedBench
     };
 
     /// <summary>This process's user and system CPU seconds (utime, stime from /proc/self/stat).</summary>
-    private static (double User, double System) CpuSeconds()
+    /// <summary>User and system CPU seconds and minor page faults of this process so far.</summary>
+    private static (double User, double System, long MinorFaults) CpuSeconds()
     {
-        if (!File.Exists("/proc/self/stat")) return (double.NaN, double.NaN);
+        if (!File.Exists("/proc/self/stat")) return (double.NaN, double.NaN, 0);
         var stat = File.ReadAllText("/proc/self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After the command name: field 3 is state, so utime (14) and stime (15) are at 11 and 12.
+        // After the command name: field 3 is state, so minflt (10), utime (14) and stime (15) are at 7, 11 and 12.
         const double ticks = 100.0;   // USER_HZ on Linux
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) / ticks, long.Parse(fields[12], CultureInfo.InvariantCulture) / ticks);
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) / ticks, long.Parse(fields[12], CultureInfo.InvariantCulture) / ticks,
+            long.Parse(fields[7], CultureInfo.InvariantCulture));
     }
 
     private static void RunPeer(string python, List<Row> rows, int threads, int steps, int warmup, int layers, int hidden, int heads, int intermediate)

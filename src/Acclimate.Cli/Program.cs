@@ -1,6 +1,15 @@
+using Acclimate.Runtime;
+
 namespace Acclimate.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => CliApp.Run(args);
+    public static int Main(string[] args)
+    {
+        // The CLI is the host application, so it may tune the process's allocator: training here
+        // would otherwise page-fault its activations back in every step (see NativeAllocator).
+        // ACCLIMATE_MALLOC=system keeps the C library's defaults.
+        if (Environment.GetEnvironmentVariable("ACCLIMATE_MALLOC") != "system") NativeAllocator.RetainFreedMemory();
+        return CliApp.Run(args);
+    }
 }
