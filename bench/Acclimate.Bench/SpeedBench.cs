@@ -118,7 +118,7 @@ public static class SpeedBench
                 optimizer.ZeroGrad();
                 var loss = step();
                 loss.backward();
-                optimizer.ClipGradNorm(1.0);
+                optimizer.ClipGradNormOnDevice(1.0);   // as TrainingLoop does: no host read in the step
                 optimizer.Step();
             }
             if (rssSteps > 0 && (i + 1 == 10 || i + 1 == 100 || i + 1 == rssSteps || (i + 1) % 100 == 0))

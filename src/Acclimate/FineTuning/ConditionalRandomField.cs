@@ -1,5 +1,6 @@
 using Acclimate.Errors;
 using Acclimate.Models;
+using Acclimate.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -285,6 +286,7 @@ public sealed class ConditionalRandomField : ExplicitModule
     {
         // Cheap vectorized screen first; the readable message is built on the CPU only on failure.
         if (tags.dim() != 2 || tags.shape[1] == 0) return;   // shapes are checked with the emissions; no positions, no violation
+        if (!TensorChecks.ShouldRun(tags)) return;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var realMask = AsBool(mask);
@@ -341,7 +343,7 @@ public sealed class ConditionalRandomField : ExplicitModule
         var realMask = AsBool(mask);
         var lengths = realMask.sum(1);
         var length = emissions.shape[1];
-        if (length > 0)
+        if (length > 0 && TensorChecks.ShouldRun(mask))
         {
             // Right padding only: every row's real positions must be a prefix.
             var prefix = arange(length, device: mask.device).unsqueeze(0).lt(lengths.unsqueeze(1));
@@ -354,7 +356,7 @@ public sealed class ConditionalRandomField : ExplicitModule
                 throw new DataException($"CRF: tags must be [{emissions.shape[0]}, {emissions.shape[1]}]; got [{string.Join(", ", tags.shape)}].");
             if (tags.dtype != ScalarType.Int64)
                 throw new DataException($"CRF: tags must be int64; got {tags.dtype}.");
-            if (length > 0 && realMask.any().item<bool>())
+            if (length > 0 && TensorChecks.ShouldRun(tags) && realMask.any().item<bool>())
             {
                 var real = tags.masked_select(realMask);
                 var (min, max) = (real.min().item<long>(), real.max().item<long>());

@@ -269,6 +269,7 @@ public sealed partial class SequenceLabeler : TransformerModel
         if (batch.Labels is not null && batch.Labels.dtype != ScalarType.Int64)
             throw new DataException($"sequence labeler: labels must be int64; got {batch.Labels.dtype}.");
         var real = batch.AttentionMask.ne(0);
+        if (!TensorChecks.ShouldRun(real)) return real;
         using (var lengths = real.sum(1))
         using (var prefix = arange(shape[1], device: real.device).unsqueeze(0).lt(lengths.unsqueeze(1)))
         using (var same = prefix.eq(real).all())

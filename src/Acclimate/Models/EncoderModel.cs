@@ -109,7 +109,7 @@ public sealed class EncoderModel : ExplicitModule
         if (length > MaxSequenceLength)
             throw new Errors.DataException($"input_ids has length {length}, more than this model's maximum of {MaxSequenceLength} positions " +
                                            "(truncate, or split into windows).");
-        if (inputIds.numel() > 0)
+        if (inputIds.numel() > 0 && Runtime.TensorChecks.ShouldRun(inputIds))
         {
             using var min = inputIds.min();
             using var max = inputIds.max();
@@ -120,7 +120,7 @@ public sealed class EncoderModel : ExplicitModule
         foreach (var (t, name) in new[] { (attentionMask, "attention_mask"), (tokenTypeIds, "token_type_ids") })
             if (t is not null && !t.shape.SequenceEqual(inputIds.shape))
                 throw new Errors.DataException($"{name} has shape [{string.Join(", ", t.shape)}], input_ids [{string.Join(", ", inputIds.shape)}].");
-        if (tokenTypeIds is not null && tokenTypeIds.numel() > 0)
+        if (tokenTypeIds is not null && tokenTypeIds.numel() > 0 && Runtime.TensorChecks.ShouldRun(tokenTypeIds))
         {
             using var min = tokenTypeIds.min();
             using var max = tokenTypeIds.max();

@@ -31,6 +31,9 @@ public sealed class MlmBatch : IDisposable
     /// <summary>1 for real tokens, 0 for padding.</summary>
     public Tensor AttentionMask { get; }
 
+    /// <summary>Real (non-padding) tokens, counted on the host while collating.</summary>
+    public long RealTokens { get; init; }
+
     /// <summary>Segment ids, or null when no example had any.</summary>
     public Tensor? TokenTypeIds { get; }
 

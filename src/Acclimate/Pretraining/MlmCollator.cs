@@ -122,7 +122,10 @@ public sealed class MlmCollator
             tensor(labels, shape, device: _device),
             tensor(positions.ToArray(), new long[] { positions.Count }, device: _device),
             tensor(maskedLabels.ToArray(), new long[] { maskedLabels.Count }, device: _device),
-            labelled == 0 ? null : tensor(examples.Select(e => (long)e.SentenceLabel!.Value).ToArray(), new long[] { batch }, device: _device));
+            labelled == 0 ? null : tensor(examples.Select(e => (long)e.SentenceLabel!.Value).ToArray(), new long[] { batch }, device: _device))
+        {
+            RealTokens = examples.Sum(e => (long)e.InputIds.Count),
+        };
     }
 
     /// <summary>Masks one unpadded sequence with draws from <paramref name="random"/>.</summary>

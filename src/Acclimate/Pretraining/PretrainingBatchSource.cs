@@ -118,13 +118,7 @@ public sealed class PretrainingBatchSequence
 public sealed record PretrainingBatch(MlmBatch Batch, BatchSource Source, MlmBatch? General = null)
 {
     /// <summary>Non-padding tokens processed (both batches).</summary>
-    public long Tokens => Count(Batch) + (General is null ? 0 : Count(General));
-
-    private static long Count(MlmBatch b)
-    {
-        using var sum = b.AttentionMask.sum();
-        return sum.item<long>();
-    }
+    public long Tokens => Batch.RealTokens + (General?.RealTokens ?? 0);
 }
 
 /// <summary>

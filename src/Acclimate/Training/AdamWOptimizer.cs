@@ -172,6 +172,28 @@ public sealed class AdamWOptimizer : IDisposable
         return withGrad.Count == 0 ? 0.0 : nn.utils.clip_grad_norm_(withGrad, maxNorm);
     }
 
+    /// <summary>
+    /// <see cref="ClipGradNorm"/> without reading anything back to the host: the same operations
+    /// as libtorch's clip_grad_norm_ (per-gradient L2 norms, the norm of their stack, the factor
+    /// max / (norm + 1e-6) clamped at 1 multiplied in place), so the gradients come out bit for bit
+    /// the same, and the norm before clipping returned as a 0-dimensional tensor on the gradients'
+    /// device (the caller owns it). On an asynchronous device the step then never waits for the host.
+    /// </summary>
+    public Tensor ClipGradNormOnDevice(double maxNorm)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "expected > 0.");
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var grads = _parameters.Select(p => p.Parameter.grad).Where(g => g is not null).Select(g => g!).ToArray();
+        if (grads.Length == 0) return zeros(Array.Empty<long>(), ScalarType.Float32).MoveToOuterDisposeScope();
+        var norms = grads.Select(g => g.norm()).ToArray();   // L2
+        var total = norms.Length == 1 ? norms[0] : stack(norms).norm();
+        var factor = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+        foreach (var grad in grads) grad.mul_(factor);
+        return total.MoveToOuterDisposeScope();
+    }
+
     /// <summary>The global L2 norm of the current gradients, without changing them.</summary>
     public double GradNorm()
     {

@@ -152,6 +152,24 @@ public sealed class TrainingLoop<TBatch>
         _model.Module.train();
         var losses = new List<double>();
         var window = new LogWindow();
+        // Updates whose loss and gradient norm are still device tensors: read in one transfer when
+        // something reports them (a log record, an evaluation, a checkpoint, the end), so a step
+        // never waits for the device.
+        var pending = new List<(long Step, StepOutcome Outcome, TimeSpan Elapsed)>();
+        void Flush()
+        {
+            if (pending.Count == 0) return;
+            var values = ReadLosses(pending.Select(p => p.Outcome).ToList(), out var gradNorm);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var (step, outcome, elapsed) = pending[i];
+                losses.Add(values[i]);
+                window.Add(values[i], outcome.LearningRate, i == pending.Count - 1 ? gradNorm : double.NaN, outcome.Tokens, elapsed);
+                Progress.Stepped(step, values[i], outcome.LearningRate);
+                outcome.Dispose();
+            }
+            pending.Clear();
+        }
         var trainingTime = TimeSpan.Zero;
         string? lastCheckpoint = null;
         long lastSaved = -1, lastEvaluated = -1;
@@ -170,14 +188,15 @@ public sealed class TrainingLoop<TBatch>
             clock.Stop();
             trainingTime += clock.Elapsed;
             _globalStep++;
-            losses.Add(outcome.Loss);
-            window.Add(outcome, clock.Elapsed);
-            Progress.Stepped(_globalStep, outcome.Loss, outcome.LearningRate);
+            pending.Add((_globalStep, outcome, clock.Elapsed));
 
             // A spent time budget makes this update the last one: logged, evaluated and saved as such.
             var outOfTime = StopWhen?.Invoke(trainingTime) == true;
             var last = _globalStep == TotalSteps || outOfTime;
-            if (_globalStep % _options.LogEvery == 0 || last)
+            var logNow = _globalStep % _options.LogEvery == 0 || last;
+            var evaluateNow = Evaluate is not null && ((_options.EvalEvery > 0 && _globalStep % _options.EvalEvery == 0) || last);
+            if (logNow || evaluateNow || _globalStep == StopAtStep || outOfTime) Flush();
+            if (logNow)
             {
                 var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null, LossParts?.Drain());
                 metrics?.Append(record);
@@ -185,7 +204,7 @@ public sealed class TrainingLoop<TBatch>
                 Progress.Logged(record);
                 window = new LogWindow();
             }
-            if (Evaluate is not null && ((_options.EvalEvery > 0 && _globalStep % _options.EvalEvery == 0) || last))
+            if (evaluateNow)
             {
                 stoppedEarly = RunEvaluation(metrics, events) && !last;
                 lastEvaluated = _globalStep;
@@ -200,6 +219,7 @@ public sealed class TrainingLoop<TBatch>
             if (_globalStep == StopAtStep) { interrupted = true; break; }
             if (outOfTime) break;
         }
+        Flush();
         if (!interrupted)
         {
             // A run cut short by its data still ends with an evaluation and a checkpoint of where it stopped.
@@ -246,7 +266,27 @@ public sealed class TrainingLoop<TBatch>
         _resumeState = null;
     }
 
-    private sealed record StepOutcome(double Loss, double LearningRate, double GradNorm, long Tokens, int MicroBatches);
+    /// <summary>One update: its mean loss and gradient norm before clipping as 0-dimensional device tensors it owns.</summary>
+    private sealed record StepOutcome(Tensor Loss, double LearningRate, Tensor? GradNorm, long Tokens, int MicroBatches) : IDisposable
+    {
+        public void Dispose()
+        {
+            Loss.Dispose();
+            GradNorm?.Dispose();
+        }
+    }
+
+    // The losses of the pending updates and the last one's gradient norm, in one device-to-host copy.
+    private static double[] ReadLosses(IReadOnlyList<StepOutcome> outcomes, out double lastGradNorm)
+    {
+        using var scope = NewDisposeScope();
+        var parts = outcomes.Select(o => o.Loss.reshape(1)).ToList();
+        var gradNorm = outcomes[^1].GradNorm;
+        if (gradNorm is not null) parts.Add(gradNorm.to_type(ScalarType.Float64).reshape(1));
+        var values = cat(parts, 0).cpu().data<double>().ToArray();
+        lastGradNorm = gradNorm is null ? double.NaN : values[^1];
+        return values.Take(outcomes.Count).ToArray();
+    }
 
     private StepOutcome? TrainOneUpdate()
     {
@@ -273,7 +313,7 @@ public sealed class TrainingLoop<TBatch>
         var multiplier = Schedule.Multiplier(_globalStep);
         _optimizer.SetLearningRateMultiplier(multiplier);
         _optimizer.ZeroGrad();
-        double lossSum = 0;
+        Tensor? lossSum = null;   // summed on the loss's device
         long tokens = 0;
         foreach (var batch in micro)
         {
@@ -282,17 +322,23 @@ public sealed class TrainingLoop<TBatch>
             using (Autocast.Enter(_options.Precision)) loss = _computeLoss(batch);
             if (loss is null || loss.numel() != 1)
                 throw new AcclimateException($"the step function returned {(loss is null ? "null" : $"a tensor of shape [{string.Join(", ", loss.shape)}]")}; expected a scalar loss.");
-            lossSum += loss.detach().to_type(ScalarType.Float64).item<double>();
+            var value = loss.detach().to_type(ScalarType.Float64);
+            var sum = lossSum is null ? value : lossSum + value;
+            lossSum?.Dispose();
+            lossSum = sum.DetachFromDisposeScope();
             // Dividing by the micro-batches actually in this update keeps a short final update's
             // gradient the mean of its batches, like a full one.
             (micro.Count == 1 ? loss : loss / micro.Count).backward();
             if (CountTokens is not null) tokens += CountTokens(batch);
         }
-        var gradNorm = _options.ClipNorm > 0 ? _optimizer.ClipGradNorm(_options.ClipNorm) : double.NaN;
+        var gradNorm = _options.ClipNorm > 0 ? _optimizer.ClipGradNormOnDevice(_options.ClipNorm).DetachFromDisposeScope() : null;
         _optimizer.Step();
         _tokensSeen += tokens;
         var learningRate = _optimizer.Groups[0].BaseLearningRate * multiplier;
-        return new StepOutcome(lossSum / micro.Count, learningRate, gradNorm, tokens, micro.Count);
+        Tensor meanLoss;
+        using (var scope = NewDisposeScope()) meanLoss = (lossSum! / micro.Count).DetachFromDisposeScope();
+        lossSum!.Dispose();
+        return new StepOutcome(meanLoss, learningRate, gradNorm, tokens, micro.Count);
     }
 
     /// <summary>Runs the evaluation callback and updates best/early-stopping state; true when patience ran out.</summary>
@@ -397,14 +443,14 @@ public sealed class TrainingLoop<TBatch>
         private double _learningRate;
         private double _gradNorm = double.NaN;
 
-        public void Add(StepOutcome outcome, TimeSpan elapsed)
+        public void Add(double loss, double learningRate, double gradNorm, long tokens, TimeSpan elapsed)
         {
-            _lossSum += outcome.Loss;
+            _lossSum += loss;
             _steps++;
-            _tokens += outcome.Tokens;
+            _tokens += tokens;
             _time += elapsed;
-            _learningRate = outcome.LearningRate;
-            _gradNorm = outcome.GradNorm;
+            _learningRate = learningRate;
+            if (!double.IsNaN(gradNorm)) _gradNorm = gradNorm;
         }
 
         public MetricsRecord ToRecord(long step, double epoch, bool countsTokens, IReadOnlyDictionary<string, double>? parts)

@@ -209,6 +209,27 @@ public sealed class AdamWOptimizerTests
         Assert.Equal(1, optimizer.State()["a.weight"].Step);
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1000.0)]   // above the norm: the factor clamps at 1 and nothing changes
+    public void ClipOnDeviceGivesTorchSharpsGradientsBitForBit(double maxNorm)
+    {
+        manual_seed(4);
+        using var a = nn.Linear(7, 5);
+        using var b = nn.Linear(7, 5);
+        b.load_state_dict(a.state_dict());
+        using var input = randn(3, 7);
+        foreach (var m in new[] { a, b }) m.forward(input).pow(2).sum().backward();
+        using var optA = AdamWOptimizer.Create(a, new AdamWSettings(1e-3));
+        using var optB = AdamWOptimizer.Create(b, new AdamWSettings(1e-3));
+        var expectedNorm = optA.ClipGradNorm(maxNorm);
+        using var norm = optB.ClipGradNormOnDevice(maxNorm);
+        Assert.Equal(0, norm.dim());
+        Assert.Equal(expectedNorm, norm.to_type(ScalarType.Float64).item<double>());
+        foreach (var name in new[] { "weight", "bias" })
+            Assert.Equal(a.get_parameter(name)!.grad!.data<float>().ToArray(), b.get_parameter(name)!.grad!.data<float>().ToArray());
+    }
+
     [Fact]
     public void ClipGradNormScalesToTheLimitAndReportsTheNormBefore()
     {

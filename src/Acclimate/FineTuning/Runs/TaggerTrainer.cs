@@ -147,7 +147,7 @@ public sealed class TaggerTrainer
         {
             Run = run,
             Progress = tracker,
-            CountTokens = b => b.Batch.AttentionMask.sum().item<long>(),
+            CountTokens = b => b.Tokens,
             Evaluate = () =>
             {
                 var predicted = TaggingPredictor.PredictTags(labeler, Words, devWords, _recipe.Model.Stride).Select(t => _space.ToFile(t)).ToArray();

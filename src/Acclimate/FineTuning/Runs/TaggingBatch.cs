@@ -5,6 +5,9 @@ namespace Acclimate.FineTuning.Runs;
 /// <summary>A padded training batch for a <see cref="SequenceLabeler"/> with per-example loss weights [B].</summary>
 public sealed record TaggingBatch(SequenceLabelerBatch Batch, Tensor Labels, Tensor Weights)
 {
+    /// <summary>Real (non-padding) tokens in the batch, counted on the host while collating.</summary>
+    public long Tokens { get; init; }
+
     /// <summary>Right-pads examples (pad id <paramref name="padId"/>); word starts come from the word ids.</summary>
     public static TaggingBatch Collate(IReadOnlyList<LabelerExample> examples, long padId, Device? device = null)
     {
@@ -37,6 +40,9 @@ public sealed record TaggingBatch(SequenceLabelerBatch Batch, Tensor Labels, Ten
         return new TaggingBatch(
             new SequenceLabelerBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(starts, shape, device: device)),
             labelTensor,
-            tensor(examples.Select(e => e.Weight).ToArray(), device: device));
+            tensor(examples.Select(e => e.Weight).ToArray(), device: device))
+        {
+            Tokens = examples.Sum(e => (long)e.Input.InputIds.Count),
+        };
     }
 }
