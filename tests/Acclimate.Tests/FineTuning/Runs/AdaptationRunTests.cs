@@ -180,5 +180,13 @@ public sealed class AdaptationRunTests : IClassFixture<FineTuneCliFixtureHolder>
         var ft = FineTuneCliFixture.Run(out var ftOut, out var ftErr, "finetune", "--config", _f.Recipe("weighted"), "--set", $"data.train_weights={weights}", "--run-dir", run);
         Assert.True(ft == 0, ftOut + ftErr);
         Assert.Contains("sample weights from", ftOut + ftErr);
+
+        // The weights reach the loss: with every weight 0 there is nothing to minimize.
+        var zeros = _f.Temp.File("zero-weights.txt");
+        File.WriteAllLines(zeros, Enumerable.Repeat("0", 8));
+        var zeroRun = _f.Temp.File("zero-weighted-run");
+        Assert.Equal(0, FineTuneCliFixture.Run(out _, out _, "finetune", "--config", _f.Recipe("zero-weighted"), "--set", $"data.train_weights={zeros}", "--run-dir", zeroRun));
+        Assert.All(TrainRecords(zeroRun), r => Assert.Equal(0.0, r["loss"]!.GetValue<double>()));
+        Assert.All(TrainRecords(run), r => Assert.True(r["loss"]!.GetValue<double>() > 0));
     }
 }
