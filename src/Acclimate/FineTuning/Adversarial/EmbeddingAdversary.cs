@@ -104,6 +104,19 @@ public sealed class EmbeddingAdversary
         }
     }
 
+    /// <summary>
+    /// The word-embedding matrix of a model with the given backbone (<c>bert</c>, <c>roberta</c>…),
+    /// looked up by its HF name on every call: moving a module replaces its Parameter objects.
+    /// </summary>
+    public static Tensor WordEmbeddings(nn.Module model, string backbone)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var name = backbone + ".embeddings.word_embeddings.weight";
+        foreach (var (n, p) in model.named_parameters())
+            if (n == name) return p;
+        throw new InvalidOperationException($"the model has no parameter '{name}'; adversarial training perturbs the word embeddings.");
+    }
+
     /// <summary>size·g/‖g‖, or null when ‖g‖ is 0 or not finite.</summary>
     internal static Tensor? Direction(Tensor gradient, double size)
     {

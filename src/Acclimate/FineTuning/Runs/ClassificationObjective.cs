@@ -43,7 +43,7 @@ public sealed class ClassificationObjective : IDisposable
             _alignment = new DomainAlignment(recipe.Adaptation, model.Config.HiddenSize, device);
         }
         if (recipe.Adversarial.Method != AdversarialMethod.None)
-            _adversary = new EmbeddingAdversary(() => TaggingObjective.WordEmbeddings(model, model.BackboneName), recipe.Adversarial);
+            _adversary = new EmbeddingAdversary(() => EmbeddingAdversary.WordEmbeddings(model, model.BackboneName), recipe.Adversarial);
         if (_alignment is not null || _adversary is not null || _mixup.Enabled) Parts = new LossPartsLog();
     }
 

@@ -86,7 +86,7 @@ public sealed class ClassificationRun
         var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
         // The recipe's mixup / adaptation / adversarial extras (none: the model's own loss, no hooks).
         using var objective = new ClassificationObjective(_recipe, model, tokenizer, device);
-        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions), TaggingObjective.Groups(_recipe, name =>
+        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions), DomainAlignment.Groups(_recipe, name =>
             layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr))));
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var epochs = new JsonArray();

@@ -44,6 +44,21 @@ public sealed class DomainAlignment : IDisposable
         Classifier is null ? Array.Empty<(string, Parameter)>() : Classifier.named_parameters().Select(p => (ParameterPrefix + p.name, p.parameter));
 
     /// <summary>
+    /// The optimizer groups of a fine-tuning run: the model's from <paramref name="modelGroups"/>,
+    /// the domain classifier in its own group at <c>dann.learning_rate</c> (default the head's rate).
+    /// </summary>
+    public static Func<string, ParameterGroupChoice> Groups(FineTuneRecipe recipe, Func<string, ParameterGroupChoice> modelGroups)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(modelGroups);
+        var headLr = recipe.Optimizer.HeadLearningRate > 0 ? recipe.Optimizer.HeadLearningRate : recipe.Training.LearningRate;
+        var domainLr = recipe.Adaptation.Dann.LearningRate > 0 ? recipe.Adaptation.Dann.LearningRate : headLr;
+        return name => name.StartsWith(ParameterPrefix, StringComparison.Ordinal)
+            ? new ParameterGroupChoice("domain_classifier", domainLr)
+            : modelGroups(name);
+    }
+
+    /// <summary>
     /// The weighted alignment loss of one micro-batch; each unweighted term is added to
     /// <paramref name="parts"/> (<c>mmd</c>, <c>domain</c>; logged as <c>loss_mmd</c>, <c>loss_domain</c>).
     /// </summary>

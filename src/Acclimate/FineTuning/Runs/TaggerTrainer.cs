@@ -141,7 +141,7 @@ public sealed class TaggerTrainer
         // The recipe's adaptation / adversarial extras (none: the plain weighted loss, no hooks).
         using var objective = new TaggingObjective(_recipe, labeler, Words, Device);
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
-            TaggingObjective.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
+            DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
         var epochs = new List<EpochEvaluation>();
         var tracker = new EpochTracker(Progress, epochs, EpochEvaluated, perEpoch);
         var devWords = dev.Select(s => s.Words).ToArray();

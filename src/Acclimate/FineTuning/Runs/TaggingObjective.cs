@@ -35,7 +35,7 @@ public sealed class TaggingObjective : IDisposable
             _alignment = new DomainAlignment(recipe.Adaptation, labeler.Config.HiddenSize, device);
         }
         if (recipe.Adversarial.Method != AdversarialMethod.None)
-            _adversary = new EmbeddingAdversary(() => WordEmbeddings(labeler), recipe.Adversarial);
+            _adversary = new EmbeddingAdversary(() => EmbeddingAdversary.WordEmbeddings(labeler, labeler.BackboneName), recipe.Adversarial);
         if (_alignment is not null || _adversary is not null) Parts = new LossPartsLog();
     }
 
@@ -48,17 +48,6 @@ public sealed class TaggingObjective : IDisposable
     /// <summary>Every parameter the optimizer trains: the labeler's, then the domain classifier's.</summary>
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
         _alignment is null ? _labeler.named_parameters() : _labeler.named_parameters().Concat(_alignment.NamedParameters());
-
-    /// <summary>The optimizer groups: the labeler's from <paramref name="labelerGroups"/>, the domain classifier at dann.learning_rate (default the head's rate).</summary>
-    public static Func<string, ParameterGroupChoice> Groups(FineTuneRecipe recipe, Func<string, ParameterGroupChoice> labelerGroups)
-    {
-        ArgumentNullException.ThrowIfNull(recipe);
-        var headLr = recipe.Optimizer.HeadLearningRate > 0 ? recipe.Optimizer.HeadLearningRate : recipe.Training.LearningRate;
-        var domainLr = recipe.Adaptation.Dann.LearningRate > 0 ? recipe.Adaptation.Dann.LearningRate : headLr;
-        return name => name.StartsWith(DomainAlignment.ParameterPrefix, StringComparison.Ordinal)
-            ? new ParameterGroupChoice("domain_classifier", domainLr)
-            : labelerGroups(name);
-    }
 
     /// <summary>The loop's model: <paramref name="inner"/>, plus the domain classifier in checkpoints when DANN is on.</summary>
     public ITrainableModel Trainable(ITrainableModel inner) => _alignment?.Classifier is null ? inner : new AdaptedTrainable(inner, _alignment);
@@ -93,17 +82,6 @@ public sealed class TaggingObjective : IDisposable
     public Func<JsonNode?>? SaveState => _targets is null ? null : () => _targets.SaveState();
 
     public Action<JsonNode?>? RestoreState => _targets is null ? null : _targets.RestoreState;
-
-    /// <summary>The word-embedding matrix of a labeler, looked up by name (moving a module replaces its Parameter objects).</summary>
-    public static Tensor WordEmbeddings(TorchSharp.torch.nn.Module model, string backbone)
-    {
-        var name = backbone + ".embeddings.word_embeddings.weight";
-        foreach (var (n, p) in model.named_parameters())
-            if (n == name) return p;
-        throw new InvalidOperationException($"the model has no parameter '{name}'.");
-    }
-
-    private static Tensor WordEmbeddings(SequenceLabeler labeler) => WordEmbeddings(labeler, labeler.BackboneName);
 
     public void Dispose()
     {

@@ -21,7 +21,7 @@ public sealed class EmbeddingAdversaryTests
         return (labeler, TaggingBatch.Collate(examples, 0));
     }
 
-    private static Tensor Weight(SequenceLabeler labeler) => TaggingObjective.WordEmbeddings(labeler, labeler.BackboneName);
+    private static Tensor Weight(SequenceLabeler labeler) => EmbeddingAdversary.WordEmbeddings(labeler, labeler.BackboneName);
 
     private static Tensor Clone(Tensor t) { using var _ = no_grad(); return t.detach().clone(); }
 
