@@ -11,15 +11,18 @@ namespace Acclimate.Cli.Commands;
 /// <summary>
 /// <c>acclimate select</c>: pick the pool documents most like a small target set (embedding kNN,
 /// BM25 or Moore–Lewis cross-entropy difference) and write them one per line, ready for
-/// <c>pretrain</c> (curated TAPT = TAPT text + the selected pool text).
+/// <c>pretrain</c> (curated TAPT = TAPT text + the selected pool text); or (<c>--method
+/// classifier</c>) score every pool document with a domain classifier's importance weight
+/// p(target|x)/p(pool|x), written one per line with <c>--weights</c> for <c>data.train_weights</c>.
 /// </summary>
 public static class SelectCommand
 {
     public static Command Create(TextWriter output)
     {
-        var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25) or xent (cross-entropy difference).", Required = true };
-        var target = new Option<string>("--target") { Description = "Target examples: one text per line, or a .jsonl file with a \"text\" field.", Required = true };
-        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\").", Required = true };
+        var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25), xent (cross-entropy difference) or classifier (domain-classifier importance weights).", Required = true };
+        var target = new Option<string>("--target") { Description = "Target examples: one text per line, a .jsonl file with a \"text\" field, or a .conll file (its sentences).", Required = true };
+        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\", or a .conll file: its sentences, in file order).", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "classifier: also write one importance weight per pool line, in pool order (for data.train_weights)." };
         var outPath = new Option<string>("--output") { Description = "Selected pool documents, best first, one per line.", Required = true };
         var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent needs a number)." };
         var k = new Option<int>("--k") { Description = "knn/bm25: pool documents kept per target example.", DefaultValueFactory = _ => 50 };
@@ -27,27 +30,30 @@ public static class SelectCommand
         var scores = new Option<string?>("--scores") { Description = "Also write a TSV: rank, pool line, score, target line that pulled it in." };
         var blockSize = new Option<int>("--block-size") { Description = "knn: pool documents embedded and scored per block.", DefaultValueFactory = _ => 2048 };
         var minWords = new Option<int>("--min-words") { Description = "Leave out pool documents with fewer words (per-word scores of very short documents are noise)." };
-        var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on; classifier: seed of the cross-fitting folds.", DefaultValueFactory = _ => 1 };
         var device = CommonOptions.Device();
         var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
         {
-            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device,
+            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights,
         };
         command.SetAction(result =>
         {
             var clock = Stopwatch.StartNew();
-            var targets = EmbedCommand.ReadTexts(result.GetValue(target)!);
-            var documents = EmbedCommand.ReadTexts(result.GetValue(pool)!);
+            var targets = ReadInput(result.GetValue(target)!);
+            var documents = ReadInput(result.GetValue(pool)!);
+            var chosen = result.GetValue(method)!.Trim().ToLowerInvariant();
+            if (result.GetValue(weights) is not null && chosen != "classifier") throw new ConfigException($"--weights is written by --method classifier, not {chosen}.");
             var keep = result.GetValue(top);
             if (keep < 0) throw new ConfigException($"--top {keep}: expected 0 or more.");
             if (result.GetValue(k) < 1) throw new ConfigException($"--k {result.GetValue(k)}: expected 1 or more.");
-            IReadOnlyList<SelectedDocument> selected = result.GetValue(method)!.Trim().ToLowerInvariant() switch
+            IReadOnlyList<SelectedDocument> selected = chosen switch
             {
+                "classifier" => Classifier(result.GetValue(model), targets, documents, result.GetValue(seed), result.GetValue(device), result.GetValue(weights)),
                 "knn" => Knn(result.GetValue(model), targets, documents, result.GetValue(k), result.GetValue(blockSize), result.GetValue(device)),
                 "bm25" => Bm25Selection.Select(targets, documents, result.GetValue(k)),
                 "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, documents, result.GetValue(seed))
                     : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
-                var other => throw new ConfigException($"--method {other}: expected knn, bm25 or xent."),
+                var other => throw new ConfigException($"--method {other}: expected knn, bm25, xent or classifier."),
             };
             if (result.GetValue(minWords) > 0)
                 selected = selected.Where(s => BigramLanguageModel.Words(documents[s.PoolIndex]).Skip(result.GetValue(minWords) - 1).Any()).ToList();
@@ -70,6 +76,28 @@ public static class SelectCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Texts of an input file; a .conll file gives its sentences' words joined by spaces, in file order (so weights line up with data.train).</summary>
+    public static IReadOnlyList<string> ReadInput(string path)
+    {
+        if (!path.EndsWith(".conll", StringComparison.OrdinalIgnoreCase)) return EmbedCommand.ReadTexts(path);
+        if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
+        return Acclimate.Data.Datasets.ConllReader.Read(path).Select(s => string.Join(' ', s.Words)).ToList();
+    }
+
+    /// <summary>Every pool document with its importance weight, best first; the weights in pool order go to <paramref name="weightsPath"/>.</summary>
+    private static IReadOnlyList<SelectedDocument> Classifier(string? modelFolder, IReadOnlyList<string> targets, IReadOnlyList<string> pool, int seed, string? device, string? weightsPath)
+    {
+        if (string.IsNullOrWhiteSpace(modelFolder)) throw new ConfigException("--method classifier needs --model DIR, a sentence encoder whose embeddings the domain classifier reads (e.g. './acclimate model fetch all-MiniLM-L6-v2').");
+        using var embedder = new SentenceEmbedder(modelFolder, new EmbeddingOptions(), device);
+        var values = DomainClassifierWeights.Compute(embedder.Embed(targets), embedder.Embed(pool), seed: seed);
+        if (weightsPath is not null)
+            AtomicFile.WriteText(weightsPath, writer =>
+            {
+                foreach (var w in values) writer.WriteLine(w.ToString("G6", CultureInfo.InvariantCulture));
+            });
+        return values.Select((w, i) => new SelectedDocument(i, w, null)).OrderByDescending(d => d.Score).ThenBy(d => d.PoolIndex).ToList();
     }
 
     private static IReadOnlyList<SelectedDocument> Knn(string? modelFolder, IReadOnlyList<string> targets, IReadOnlyList<string> pool, int k, int blockSize, string? device)

@@ -12,7 +12,7 @@ namespace Acclimate.FineTuning;
 /// <c>classifier.classifier.weight</c>). Saved as an HF folder plus <c>pooling.json</c>, which
 /// <see cref="ClassifierFolder.Load"/> reads to rebuild this model instead of the pooler head.
 /// </summary>
-public sealed class MeanPooledClassifier : TransformerModel
+public sealed class MeanPooledClassifier : TransformerModel, IPooledClassifier
 {
     public const string PoolingFileName = "pooling.json";
 
@@ -34,6 +34,16 @@ public sealed class MeanPooledClassifier : TransformerModel
         if (inputs.Labels is not null) outputs.Loss = nn.functional.cross_entropy(logits, inputs.Labels.reshape(-1).to(ScalarType.Int64));
         return outputs;
     }
+
+    /// <inheritdoc />
+    public Tensor Pool(EncoderOutput encoded, Tensor attentionMask)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        return MeanPoolingClassificationHead.MeanPool(encoded.LastHiddenState, attentionMask);
+    }
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor pooled) => classifier.Classify(pooled);
 
     /// <summary>A classifier whose encoder comes from <paramref name="encoderFolder"/>; the head is new (HF's classifier initialization).</summary>
     public static MeanPooledClassifier FromPretrained(string encoderFolder, IReadOnlyList<string> labels)

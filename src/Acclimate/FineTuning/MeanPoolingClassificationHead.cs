@@ -35,7 +35,13 @@ public sealed class MeanPoolingClassificationHead : ExplicitModule
     public Tensor Forward(Tensor lastHidden, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var pooled = MeanPool(lastHidden, attentionMask);
+        return Classify(MeanPool(lastHidden, attentionMask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits [batch, labels] from mean-pooled representations [batch, hidden].</summary>
+    public Tensor Classify(Tensor pooled)
+    {
+        using var scope = NewDisposeScope();
         var dropped = nn.functional.dropout(pooled, _dropout, training);
         return classifier.forward(dropped).MoveToOuterDisposeScope();
     }

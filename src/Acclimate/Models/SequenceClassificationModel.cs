@@ -11,7 +11,7 @@ namespace Acclimate.Models;
 /// <c>logits</c> [B, num_labels]. Loss as HF: MSE for one label (regression), BCE-with-logits for
 /// problem_type multi_label_classification, cross-entropy otherwise.
 /// </summary>
-public sealed class SequenceClassificationModel : TransformerModel
+public sealed class SequenceClassificationModel : TransformerModel, IPooledClassifier
 {
     private readonly Linear? _poolerClassifier;
     private readonly FirstTokenClassificationHead? _firstTokenClassifier;
@@ -38,8 +38,7 @@ public sealed class SequenceClassificationModel : TransformerModel
         Tensor logits;
         if (_poolerClassifier is not null)
         {
-            using var dropped = nn.functional.dropout(encoded.PoolerOutput!, Config.ClassifierDropout, training);
-            logits = _poolerClassifier.forward(dropped);
+            logits = Classify(encoded.PoolerOutput!);
         }
         else
         {
@@ -48,6 +47,21 @@ public sealed class SequenceClassificationModel : TransformerModel
         outputs.Add("logits", logits);
         if (inputs.Labels is not null) outputs.Loss = Loss(logits, inputs.Labels);
         return outputs;
+    }
+
+    /// <inheritdoc />
+    public Tensor Pool(EncoderOutput encoded, Tensor attentionMask)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        return _poolerClassifier is not null ? encoded.PoolerOutput! : FirstTokenClassificationHead.FirstToken(encoded.LastHiddenState);
+    }
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor pooled)
+    {
+        if (_firstTokenClassifier is not null) return _firstTokenClassifier.Classify(pooled);
+        using var dropped = nn.functional.dropout(pooled, Config.ClassifierDropout, training);
+        return _poolerClassifier!.forward(dropped);
     }
 
     private Tensor Loss(Tensor logits, Tensor labels)

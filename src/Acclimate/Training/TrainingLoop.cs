@@ -103,8 +103,19 @@ public sealed class TrainingLoop<TBatch>
     /// </summary>
     public Func<TimeSpan, bool>? StopWhen { get; init; }
 
+    /// <summary>
+    /// Replaces the plain <c>(loss · scale).backward()</c> of each micro-batch (scale = 1 / micro-batches
+    /// in the update), for objectives that add gradient from further passes over the same batch
+    /// (adversarial training). It must back-propagate <c>loss · scale</c> itself. Runs inside the
+    /// micro-batch's dispose scope and in the run's precision.
+    /// </summary>
+    public Action<TBatch, Tensor, double>? Backward { get; init; }
+
     /// <summary>Optimizer updates the run makes in total.</summary>
     public long TotalSteps { get; }
+
+    /// <summary>Optimizer updates done so far (during a step function: the updates before this one), e.g. for schedules inside an objective.</summary>
+    public long GlobalStep => _globalStep;
 
     /// <summary>The learning-rate schedule over <see cref="TotalSteps"/>.</summary>
     public LearningRateSchedule Schedule { get; }
@@ -328,7 +339,8 @@ public sealed class TrainingLoop<TBatch>
             lossSum = sum.DetachFromDisposeScope();
             // Dividing by the micro-batches actually in this update keeps a short final update's
             // gradient the mean of its batches, like a full one.
-            (micro.Count == 1 ? loss : loss / micro.Count).backward();
+            if (Backward is null) (micro.Count == 1 ? loss : loss / micro.Count).backward();
+            else using (Autocast.Enter(_options.Precision)) Backward(batch, loss, 1.0 / micro.Count);
             if (CountTokens is not null) tokens += CountTokens(batch);
         }
         var gradNorm = _options.ClipNorm > 0 ? _optimizer.ClipGradNormOnDevice(_options.ClipNorm).DetachFromDisposeScope() : null;

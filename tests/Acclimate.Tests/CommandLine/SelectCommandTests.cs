@@ -33,7 +33,7 @@ public sealed class SelectCommandTests
     [Theory]
     [InlineData("xent", "--top N")]
     [InlineData("knn", "--model DIR")]
-    [InlineData("tfidf", "expected knn, bm25 or xent")]
+    [InlineData("tfidf", "expected knn, bm25, xent or classifier")]
     public void MissingOrWrongSettingsAreExitTwoWithTheReason(string method, string expected)
     {
         using var temp = TestPaths.NewTempFolder();

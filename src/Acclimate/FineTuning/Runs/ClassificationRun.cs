@@ -84,12 +84,20 @@ public sealed class ClassificationRun
         var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
         var headLr = _recipe.Optimizer.HeadLearningRate > 0 ? _recipe.Optimizer.HeadLearningRate : options.LearningRate;
         var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
-        using var optimizer = AdamWOptimizer.Create(model, AdamWSettings.From(loopOptions), name =>
-            layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr)));
+        // The recipe's mixup / adaptation / adversarial extras (none: the model's own loss, no hooks).
+        using var objective = new ClassificationObjective(_recipe, model, tokenizer, device);
+        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions), DomainAlignment.Groups(_recipe, name =>
+            layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr))));
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var epochs = new JsonArray();
-        var loop = new TrainingLoop<ModelInputs>(loopOptions, new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model)), optimizer, batches, b => model.Forward(b).Loss!)
+        TrainingLoop<ModelInputs>? loop = null;
+        loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model))), optimizer, batches,
+            b => objective.Loss(b, (double)loop!.GlobalStep / loop.TotalSteps))
         {
+            LossParts = objective.Parts,
+            Backward = objective.Backward,
+            SaveExtraState = objective.SaveState,
+            RestoreExtraState = objective.RestoreState,
             Run = _run,
             Progress = Progress,
             Evaluate = () =>
@@ -155,7 +163,7 @@ public sealed class ClassificationRun
         return results;
     }
 
-    private static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels, Device device)
+    internal static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels, Device device)
     {
         var length = rows.Max(r => r.Length);
         var ids = new long[rows.Count * length];

@@ -14,6 +14,13 @@ public sealed record FineTuneDataOptions : IValidatedOptions
     /// <summary>Training file (not used for <see cref="DatasetFormat.Brown"/>, which splits by genre).</summary>
     public string? Train { get; init; }
 
+    /// <summary>
+    /// Optional per-example loss weights for <see cref="Train"/>: one number per line, line i for
+    /// the file's i-th sentence / example (e.g. <c>acclimate select --method classifier --weights</c>
+    /// with the training file as the pool). Null: every weight 1.
+    /// </summary>
+    public string? TrainWeights { get; init; }
+
     /// <summary>Development file: evaluated after every epoch, picks the best checkpoint.</summary>
     public string? Dev { get; init; }
 
@@ -86,6 +93,7 @@ public sealed record FineTuneDataOptions : IValidatedOptions
         }
         else if (string.IsNullOrWhiteSpace(Train)) yield return "train must name the training file";
         if (Format != DatasetFormat.Brown && string.IsNullOrWhiteSpace(Dev)) yield return "dev must name the development file (it picks the best checkpoint)";
+        if (TrainWeights is not null && !File.Exists(TrainWeights)) yield return $"train_weights '{TrainWeights}': file not found";
         if (MaxTrain < 0 || MaxDev < 0 || MaxTest < 0) yield return "max_train, max_dev and max_test must be >= 0";
     }
 }

@@ -138,13 +138,21 @@ public sealed class TaggerTrainer
             // Every dev metric a tagger reports (f1, precision, recall, strict_f1, macro_f1, accuracy) is better when larger.
             GreaterIsBetter = true,
         };
-        using var optimizer = AdamWOptimizer.Create(labeler, AdamWSettings.From(loopOptions), ParameterGroups(_recipe, labeler.Config.NumHiddenLayers));
+        // The recipe's adaptation / adversarial extras (none: the plain weighted loss, no hooks).
+        using var objective = new TaggingObjective(_recipe, labeler, Words, Device);
+        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
+            DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
         var epochs = new List<EpochEvaluation>();
         var tracker = new EpochTracker(Progress, epochs, EpochEvaluated, perEpoch);
         var devWords = dev.Select(s => s.Words).ToArray();
-        var loop = new TrainingLoop<TaggingBatch>(loopOptions, new LabelerTrainable(labeler, Tokenizer, Info), optimizer, batches,
-            batch => WeightedTaggingLoss.Compute(labeler, batch))
+        TrainingLoop<TaggingBatch>? loop = null;
+        loop = new TrainingLoop<TaggingBatch>(loopOptions, objective.Trainable(new LabelerTrainable(labeler, Tokenizer, Info)), optimizer, batches,
+            batch => objective.Loss(batch, (double)loop!.GlobalStep / loop.TotalSteps))
         {
+            LossParts = objective.Parts,
+            Backward = objective.Backward,
+            SaveExtraState = objective.SaveState,
+            RestoreExtraState = objective.RestoreState,
             Run = run,
             Progress = tracker,
             CountTokens = b => b.Tokens,

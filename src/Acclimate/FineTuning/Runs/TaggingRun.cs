@@ -55,11 +55,18 @@ public sealed class TaggingRun
         var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
         if (ResumeFrom is not null && (_recipe.CrossValidation.Folds > 0 || _recipe.PseudoLabels.Unlabeled is not null))
             throw new ConfigException("--resume continues a plain run; cross-validation and pseudo-label rounds cannot be resumed (rerun them).");
+        if (_recipe.CrossValidation.Folds > 0 && _recipe.Data.TrainWeights is not null)
+            throw new ConfigException("data.train_weights is not supported with cross_validation yet (the folds train unweighted); remove one of them.");
         if (_recipe.CrossValidation.Folds > 0)
             return new CrossValidationRun(_recipe, _run, tokenizer, space) { Log = Log, Progress = Progress, EpochEvaluated = EpochEvaluated }.Execute(data);
 
         var epochsText = new StringBuilder();
-        var train = data.Train.Select(s => new WeightedSentence(s, _recipe.PseudoLabels.Unlabeled is null ? 1.0 : _recipe.PseudoLabels.GoldWeight)).ToList();
+        // data.train_weights scales each gold sentence's weight (pseudo-label rounds: W1 × its weight).
+        var goldWeights = _recipe.Data.TrainWeights is { } weightsFile
+            ? SampleWeightsFile.ForSentences(weightsFile, TaggingDataset.ReadFile(_recipe.Data.Train!, _recipe.Data), data.Train)
+            : data.Train.Select(_ => 1.0).ToArray();
+        if (_recipe.Data.TrainWeights is not null) Log.WriteLine($"sample weights from {_recipe.Data.TrainWeights}: mean {goldWeights.Average():F4}, min {goldWeights.Min():F4}, max {goldWeights.Max():F4}");
+        var train = data.Train.Select((s, i) => new WeightedSentence(s, goldWeights[i] * (_recipe.PseudoLabels.Unlabeled is null ? 1.0 : _recipe.PseudoLabels.GoldWeight))).ToList();
         FineTuneResult? result = null;
         var rounds = _recipe.PseudoLabels.Unlabeled is null ? 0 : _recipe.PseudoLabels.Rounds;
         for (var round = 0; round <= rounds; round++)
@@ -74,7 +81,7 @@ public sealed class TaggingRun
                 var pseudo = PseudoLabeling.Label(trained.BestModelFolder, trainer, _recipe.PseudoLabels, Log);
                 Log.WriteLine($"pseudo-labels round {round + 1}: kept {pseudo.Count} sentences at confidence >= {_recipe.PseudoLabels.Threshold}");
                 epochsText.Append(CultureInfo.InvariantCulture, $"\npseudo-labels for round {round + 1}: {pseudo.Count} sentences kept (threshold {_recipe.PseudoLabels.Threshold}, weight {_recipe.PseudoLabels.PseudoWeight})\n");
-                train = data.Train.Select(s => new WeightedSentence(s, _recipe.PseudoLabels.GoldWeight))
+                train = data.Train.Select((s, i) => new WeightedSentence(s, goldWeights[i] * _recipe.PseudoLabels.GoldWeight))
                     .Concat(pseudo.Select(s => new WeightedSentence(s, _recipe.PseudoLabels.PseudoWeight))).ToList();
             }
         }

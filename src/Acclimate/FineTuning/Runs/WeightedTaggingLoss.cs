@@ -16,7 +16,16 @@ public static class WeightedTaggingLoss
         ArgumentNullException.ThrowIfNull(labeler);
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
-        var output = labeler.Run(batch.Batch);
+        return PerExample(labeler, batch, labeler.Run(batch.Batch)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-example losses [B] from an output the caller already computed for <paramref name="batch"/> (so its features can be used too).</summary>
+    public static Tensor PerExample(SequenceLabeler labeler, TaggingBatch batch, SequenceLabelerOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(labeler);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(output);
+        using var scope = NewDisposeScope();
         Tensor losses;
         if (labeler.Head.Crf is { } crf)
         {
@@ -40,8 +49,19 @@ public static class WeightedTaggingLoss
     public static Tensor Compute(SequenceLabeler labeler, TaggingBatch batch)
     {
         using var scope = NewDisposeScope();
-        var losses = PerExample(labeler, batch);
+        return Weighted(PerExample(labeler, batch), batch).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(1/B) Σ wᵢ·Lᵢ from an output the caller already computed for <paramref name="batch"/>.</summary>
+    public static Tensor Compute(SequenceLabeler labeler, TaggingBatch batch, SequenceLabelerOutput output)
+    {
+        using var scope = NewDisposeScope();
+        return Weighted(PerExample(labeler, batch, output), batch).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Weighted(Tensor losses, TaggingBatch batch)
+    {
         var weights = batch.Weights.to(losses.dtype);
-        return ((losses * weights).sum() / losses.shape[0]).MoveToOuterDisposeScope();
+        return (losses * weights).sum() / losses.shape[0];
     }
 }

@@ -29,7 +29,16 @@ public sealed class FirstTokenClassificationHead : ExplicitModule
 
     public Tensor Forward(Tensor lastHidden)
     {
-        using var first = lastHidden.select(1, 0);
+        using var first = FirstToken(lastHidden);
+        return Classify(first);
+    }
+
+    /// <summary>The representation this head classifies: the first token's hidden state [B, H].</summary>
+    public static Tensor FirstToken(Tensor lastHidden) => lastHidden.select(1, 0);
+
+    /// <summary>Logits from first-token representations [B, H].</summary>
+    public Tensor Classify(Tensor first)
+    {
         using var dropped = nn.functional.dropout(first, _dropout, training);
         using var projected = dense.forward(dropped);
         using var activated = _gelu ? nn.functional.gelu(projected) : projected.tanh();

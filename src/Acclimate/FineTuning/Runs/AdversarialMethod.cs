@@ -1,0 +1,11 @@
+namespace Acclimate.FineTuning.Runs;
+
+/// <summary>Adversarial training on the word embeddings (recipe key <c>adversarial.method</c>).</summary>
+public enum AdversarialMethod
+{
+    None,
+    /// <summary>Fast gradient method (Miyato et al. 2017): one step of ε·g/‖g‖.</summary>
+    Fgm,
+    /// <summary>Projected gradient descent (Madry et al. 2018): K steps of α·g/‖g‖ projected onto the ε-ball.</summary>
+    Pgd,
+}
