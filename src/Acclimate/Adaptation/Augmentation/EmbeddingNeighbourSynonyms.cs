@@ -24,8 +24,8 @@ public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
     /// <param name="embeddings">The input-embedding matrix [vocab, width] (copied).</param>
     /// <param name="tokenizer">The tokenizer whose ids index the rows.</param>
     /// <param name="neighbours">Synonyms returned per word.</param>
-    /// <param name="minimumCosine">Neighbours less similar than this are left out.</param>
-    public EmbeddingNeighbourSynonyms(Tensor embeddings, ITextTokenizer tokenizer, int neighbours = 10, double minimumCosine = 0.0)
+    /// <param name="minimumCosine">Neighbours less similar than this are left out (default -1: none).</param>
+    public EmbeddingNeighbourSynonyms(Tensor embeddings, ITextTokenizer tokenizer, int neighbours = 10, double minimumCosine = -1.0)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
@@ -46,7 +46,7 @@ public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
     }
 
     /// <summary>The input embeddings and tokenizer of a model folder (any head; only the embeddings are kept).</summary>
-    public static EmbeddingNeighbourSynonyms Load(string folder, int neighbours = 10, double minimumCosine = 0.0)
+    public static EmbeddingNeighbourSynonyms Load(string folder, int neighbours = 10, double minimumCosine = -1.0)
     {
         TorchRuntime.EnsureInitialized();
         var tokenizer = TokenizerLoader.FromFolder(folder);

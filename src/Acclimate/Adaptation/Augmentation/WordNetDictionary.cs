@@ -11,7 +11,8 @@ namespace Acclimate.Adaptation.Augmentation;
 /// offset the index gives (which is how the format is meant to be read: a synset's offset is its
 /// position in its data file). Lines starting with a space are the licence header and are skipped.
 /// As a synonym source, a word's synonyms are the other members of every synset of the word or of
-/// its base forms (<see cref="WordNetMorphology"/>), in sense order, underscores turned into spaces.
+/// its base forms (<see cref="WordNetMorphology"/>), in sense order, underscores turned into spaces;
+/// the word and its base forms themselves are left out.
 /// </summary>
 public sealed class WordNetDictionary : ISynonymSource, IDisposable
 {
@@ -94,12 +95,14 @@ public sealed class WordNetDictionary : ISynonymSource, IDisposable
         lock (_lock)
             if (_synonyms.TryGetValue(word, out var cached)) return cached;
         var key = word.Trim().ToLowerInvariant();
+        // The word's own base forms are not synonyms of it ("illness" for "illnesses").
+        var forms = WordNetPartsOfSpeech.All.SelectMany(p => WordNetMorphology.BaseForms(key, p)).Append(key).Select(f => f.Replace('_', ' ')).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var result = new List<string>();
         foreach (var synset in Lookup(word))
             foreach (var member in synset.Words)
             {
                 var text = member.Replace('_', ' ');
-                if (WordCase.Same(text, key) || WordCase.Same(member, key) || result.Any(r => WordCase.Same(r, text))) continue;
+                if (forms.Contains(text) || result.Any(r => WordCase.Same(r, text))) continue;
                 result.Add(text);
             }
         lock (_lock) _synonyms[word] = result;
