@@ -29,10 +29,11 @@ public static class AugmentCommand
         var model = new Option<string?>("--model") { Description = "Model folder: a masked LM for contextual; its input embeddings for --synonyms embeddings." };
         var topK = new Option<int>("--top-k") { Description = "contextual: sample each replacement from the model's top k whole words.", DefaultValueFactory = _ => 10 };
         var neighbours = new Option<int>("--neighbours") { Description = "--synonyms embeddings: nearest words kept per word.", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int>("--threads") { Description = "torch threads for --model (0 = physical cores).", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var command = new Command("augment", "Augment target-domain training data (EDA, contextual MLM substitution, NER-safe mention replacement); writes the input's format.")
         {
-            method, input, outPath, n, keep, seed, alpha, format, scheme, synonyms, wordnet, model, topK, neighbours, device,
+            method, input, outPath, n, keep, seed, alpha, format, scheme, synonyms, wordnet, model, topK, neighbours, threads, device,
         };
         command.SetAction(result =>
         {
@@ -59,6 +60,7 @@ public static class AugmentCommand
                 ModelFolder = result.GetValue(model),
                 Neighbours = result.GetValue(neighbours),
                 Device = result.GetValue(device),
+                Threads = result.GetValue(threads),
             };
             var summary = AugmentationJob.Run(options, Console.Error);
             var perOperation = string.Join(", ", summary.ByOperation.Select(kv => $"{kv.Key} {kv.Value:N0}"));

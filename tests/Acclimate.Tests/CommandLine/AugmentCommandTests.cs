@@ -91,6 +91,8 @@ public sealed class AugmentCommandTests
     [InlineData("--alpha", "0", "--alpha 0: expected a change rate in (0, 1]")]
     [InlineData("--scheme", "xyz", "--scheme xyz")]
     [InlineData("--synonyms", "thesaurus", "--synonyms thesaurus: expected wordnet or embeddings")]
+    [InlineData("--threads", "-1", "--threads -1: expected 0")]
+    [InlineData("--format", "xml", "--format xml: expected text, classification or conll")]
     public void OtherBadSettingsAreExitTwo(string option, string value, string expected)
     {
         using var temp = TestPaths.NewTempFolder();

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
+using Acclimate.Runtime;
+using Acclimate.Training;
 
 namespace Acclimate.Adaptation.Augmentation;
 
@@ -28,6 +30,8 @@ public static class AugmentationJob
             throw new ConfigException("--synonyms embeddings needs --model DIR, the model whose input embeddings give the neighbours.");
 
         var dataset = AugmentationDataset.Read(options.Input, format, options.Scheme);
+        var usesModel = operations.Contains("contextual") || AugmentationMethods.NeedsSynonyms(operations) && options.Synonyms == SynonymSourceKind.Embeddings;
+        if (usesModel) TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(options.Threads));
         var disposables = new List<IDisposable>();
         try
         {

@@ -45,6 +45,9 @@ public sealed record AugmentationJobOptions
     /// <summary>Device of the model (cpu, cuda, auto).</summary>
     public string? Device { get; init; }
 
+    /// <summary>torch threads for the model (0 = the physical cores).</summary>
+    public int Threads { get; init; }
+
     /// <summary>Download cache (WordNet); null for <c>$ACCLIMATE_CACHE</c> or <c>~/.cache/acclimate</c>.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -58,6 +61,7 @@ public sealed record AugmentationJobOptions
         if (string.IsNullOrWhiteSpace(Output)) throw new ConfigException("--out: an output file is required.");
         if (!(Alpha > 0 && Alpha <= 1)) throw new ConfigException($"--alpha {Alpha}: expected a change rate in (0, 1] (EDA's default is 0.1).");
         if (TopK < 1) throw new ConfigException($"--top-k {TopK}: expected 1 or more.");
+        if (Threads < 0) throw new ConfigException($"--threads {Threads}: expected 0 (the physical cores) or more.");
         if (Neighbours < 1) throw new ConfigException($"--neighbours {Neighbours}: expected 1 or more.");
         if (string.Equals(Path.GetFullPath(Input), Path.GetFullPath(Output), StringComparison.Ordinal))
             throw new ConfigException($"--out {Output}: is the input file; write the augmented data to a new file.");
