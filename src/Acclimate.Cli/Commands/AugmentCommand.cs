@@ -67,7 +67,7 @@ public static class AugmentCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"augmented {summary.Examples:N0} examples into {summary.Written:N0} ({summary.Copies:N0} copies: {perOperation}; {summary.Unchanged:N0} unchanged) in {summary.Elapsed.TotalSeconds:F1} s; wrote {options.Output}"));
             if (summary.RepairedSentences > 0)
-                output.WriteLine($"note: {summary.RepairedSentences:N0} sentences had tags illegal in {options.Scheme}; they were read as conlleval reads them and written legal.");
+                output.WriteLine($"note: {summary.RepairedSentences:N0} sentences had tags illegal in {options.Scheme}; they were read as conlleval reads them; their copies have legal tags, the originals are written as they were.");
             return 0;
         });
         return command;

@@ -10,18 +10,21 @@ namespace Acclimate.Adaptation.Augmentation;
 /// each sentence's mentions are decoded from its tags and kept whole by every operation, and the
 /// output is <c>token&lt;TAB&gt;tag</c> lines with the tags written from the (possibly moved or
 /// replaced) mentions in the same scheme. Other columns of the input are not carried over. Tags that
-/// break the scheme's rules (an I- after O in BIO) are read as conlleval reads them and are written
-/// back legal; <see cref="RepairedSentences"/> counts them.
+/// break the scheme's rules (an I- after O in BIO) are read as conlleval reads them; the kept original
+/// is written with its tags as they were, its copies with legal tags; <see cref="RepairedSentences"/>
+/// counts such sentences.
 /// </summary>
 public sealed class ConllDataset : AugmentationDataset
 {
     private readonly AugmentableSentence[] _sentences;
+    private readonly IReadOnlyList<string>[] _tags;   // as the file has them
 
-    private ConllDataset(string path, TaggingScheme scheme, AugmentableSentence[] sentences, int repaired)
+    private ConllDataset(string path, TaggingScheme scheme, AugmentableSentence[] sentences, IReadOnlyList<string>[] tags, int repaired)
     {
         SourceFile = path;
         Scheme = scheme;
         _sentences = sentences;
+        _tags = tags;
         RepairedSentences = repaired;
     }
 
@@ -43,6 +46,7 @@ public sealed class ConllDataset : AugmentationDataset
     {
         if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
         var sentences = new List<AugmentableSentence>();
+        var tags = new List<IReadOnlyList<string>>();
         var repaired = 0;
         foreach (var s in ConllReader.Read(path))
         {
@@ -52,8 +56,9 @@ public sealed class ConllDataset : AugmentationDataset
                                             $"{string.Join("/", TaggingSchemes.Prefixes(scheme).Skip(1))} followed by '-TYPE'); give the file's scheme with --scheme.");
             if (!TagDecoder.IsLegal(s.Tags, scheme, out _)) repaired++;
             sentences.Add(new AugmentableSentence(s.Words, TagDecoder.Decode(s.Tags, scheme, TagReading.Lenient)));
+            tags.Add(s.Tags);
         }
-        return new ConllDataset(path, scheme, sentences.ToArray(), repaired);
+        return new ConllDataset(path, scheme, sentences.ToArray(), tags.ToArray(), repaired);
     }
 
     /// <summary>The tags of a sentence in <paramref name="scheme"/>.</summary>
@@ -66,13 +71,14 @@ public sealed class ConllDataset : AugmentationDataset
         AtomicFile.WriteText(path, writer =>
         {
             var first = true;
-            foreach (var copy in outputs.SelectMany(o => o))
-            {
-                if (!first) writer.WriteLine();
-                first = false;
-                var tags = TagsOf(copy.Sentence, Scheme);
-                for (var i = 0; i < tags.Length; i++) writer.WriteLine($"{copy.Sentence.Words[i]}\t{tags[i]}");
-            }
+            for (var e = 0; e < outputs.Count; e++)
+                foreach (var copy in outputs[e])
+                {
+                    if (!first) writer.WriteLine();
+                    first = false;
+                    var tags = copy.Operation is null ? _tags[e] : TagsOf(copy.Sentence, Scheme);
+                    for (var i = 0; i < tags.Count; i++) writer.WriteLine($"{copy.Sentence.Words[i]}\t{tags[i]}");
+                }
         });
     }
 }

@@ -127,6 +127,23 @@ public sealed class AugmentationDatasetTests
     }
 
     [Fact]
+    public void IllegalTagsAreReadLikeConllevalKeptInTheOriginalAndLegalInTheCopies()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var input = temp.File("train.conll");
+        File.WriteAllText(input, "met\tO\nAnn\tI-PER\nLee\tI-PER\ntoday\tO\nin\tO\nRome\tB-LOC\n");
+        var summary = AugmentationJob.Run(new AugmentationJobOptions
+        {
+            Input = input, Output = temp.File("out.conll"), Method = "rs", Alpha = 1.0, Augmentation = new AugmentationOptions { Copies = 1 },
+        });
+        Assert.Equal(1, summary.RepairedSentences);
+        var output = ConllReader.Read(temp.File("out.conll")).ToList();
+        Assert.Equal(new[] { "O", "I-PER", "I-PER", "O", "O", "B-LOC" }, output[0].Tags);
+        Assert.Equal(new[] { "B-PER", "I-PER" }, output[1].Tags.Skip(1).Take(2));
+        Assert.Equal(new[] { "Ann", "Lee" }, output[1].Words.Skip(1).Take(2));
+    }
+
+    [Fact]
     public void ATagOutsideTheSchemeNamesTheFileAndLine()
     {
         using var temp = TestPaths.NewTempFolder();
