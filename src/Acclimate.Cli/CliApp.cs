@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.SweepCommand.Create(output));
         root.Subcommands.Add(Commands.DomainsCommand.Create(output));
         root.Subcommands.Add(Commands.SelectCommand.Create(output));
+        root.Subcommands.Add(Commands.AugmentCommand.Create(output));
         try
         {
             var parsed = root.Parse(args);
