@@ -8,8 +8,9 @@ namespace Acclimate.Runtime;
 /// block above its mmap threshold (at most 32 MiB, however it adapts) with a fresh mmap and gives it
 /// back with munmap, and trims the heap top above its trim threshold: the next step then page-faults
 /// and zero-fills the same memory again. For all-MiniLM-L6-v2 pretraining (a 75 MB logits block and a
-/// 47 MB embedding gradient every step) that is ~180,000 page faults and a quarter of the CPU time
-/// in the kernel per step; with freed memory retained it is ~13,000 and under 5 % (docs/benchmarks.md).
+/// 47 MB embedding gradient every step) that was ~200,000 page faults per step and a quarter of the
+/// CPU time in the kernel; with freed memory retained, ~7,000 and 2 %, and 2.5× the tokens/s in bf16
+/// (docs/benchmarks.md).
 /// <para>
 /// This changes process-wide allocator settings, so the library never does it on its own: a host
 /// application calls <see cref="RetainFreedMemory"/> (the acclimate CLI and the benchmark do). The
