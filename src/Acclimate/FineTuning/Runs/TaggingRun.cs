@@ -86,6 +86,10 @@ public sealed class TaggingRun
             }
         }
         AtomicFile.WriteAllText(Path.Combine(_run.Path, "epochs.md"), epochsText.ToString());
+        // The run's result is its last round's: written where a plain run's is, so sweeps and
+        // scripts read a pseudo-label run like any other.
+        if (rounds > 0)
+            AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), File.ReadAllText(Path.Combine(_run.Path, $"round-{rounds}", "results.json")));
         return result!;
     }
 

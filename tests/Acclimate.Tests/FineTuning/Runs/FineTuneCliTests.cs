@@ -132,6 +132,8 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
         var run = Finetune(_f.Recipe("pseudo", extraSections: $"pseudo_labels:\n  unlabeled: {unlabeled}\n  threshold: 0.0\n  pseudo_weight: 0.5\n  rounds: 1\n"), "--set", "training.epochs=1");
         Assert.True(File.Exists(Path.Combine(run, "round-0", "results.json")));
         Assert.True(File.Exists(Path.Combine(run, "round-1", "best-model", "tagging.json")));
+        // The run's own results.json is the last round's (what a sweep reads).
+        Assert.Equal(File.ReadAllText(Path.Combine(run, "round-1", "results.json")), File.ReadAllText(Path.Combine(run, "results.json")));
         Assert.Contains("pseudo-labels for round 1: 3 sentences kept", File.ReadAllText(Path.Combine(run, "epochs.md")));
     }
 
