@@ -17,6 +17,14 @@ namespace Acclimate.Runtime;
 /// price is that the process keeps its peak heap: memory freed after a large step is reused by the
 /// next one but not returned to the system until the process ends.
 /// </para>
+/// <para>
+/// The retention is complete on the main heap, which serves the process's first thread (where the
+/// CLI trains). A thread with its own glibc arena still gets blocks above that arena's heap size
+/// (64 MiB) as fresh mappings, and an arena heap that empties is unmapped whatever the trim
+/// threshold; so a host that trains on another thread keeps part of the page faults. The effect is
+/// measured by the benchmark (`speed`, faults per step), not by a unit test: in a test host the
+/// outcome depends on which arena the test thread drew.
+/// </para>
 /// </summary>
 public static class NativeAllocator
 {
