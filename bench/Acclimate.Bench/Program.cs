@@ -21,6 +21,8 @@ switch (entry)
         return PosProbe.Run(rest);
     case "speed":
         return SpeedBench.Run(rest);
+    case "knn-select":
+        return KnnSelectionBench.Run(rest);
     case "matmul":
         foreach (var threads in new[] { 1, 2 })
         {
@@ -31,6 +33,7 @@ switch (entry)
         return 0;
     case "list":
         Console.WriteLine("speed              issue 10's table: fine-tuning (linear, CRF) and MLM pretraining on the MiniLM shape, fp32 and bf16, MFU, kernel share, RSS, and the PyTorch peer");
+        Console.WriteLine("knn-select         kNN selection over a 1M-document pool cached on disk (.npy): time, peak RSS, exact check; --model DIR --texts FILE adds the embedding rate");
         Console.WriteLine("matmul             fp32 and bf16 matmul GFLOP/s at 1 and 2 threads");
         Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
         Console.WriteLine("pretrain           MLM pretraining tokens/s and MFU (4×256 BERT), tokenize seconds per epoch and RSS over 1,000 updates (--corpus FILE --tokenizer DIR)");

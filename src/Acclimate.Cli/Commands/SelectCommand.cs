@@ -29,12 +29,13 @@ public static class SelectCommand
         var model = new Option<string?>("--model") { Description = "knn: the sentence encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2')." };
         var scores = new Option<string?>("--scores") { Description = "Also write a TSV: rank, pool line, score, target line that pulled it in." };
         var blockSize = new Option<int>("--block-size") { Description = "knn: pool documents embedded and scored per block.", DefaultValueFactory = _ => 2048 };
-        var minWords = new Option<int>("--min-words") { Description = "Leave out pool documents with fewer words (per-word scores of very short documents are noise)." };
+        var minWords = new Option<int>("--min-words") { Description = "Pool documents with fewer words are not candidates (per-word scores of very short documents are noise)." };
         var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on; classifier: seed of the cross-fitting folds.", DefaultValueFactory = _ => 1 };
+        var poolEmbeddings = new Option<string?>("--pool-embeddings") { Description = "knn: a .npy cache of the pool's embeddings: read when it exists (and was made from this pool and --model), else written while embedding, for the next selection." };
         var device = CommonOptions.Device();
         var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
         {
-            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights,
+            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights, poolEmbeddings,
         };
         command.SetAction(result =>
         {
@@ -43,20 +44,31 @@ public static class SelectCommand
             var documents = ReadInput(result.GetValue(pool)!);
             var chosen = result.GetValue(method)!.Trim().ToLowerInvariant();
             if (result.GetValue(weights) is not null && chosen != "classifier") throw new ConfigException($"--weights is written by --method classifier, not {chosen}.");
+            if (result.GetValue(poolEmbeddings) is not null && chosen != "knn") throw new ConfigException($"--pool-embeddings is read by --method knn, not {chosen}.");
             var keep = result.GetValue(top);
             if (keep < 0) throw new ConfigException($"--top {keep}: expected 0 or more.");
             if (result.GetValue(k) < 1) throw new ConfigException($"--k {result.GetValue(k)}: expected 1 or more.");
+            // --min-words removes short documents from the candidates before any method sees them,
+            // so kNN and BM25 still find k qualifying neighbours per target and xent's general model
+            // is sampled from the documents it ranks. Indices are mapped back to pool lines below.
+            var shortest = result.GetValue(minWords);
+            if (shortest > 0 && chosen == "classifier" && result.GetValue(weights) is not null)
+                throw new ConfigException("--weights writes one weight per pool line; --min-words would leave short lines without one. Drop one of the two.");
+            var candidates = shortest > 0
+                ? Enumerable.Range(0, documents.Count).Where(i => BigramLanguageModel.Words(documents[i]).Skip(shortest - 1).Any()).ToArray()
+                : Enumerable.Range(0, documents.Count).ToArray();
+            if (candidates.Length == 0) throw new DataException($"{result.GetValue(pool)}: no pool document has {shortest} or more words (--min-words).");
+            var candidateTexts = candidates.Length == documents.Count ? documents : candidates.Select(i => documents[i]).ToList();
             IReadOnlyList<SelectedDocument> selected = chosen switch
             {
-                "classifier" => Classifier(result.GetValue(model), targets, documents, result.GetValue(seed), result.GetValue(device), result.GetValue(weights)),
-                "knn" => Knn(result.GetValue(model), targets, documents, result.GetValue(k), result.GetValue(blockSize), result.GetValue(device)),
-                "bm25" => Bm25Selection.Select(targets, documents, result.GetValue(k)),
-                "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, documents, result.GetValue(seed))
+                "classifier" => Classifier(result.GetValue(model), targets, candidateTexts, result.GetValue(seed), result.GetValue(device), result.GetValue(weights)),
+                "knn" => Knn(result.GetValue(model), targets, documents, candidates, result.GetValue(k), result.GetValue(blockSize), result.GetValue(device), result.GetValue(poolEmbeddings)),
+                "bm25" => Bm25Selection.Select(targets, candidateTexts, result.GetValue(k)),
+                "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, candidateTexts, result.GetValue(seed))
                     : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
                 var other => throw new ConfigException($"--method {other}: expected knn, bm25, xent or classifier."),
             };
-            if (result.GetValue(minWords) > 0)
-                selected = selected.Where(s => BigramLanguageModel.Words(documents[s.PoolIndex]).Skip(result.GetValue(minWords) - 1).Any()).ToList();
+            selected = selected.Select(s => s with { PoolIndex = candidates[s.PoolIndex] }).ToList();
             if (keep > 0) selected = selected.Take(keep).ToList();
             var path = result.GetValue(outPath)!;
             AtomicFile.WriteText(path, writer =>
@@ -100,13 +112,16 @@ public static class SelectCommand
         return values.Select((w, i) => new SelectedDocument(i, w, null)).OrderByDescending(d => d.Score).ThenBy(d => d.PoolIndex).ToList();
     }
 
-    private static IReadOnlyList<SelectedDocument> Knn(string? modelFolder, IReadOnlyList<string> targets, IReadOnlyList<string> pool, int k, int blockSize, string? device)
+    private static IReadOnlyList<SelectedDocument> Knn(string? modelFolder, IReadOnlyList<string> targets, IReadOnlyList<string> pool, IReadOnlyList<int> candidates,
+        int k, int blockSize, string? device, string? cachePath)
     {
         if (string.IsNullOrWhiteSpace(modelFolder)) throw new ConfigException("--method knn needs --model DIR, a sentence encoder (e.g. './acclimate model fetch all-MiniLM-L6-v2').");
         if (blockSize < 1) throw new ConfigException($"--block-size {blockSize}: expected 1 or more.");
+        if (cachePath is not null && !cachePath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException($"--pool-embeddings {cachePath}: expected a .npy file name.");
         using var embedder = new SentenceEmbedder(modelFolder, new EmbeddingOptions(), device);
         var targetVectors = embedder.Embed(targets);
-        // Blocks are embedded as the selector asks for them, so pool embeddings never all sit in memory.
-        return NearestNeighbourSelection.Select(targetVectors, pool.Chunk(blockSize).Select(block => (IReadOnlyList<float[]>)embedder.Embed(block)), k);
+        // Blocks are embedded (or read from the cache) as the selector asks for them, so pool embeddings never all sit in memory.
+        return NearestNeighbourSelection.Select(targetVectors, PoolEmbeddings.Blocks(embedder, pool, candidates, blockSize, cachePath), k);
     }
 }

@@ -32,6 +32,8 @@ public sealed class SentenceEmbedder : IDisposable
     private readonly TransformerModel _model;
     private readonly ITextTokenizer _tokenizer;
     private readonly Device _device;
+    private readonly string _modelFolder;
+    private string? _fingerprint;
 
     public SentenceEmbedder(string modelFolder, EmbeddingOptions? options = null, string? device = null)
     {
@@ -43,6 +45,7 @@ public sealed class SentenceEmbedder : IDisposable
         Pooling = Options.Pooling ?? PoolingOf(modelFolder);
         var (model, _) = PretrainedModel.Load(modelFolder, ModelTask.Base);
         _model = model;
+        _modelFolder = modelFolder;
         _model.to(_device);
         _model.eval();
     }
@@ -54,6 +57,32 @@ public sealed class SentenceEmbedder : IDisposable
 
     /// <summary>Width of each embedding.</summary>
     public int Dimension => _model.Config.HiddenSize;
+
+    /// <summary>
+    /// SHA-256 (hex) of what decides the embeddings: the folder's config, weights and tokenizer files
+    /// and the pooling, normalisation and length settings. Stored beside cached embeddings so that a
+    /// cache made with another model or setting is refused rather than silently reused.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+
+    private string ComputeFingerprint()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var files = Directory.EnumerateFiles(_modelFolder)
+            .Where(f => Path.GetFileName(f) is var n && (n.EndsWith(".safetensors", StringComparison.Ordinal) || n.EndsWith(".json", StringComparison.Ordinal)
+                || n is "vocab.txt" or "merges.txt" or "spiece.model" or "sentencepiece.bpe.model"))
+            .Order(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file) + "\n"));
+            using var stream = File.OpenRead(file);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, read));
+        }
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"pooling={Pooling};normalize={Options.Normalize};max_length={Options.MaxLength}"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>One embedding per text, in input order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts)

@@ -22,31 +22,64 @@ public static class AtomicFile
     /// </summary>
     public static void Write(string path, Action<Stream> writeContent)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(writeContent);
+        using var pending = Begin(path);
+        writeContent(pending.Stream);
+        pending.Commit();
+    }
 
+    /// <summary>
+    /// Opens a temporary file beside <paramref name="path"/> for content written over time (e.g.
+    /// block by block while another component consumes the blocks). <see cref="PendingFile.Commit"/>
+    /// flushes it to disk and renames it over <paramref name="path"/>; disposing it uncommitted
+    /// deletes it, leaving the target untouched.
+    /// </summary>
+    public static PendingFile Begin(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(fullPath)
             ?? throw new ArgumentException($"'{path}' names a root, not a file.", nameof(path));
         // A leading dot keeps the partial file out of casual listings; the random part lets two
         // writers of the same target proceed without trampling each other's temporary file.
         var tempPath = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        return new PendingFile(fullPath, tempPath, new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize));
+    }
 
-        try
+    /// <summary>A file being written under a temporary name; see <see cref="Begin"/>.</summary>
+    public sealed class PendingFile : IDisposable
+    {
+        private readonly string _target;
+        private readonly string _tempPath;
+        private bool _committed;
+
+        internal PendingFile(string target, string tempPath, FileStream stream)
         {
-            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
-            {
-                writeContent(stream);
-                // Data must be on disk before the rename publishes it, or a crash could leave the
-                // target name pointing at a file whose blocks were never written.
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tempPath, fullPath, overwrite: true);
+            _target = target;
+            _tempPath = tempPath;
+            Stream = stream;
         }
-        catch
+
+        /// <summary>The temporary file's stream; write the content here.</summary>
+        public FileStream Stream { get; }
+
+        /// <summary>Flushes the content to disk and renames the temporary file over the target.</summary>
+        public void Commit()
         {
-            TryDelete(tempPath);
-            throw;
+            if (_committed) throw new InvalidOperationException($"{_target}: already committed.");
+            // Data must be on disk before the rename publishes it, or a crash could leave the
+            // target name pointing at a file whose blocks were never written.
+            Stream.Flush(flushToDisk: true);
+            Stream.Dispose();
+            File.Move(_tempPath, _target, overwrite: true);
+            _committed = true;
+        }
+
+        public void Dispose()
+        {
+            if (_committed) return;
+            Stream.Dispose();
+            TryDelete(_tempPath);
         }
     }
 

@@ -38,6 +38,30 @@ public sealed class SelectionTests
         Assert.Equal(selected.OrderByDescending(s => s.Score).Select(s => s.PoolIndex), selected.Select(s => s.PoolIndex));
     }
 
+    /// <summary>Streamed blocks in one reused buffer (as a .npy reader gives them) select what lists select.</summary>
+    [Fact]
+    public void NearestNeighboursFromAReusedBlockBufferEqualTheListForm()
+    {
+        var random = new Random(5);
+        var targets = Enumerable.Range(0, 4).Select(_ => RandomVector(random, 8)).ToArray();
+        var pool = Enumerable.Range(0, 23).Select(_ => RandomVector(random, 8)).ToArray();
+        IEnumerable<(float[] Values, int Rows)> Streamed()
+        {
+            var buffer = new float[10 * 8];
+            for (var start = 0; start < pool.Length; start += 10)
+            {
+                Array.Fill(buffer, float.NaN);   // stale rows from the previous block must never be read
+                var rows = Math.Min(10, pool.Length - start);
+                for (var r = 0; r < rows; r++) pool[start + r].CopyTo(buffer, r * 8);
+                yield return (buffer, rows);
+            }
+        }
+        var expected = NearestNeighbourSelection.Select(targets, pool.Chunk(10), 3);
+        var streamed = NearestNeighbourSelection.Select(targets, Streamed(), 3);
+        Assert.Equal(expected.Select(s => (s.PoolIndex, s.Target)), streamed.Select(s => (s.PoolIndex, s.Target)));
+        Assert.Equal(expected.Select(s => s.Score), streamed.Select(s => s.Score));
+    }
+
     [Fact]
     public void NearestNeighboursRejectMismatchedDimensions()
     {

@@ -30,6 +30,29 @@ public sealed class SelectCommandTests
         Assert.Contains("selected 2 of 4 pool documents", stdout.ToString());
     }
 
+    [Fact]
+    public void MinWordsRemovesShortDocumentsBeforeSelectingSoEachTargetStillGetsKNeighbours()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
+        // The two-word line is the best BM25 match; with --k 1 and --min-words 3 the target must get the
+        // best qualifying document instead of nothing.
+        File.WriteAllLines(temp.File("pool.txt"), Pool.Prepend("Kidney disease."));
+        var code = CliApp.Run(["select", "--method", "bm25", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt"), "--k", "1", "--scores", temp.File("scores.tsv")], new StringWriter(), new StringWriter());
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { "Kidney disease." }, File.ReadAllLines(temp.File("selected.txt")));
+        code = CliApp.Run(["select", "--method", "bm25", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt"), "--k", "1", "--min-words", "3", "--scores", temp.File("scores.tsv")], new StringWriter(), new StringWriter());
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { Pool[2] }, File.ReadAllLines(temp.File("selected.txt")));
+        Assert.StartsWith("1\t4\t", File.ReadAllLines(temp.File("scores.tsv"))[1]); // pool line numbers count the short line
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["select", "--method", "bm25", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt"), "--min-words", "50"], new StringWriter(), stderr));
+        Assert.Contains("no pool document has 50 or more words", stderr.ToString());
+    }
+
     [Theory]
     [InlineData("xent", "--top N")]
     [InlineData("knn", "--model DIR")]
@@ -106,5 +129,47 @@ public sealed class EncoderVerbTests : IClassFixture<Acclimate.Tests.FineTuning.
         Assert.Equal(0, CliApp.Run(["select", "--method", "knn", "--model", _fixture.Encoder, "--target", target, "--pool", pool,
             "--output", selected, "--k", "1", "--block-size", "3", "--device", "cpu"], new StringWriter(), stderr));
         Assert.Equal(new[] { "Mary visited London .", "The cat sat on the mat ." }, File.ReadAllLines(selected).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void KnnCachesPoolEmbeddingsAndReadsThemBackForThatPoolOnly()
+    {
+        var target = _fixture.Temp.File("cache-target.txt");
+        var pool = _fixture.Temp.File("cache-pool.txt");
+        var cache = _fixture.Temp.File("cache-pool.npy");
+        File.WriteAllLines(target, new[] { "Mary visited London ." });
+        var lines = new[] { "Nothing happened here .", "The cat sat on the mat .", "Bob met Anna in Berlin .", "Mary visited London ." };
+        File.WriteAllLines(pool, lines);
+        string[] Select(string output, params string[] extra)
+        {
+            var stderr = new StringWriter();
+            var code = CliApp.Run(["select", "--method", "knn", "--model", _fixture.Encoder, "--target", target, "--pool", pool,
+                "--output", output, "--k", "1", "--block-size", "3", "--device", "cpu", .. extra], new StringWriter(), stderr);
+            Assert.True(code == 0, stderr.ToString());
+            return File.ReadAllLines(output);
+        }
+        Assert.Equal(new[] { "Mary visited London ." }, Select(_fixture.Temp.File("cache-a.txt"), "--pool-embeddings", cache));
+        using (var reader = Acclimate.IO.NpyMatrixFile.Open(cache)) Assert.Equal((4L, 16), (reader.Rows, reader.Columns));
+        Assert.True(File.Exists(cache + ".json"));
+
+        // The second selection reads the cache rather than the model: swap rows 0 and 3 in it and
+        // the target's nearest line becomes line 0.
+        var rows = new List<float[]>();
+        using (var reader = Acclimate.IO.NpyMatrixFile.Open(cache))
+            foreach (var (values, n) in reader.Blocks(1)) rows.Add(values[..16]);
+        (rows[0], rows[3]) = (rows[3], rows[0]);
+        using (var writer = Acclimate.IO.NpyMatrixFile.Create(cache, 4, 16))
+        {
+            foreach (var r in rows) writer.Append(r);
+            writer.Commit();
+        }
+        Assert.Equal(new[] { "Nothing happened here ." }, Select(_fixture.Temp.File("cache-b.txt"), "--pool-embeddings", cache));
+
+        // Another pool (one line changed) is refused, naming the cache file.
+        File.WriteAllLines(pool, lines.Append("A fifth line ."));
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["select", "--method", "knn", "--model", _fixture.Encoder, "--target", target, "--pool", pool,
+            "--output", _fixture.Temp.File("cache-c.txt"), "--pool-embeddings", cache, "--device", "cpu"], new StringWriter(), stderr));
+        Assert.Contains("cache-pool.npy was embedded from another pool", stderr.ToString());
     }
 }

@@ -19,21 +19,46 @@ public static class NearestNeighbourSelection
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(poolBlocks);
         if (targets.Count == 0) throw new ArgumentException("no target embeddings to select for.", nameof(targets));
+        var dimension = targets[0].Length;
+        long offset = 0;
+        return Select(targets, poolBlocks.Select(block =>
+        {
+            var values = Flatten(block, dimension, $"pool (rows {offset}…)");
+            offset += block.Count;
+            return (values, block.Count);
+        }), k);
+    }
+
+    /// <param name="targets">Target embeddings, one row each (normalised here).</param>
+    /// <param name="poolBlocks">
+    /// Pool embeddings in consecutive blocks of <c>Rows</c> rows, row after row in <c>Values</c> (which
+    /// may be longer: a reused buffer; it is read before the next block is asked for), e.g.
+    /// <see cref="IO.NpyMatrixFile.Reader.Blocks"/>. The pool index runs across blocks.
+    /// </param>
+    /// <param name="k">Neighbours per target example.</param>
+    public static IReadOnlyList<SelectedDocument> Select(IReadOnlyList<float[]> targets, IEnumerable<(float[] Values, int Rows)> poolBlocks, int k)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(poolBlocks);
+        if (targets.Count == 0) throw new ArgumentException("no target embeddings to select for.", nameof(targets));
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var dimension = targets[0].Length;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var target = Normalized(Matrix(targets, dimension, "target"));
+        var target = Normalized(tensor(Flatten(targets, dimension, "target"), new long[] { targets.Count, dimension }));
         Tensor? bestScores = null, bestIndex = null;
         long offset = 0;
-        foreach (var block in poolBlocks)
+        foreach (var (values, rows) in poolBlocks)
         {
-            if (block.Count == 0) continue;
+            if (rows == 0) continue;
+            if ((long)rows * dimension > values.Length)
+                throw new Errors.DataException($"pool block at row {offset:N0}: {values.Length} values cannot hold {rows} rows of {dimension} (the target embeddings' width).");
             // Each block's temporaries die with its own scope; only the running top-k moves out.
             using var blockScope = NewDisposeScope();
-            var pool = Normalized(Matrix(block, dimension, $"pool (rows {offset}…)"));
+            var exact = values.Length == rows * dimension ? values : values.AsSpan(0, rows * dimension).ToArray();
+            var pool = Normalized(tensor(exact, new long[] { rows, dimension }));
             var scores = target.mm(pool.t());                                              // [T, B]
-            var index = arange(offset, offset + block.Count, dtype: ScalarType.Int64).expand(targets.Count, block.Count);
+            var index = arange(offset, offset + rows, dtype: ScalarType.Int64).expand(targets.Count, rows);
             if (bestScores is not null)
             {
                 scores = cat(new[] { bestScores, scores }, 1);
@@ -46,7 +71,7 @@ public static class NearestNeighbourSelection
             bestIndex?.Dispose();
             bestScores = top.MoveToOuterDisposeScope();
             bestIndex = nextIndex.MoveToOuterDisposeScope();
-            offset += block.Count;
+            offset += rows;
         }
         if (bestScores is null) return Array.Empty<SelectedDocument>();
 
@@ -64,7 +89,7 @@ public static class NearestNeighbourSelection
         return best.Values.OrderByDescending(d => d.Score).ThenBy(d => d.PoolIndex).ToList();
     }
 
-    private static Tensor Matrix(IReadOnlyList<float[]> rows, int dimension, string what)
+    private static float[] Flatten(IReadOnlyList<float[]> rows, int dimension, string what)
     {
         var data = new float[rows.Count * dimension];
         for (var r = 0; r < rows.Count; r++)
@@ -73,7 +98,7 @@ public static class NearestNeighbourSelection
                 throw new Errors.DataException($"{what} embedding {r} has {rows[r].Length} values; the target embeddings have {dimension}.");
             Array.Copy(rows[r], 0, data, r * dimension, dimension);
         }
-        return tensor(data, new long[] { rows.Count, dimension });
+        return data;
     }
 
     private static Tensor Normalized(Tensor m) => nn.functional.normalize(m, p: 2, dim: 1);
