@@ -48,9 +48,9 @@ public static class SelectCommand
             var keep = result.GetValue(top);
             if (keep < 0) throw new ConfigException($"--top {keep}: expected 0 or more.");
             if (result.GetValue(k) < 1) throw new ConfigException($"--k {result.GetValue(k)}: expected 1 or more.");
-            // --min-words removes short documents from the candidates before any method sees them,
-            // so kNN and BM25 still find k qualifying neighbours per target and xent's general model
-            // is sampled from the documents it ranks. Indices are mapped back to pool lines below.
+            // --min-words removes short documents from the candidates before any method ranks them,
+            // so kNN and BM25 still find k qualifying neighbours per target. Indices are mapped back
+            // to pool lines below.
             var shortest = result.GetValue(minWords);
             if (shortest > 0 && chosen == "classifier" && result.GetValue(weights) is not null)
                 throw new ConfigException("--weights writes one weight per pool line; --min-words would leave short lines without one. Drop one of the two.");
@@ -64,7 +64,10 @@ public static class SelectCommand
                 "classifier" => Classifier(result.GetValue(model), targets, candidateTexts, result.GetValue(seed), result.GetValue(device), result.GetValue(weights)),
                 "knn" => Knn(result.GetValue(model), targets, documents, candidates, result.GetValue(k), result.GetValue(blockSize), result.GetValue(device), result.GetValue(poolEmbeddings)),
                 "bm25" => Bm25Selection.Select(targets, candidateTexts, result.GetValue(k)),
-                "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, candidateTexts, result.GetValue(seed))
+                "xent" => keep > 0 ? CrossEntropyDifferenceSelection.Rank(targets, candidateTexts, result.GetValue(seed),
+                        // The general model stands for the whole pool, short documents included: sampling it
+                        // from the long documents only would tilt it towards the target domain.
+                        general: CrossEntropyDifferenceSelection.PoolSample(documents, targets.Sum(t => BigramLanguageModel.Words(t).Count()), result.GetValue(seed)))
                     : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
                 var other => throw new ConfigException($"--method {other}: expected knn, bm25, xent or classifier."),
             };
