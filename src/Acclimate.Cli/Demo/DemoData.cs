@@ -28,7 +28,7 @@ public sealed record DemoData(
         var genres = BrownCorpus.ReadCategories(brownFolder).Select(c => c.Genre).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (!genres.Contains(domainGenre, StringComparer.Ordinal))
             throw new ConfigException($"data.domain_genre '{domainGenre}' is not a Brown genre; expected one of {string.Join(", ", genres)}.");
-        var counts = DataCommand.SplitBrown(brownFolder, folder, domainGenre, heldOut);
+        var counts = BrownSplit.Write(brownFolder, folder, domainGenre, heldOut);
 
         var pos = new[] { "pos-train.jsonl", "pos-dev.jsonl", "pos-test.jsonl" };
         var sentences = new int[3];
@@ -37,7 +37,7 @@ public sealed record DemoData(
         {
             foreach (var doc in BrownCorpus.Read(brownFolder))
             {
-                var held = DocumentSplit.IsHeldOut(doc.Id, heldOut, DataCommand.BrownSplitSalt);
+                var held = DocumentSplit.IsHeldOut(doc.Id, heldOut, BrownSplit.Salt);
                 var domain = doc.Genre == domainGenre;
                 int target = domain ? (held ? 2 : -1) : (held ? 1 : 0);
                 if (target < 0) continue;   // domain training documents carry no labels in this experiment
