@@ -60,6 +60,15 @@ public sealed class PretrainingRun
         _log = log ?? TextWriter.Null;
     }
 
+    /// <summary>
+    /// A run from a recipe built in code; it is bound and checked exactly like a YAML file (a value a
+    /// file could not hold fails the same way), and the run folder's recipe.yaml says it in YAML.
+    /// </summary>
+    public PretrainingRun(PretrainingRecipe recipe, TextWriter? log = null)
+        : this(Recipe.From(recipe ?? throw new ArgumentNullException(nameof(recipe)), "(PretrainingRecipe)"), log)
+    {
+    }
+
     public PretrainingRecipe Options => _r;
 
     /// <summary>Ends training after this update, as if interrupted (for resume tests and time-boxed sessions).</summary>

@@ -37,6 +37,19 @@ public sealed class Recipe
     /// <summary>An empty recipe: every section binds to its defaults.</summary>
     public static Recipe Empty(string sourceName = "(defaults)") => new(new YamlMappingNode(), new RecipeOrigins(sourceName));
 
+    /// <summary>
+    /// A recipe holding a typed record built in code (e.g. a <c>PretrainingRecipe</c> whose properties
+    /// are the sections), as if it had been read from YAML: the runs bind and validate it the same
+    /// way, and <see cref="ToYaml"/> writes what a file would have to say to produce it.
+    /// </summary>
+    public static Recipe From<T>(T value, string sourceName = "(code)") where T : class
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (RecipeBinder.ToNode(value, typeof(T)) is not YamlMappingNode root)
+            throw new ArgumentException($"{typeof(T).Name} is not a record of sections.", nameof(value));
+        return new Recipe(root, new RecipeOrigins(sourceName));
+    }
+
     /// <summary>Reads <paramref name="path"/> and applies <paramref name="overrides"/> (<c>key.sub=value</c>, as given to <c>--set</c>).</summary>
     public static Recipe Load(string path, IEnumerable<string>? overrides = null)
     {

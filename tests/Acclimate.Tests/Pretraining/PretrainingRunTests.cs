@@ -155,6 +155,41 @@ public sealed class PretrainingRunTests
         Assert.Contains($"loss {domain.After.Loss:F4}", stdout.ToString());
     }
 
+    /// <summary>A recipe built in code (no YAML) runs exactly as the same recipe read from a file.</summary>
+    [Fact]
+    public void ATypedRecipeRunsLikeItsYamlTwin()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 1);
+        var yaml = Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+            """, "from-yaml");
+        var fromYaml = new PretrainingRun(Parse(yaml, "training.max_steps=6", "training.eval_every=3")).Execute();
+
+        var typed = new PretrainingRecipe
+        {
+            Run = new PretrainingRunSection { Folder = temp.File("typed"), TokenCache = temp.File("tokens") },
+            Model = new PretrainingModelSection { Tokenizer = BertTokenizer, Architecture = Acclimate.Models.ModelType.Bert, HiddenSize = 32, NumLayers = 2, NumHeads = 4, IntermediateSize = 48, MaxPositionEmbeddings = 64 },
+            Data = new PretrainingDataSection { Train = train, Eval = train, BlockSize = 16 },
+            Training = new TrainingOptions { BatchSize = 4, LearningRate = 1e-3, LogEvery = 1, Threads = 1, Seed = 3, MaxSteps = 6, EvalEvery = 3 },
+        };
+        var fromCode = new PretrainingRun(typed).Execute();
+
+        Assert.Equal(fromYaml.Training.GlobalStep, fromCode.Training.GlobalStep);
+        var yamlDomain = fromYaml.Forgetting.Single(r => r.Set == "domain");
+        var codeDomain = fromCode.Forgetting.Single(r => r.Set == "domain");
+        Assert.Equal(yamlDomain.After.Loss, codeDomain.After.Loss);   // same seed, same data: bit for bit
+        // The typed run's recipe.yaml binds back to the same recipe.
+        var saved = PretrainingRecipe.From(Acclimate.Training.Recipe.Load(Path.Combine(fromCode.RunFolder, "recipe.yaml")));
+        Assert.Equal(Acclimate.Training.Recipe.From(typed).ToYaml(), Acclimate.Training.Recipe.From(saved).ToYaml());
+        // A value no file could hold fails as it would in a file.
+        var bad = typed with { Data = typed.Data with { BlockSize = 0 } };
+        Assert.Throws<Acclimate.Errors.ConfigException>(() => new PretrainingRun(bad));
+    }
+
     [Fact]
     public void ResumedRunWithRehearsalAndEwcReproducesTheUninterruptedLosses()
     {
