@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Acclimate.Errors;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Spectre.Console;
 
 namespace Acclimate.Cli.Commands;

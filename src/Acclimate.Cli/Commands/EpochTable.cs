@@ -1,5 +1,9 @@
 using System.Globalization;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Spectre.Console;
 
 namespace Acclimate.Cli.Commands;

@@ -1,7 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Acclimate.Errors;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Training;
 using Spectre.Console;
 

@@ -1,6 +1,10 @@
 using Acclimate.Adaptation.FeatureAlignment;
 using Acclimate.Adaptation.Selection;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Runtime;
 using Acclimate.Tests.Training;
 using Acclimate.Training;

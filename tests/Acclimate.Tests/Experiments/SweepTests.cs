@@ -2,7 +2,11 @@ using Acclimate.Cli;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
 using Acclimate.Experiments;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Training;
 
 namespace Acclimate.Tests.Experiments;

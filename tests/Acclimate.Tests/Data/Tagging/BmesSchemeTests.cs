@@ -2,7 +2,11 @@ using Acclimate.Data.Datasets;
 using Acclimate.Data.Tagging;
 using Acclimate.Errors;
 using Acclimate.Evaluation;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.Tests.Data.Tagging;
 

@@ -1,6 +1,10 @@
 using Acclimate.FineTuning;
 using Acclimate.FineTuning.Adversarial;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 using static TorchSharp.torch;
 

@@ -1,7 +1,11 @@
 using Acclimate.Adaptation.FeatureAlignment;
 using Acclimate.Data.Datasets;
 using Acclimate.Errors;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 using Acclimate.Training;
 

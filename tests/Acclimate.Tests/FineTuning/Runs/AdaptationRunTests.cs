@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Acclimate.FineTuning;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 
 namespace Acclimate.Tests.FineTuning.Runs;

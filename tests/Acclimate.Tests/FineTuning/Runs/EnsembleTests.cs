@@ -1,5 +1,9 @@
 using Acclimate.Data.Tagging;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.Tests.FineTuning.Runs;
 

@@ -1,5 +1,9 @@
 using Acclimate.FineTuning;
-using Acclimate.FineTuning.Runs;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Models;
 using Acclimate.Tokenization;
 using static TorchSharp.torch;

@@ -1,0 +1,181 @@
+using System.Text.Json.Nodes;
+using Acclimate.Checkpoints;
+using Acclimate.Data.Datasets;
+using Acclimate.Errors;
+using Acclimate.Evaluation;
+using Acclimate.Models;
+using Acclimate.Tokenization;
+using Acclimate.Runtime;
+using Acclimate.Training;
+using static TorchSharp.torch;
+using Acclimate.IO;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
+
+namespace Acclimate.FineTuning.Classification;
+
+/// <summary>
+/// A sequence-classification run: texts (and optional pairs) truncated head/tail/head+tail,
+/// an HF *ForSequenceClassification model (pooler head) or a <see cref="MeanPooledClassifier"/> on the pretrained encoder, the shared
+/// training loop with a dev evaluation (accuracy, macro-F1, per class) after every epoch, and the
+/// best model scored on dev and test.
+/// </summary>
+public sealed class ClassificationRun
+{
+    private readonly FineTuneRecipe _recipe;
+    private readonly RunFolder _run;
+
+    public ClassificationRun(FineTuneRecipe recipe, RunFolder run)
+    {
+        _recipe = recipe ?? throw new ArgumentNullException(nameof(recipe));
+        _run = run ?? throw new ArgumentNullException(nameof(run));
+    }
+
+    public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
+
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>A checkpoint of an interrupted run of the same recipe to continue from.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>Classification examples of one file.</summary>
+    public static IReadOnlyList<ClassificationExample> Read(string path, FineTuneDataOptions data)
+    {
+        if (!File.Exists(path)) throw new DataException($"{path}: data file not found.");
+        var list = ClassificationReader.Read(path, new ClassificationOptions { TextField = data.TextField, TextPairField = data.TextPairField, LabelField = data.LabelField }).ToList();
+        if (list.Count == 0) throw new DataException($"{path}: the dataset is empty; expected at least one example.");
+        return list;
+    }
+
+    /// <summary>Token ids of one example: [CLS] text [SEP] (pair [SEP]), single texts truncated by the recipe's strategy, pairs longest-first.</summary>
+    public static long[] Encode(ITextTokenizer tokenizer, ClassificationExample example, FineTuneModelOptions model)
+    {
+        if (example.TextPair is not null)
+            return tokenizer.Encode(example.Text, example.TextPair, new EncodeOptions { MaxLength = model.MaxLength }).Ids.Select(i => (long)i).ToArray();
+        var content = tokenizer.Encode(example.Text, null, new EncodeOptions { AddSpecialTokens = false }).Ids.Select(i => (long)i).ToArray();
+        var truncation = new TruncationOptions(model.Truncation, model.MaxLength, Math.Min(model.HeadTokens, model.MaxLength - 2));
+        return SequenceTruncation.Truncate(content, truncation, new long[] { tokenizer.ClsTokenId }, new long[] { tokenizer.SepTokenId }).InputIds;
+    }
+
+    public FineTuneResult Execute()
+    {
+        var data = _recipe.Data;
+        if (data.Format != DatasetFormat.Classification) throw new ConfigException($"model.task sequence_classification needs data.format classification (got {data.Format}).");
+        var train = TaggingDataset.Subsample(Read(data.Train!, data), data.MaxTrain, data.SubsampleSeed, data.Train!);
+        var dev = TaggingDataset.Subsample(Read(data.Dev!, data), data.MaxDev, data.SubsampleSeed + 1, data.Dev!);
+        var test = data.Test is null ? null : TaggingDataset.Subsample(Read(data.Test, data), data.MaxTest, data.SubsampleSeed + 2, data.Test);
+        var labels = LabelSet.ForLabels(train);
+        LabelSet.CheckLabelsCovered(labels, dev);
+        if (test is not null) LabelSet.CheckLabelsCovered(labels, test);
+        Log.WriteLine($"data: {train.Count} train, {dev.Count} dev, {test?.Count ?? 0} test examples; {labels.Count} labels");
+        var options = _recipe.Training;
+        var device = TorchRuntime.ResolveDevice(options.Device, "training.device");
+        var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
+        TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(options.Threads));
+        manual_seed(options.Seed);
+        using var model = _recipe.Model.Pooling == ClassificationPooling.Mean
+            ? MeanPooledClassifier.FromPretrained(_recipe.Model.Encoder, labels)
+            : PretrainedModel.Load(_recipe.Model.Encoder, ModelTask.SequenceClassification, labels).Model;
+        DevicePlacement.MoveTo(model, device);
+        var labelIds = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        var examples = train.Select(e => (Ids: Encode(tokenizer, e, _recipe.Model), Label: labelIds[e.Label])).ToArray();
+        var pad = model.Config.PadTokenId;
+        var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray(), device));
+        var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
+        var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
+        var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
+        var headLr = _recipe.Optimizer.HeadLearningRate > 0 ? _recipe.Optimizer.HeadLearningRate : options.LearningRate;
+        var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
+        // The recipe's mixup / adaptation / adversarial extras (none: the model's own loss, no hooks).
+        using var objective = new ClassificationObjective(_recipe, model, tokenizer, device);
+        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions), DomainAlignment.Groups(_recipe, name =>
+            layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr))));
+        var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
+        var epochs = new JsonArray();
+        TrainingLoop<ModelInputs>? loop = null;
+        loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model))), optimizer, batches,
+            b => objective.Loss(b, (double)loop!.GlobalStep / loop.TotalSteps))
+        {
+            LossParts = objective.Parts,
+            Backward = objective.Backward,
+            SaveExtraState = objective.SaveState,
+            RestoreExtraState = objective.RestoreState,
+            Run = _run,
+            Progress = Progress,
+            Evaluate = () =>
+            {
+                var report = Score(dev, Predict(model, devIds, pad).Select(p => labels[p.Label]).ToArray());
+                Log.WriteLine(MetricsTable.Format(report));
+                epochs.Add(TaggingRun.ToJson(Metrics(report)));
+                return Metrics(report);
+            },
+        };
+        if (ResumeFrom is not null) loop.ResumeFrom(ResumeFrom);
+        var result = loop.Train();
+        var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
+        using var bestModel = DevicePlacement.MoveTo(ClassifierFolder.Load(bestFolder), device);
+        using var precision = Autocast.Enter(_recipe.Training.Precision);   // the final scores in the precision dev was scored in
+        var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
+        ClassificationReport? testReport = null;
+        if (test is not null) testReport = Score(test, Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad).Select(p => labels[p.Label]).ToArray());
+        var results = new JsonObject
+        {
+            ["best_model"] = bestFolder,
+            ["best_step"] = result.BestStep,
+            ["epochs"] = epochs,
+            ["dev"] = TaggingRun.ToJson(Metrics(devReport)),
+            ["test"] = testReport is null ? null : TaggingRun.ToJson(Metrics(testReport)),
+        };
+        AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(_run.Path, "epochs.md"), "dev (best checkpoint)\n\n" + MetricsTable.Format(devReport) + (testReport is null ? "" : "\n\ntest (best checkpoint)\n\n" + MetricsTable.Format(testReport)) + "\n");
+        return new FineTuneResult(_run.Path, bestFolder, Metrics(devReport), testReport is null ? null : Metrics(testReport), result.BestStep ?? result.GlobalStep);
+    }
+
+    /// <summary>Accuracy, macro-F1, weighted F1.</summary>
+    public static IReadOnlyDictionary<string, double> Metrics(ClassificationReport report) => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["accuracy"] = report.Accuracy,
+        ["macro_f1"] = report.MacroF1,
+        ["weighted_f1"] = report.WeightedAverage.F1,
+    };
+
+    public static ClassificationReport Score(IReadOnlyList<ClassificationExample> gold, IReadOnlyList<string> predicted) =>
+        ClassificationMetrics.Compute(gold.Select(e => e.Label).ToArray(), predicted);
+
+    /// <summary>Best label id and the label probabilities of each input, in eval mode without gradients.</summary>
+    public static IReadOnlyList<(int Label, float[] Probabilities)> Predict(TransformerModel model, IReadOnlyList<long[]> inputs, long padId, int batchSize = 32)
+    {
+        var results = new List<(int, float[])>(inputs.Count);
+        using var mode = new EvalModeScope(model);
+        using var _ = no_grad();
+        var device = model.parameters().First().device;
+        for (var first = 0; first < inputs.Count; first += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = inputs.Skip(first).Take(batchSize).ToArray();
+            var logits = model.Forward(Collate(chunk, padId, null, device)).Logits;
+            var probs = TensorData.ToArray<float>(nn.functional.softmax(logits, -1).to(ScalarType.Float32).cpu());
+            var n = (int)logits.shape[1];
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                var p = probs.Skip(r * n).Take(n).ToArray();
+                results.Add((Array.IndexOf(p, p.Max()), p));
+            }
+        }
+        return results;
+    }
+
+    internal static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels, Device device)
+    {
+        var length = rows.Max(r => r.Length);
+        var ids = new long[rows.Count * length];
+        var mask = new long[rows.Count * length];
+        Array.Fill(ids, padId);
+        for (var r = 0; r < rows.Count; r++)
+            for (var t = 0; t < rows[r].Length; t++) { ids[r * length + t] = rows[r][t]; mask[r * length + t] = 1; }
+        var shape = new long[] { rows.Count, length };
+        return new ModelInputs(tensor(ids, shape, device: device), tensor(mask, shape, device: device)) { Labels = labels is null ? null : tensor(labels, device: device) };
+    }
+}

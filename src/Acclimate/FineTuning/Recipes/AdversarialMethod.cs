@@ -1,0 +1,16 @@
+using Acclimate.FineTuning.Tagging;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
+
+namespace Acclimate.FineTuning.Recipes;
+
+/// <summary>Adversarial training on the word embeddings (recipe key <c>adversarial.method</c>).</summary>
+public enum AdversarialMethod
+{
+    None,
+    /// <summary>Fast gradient method (Miyato et al. 2017): one step of ε·g/‖g‖.</summary>
+    Fgm,
+    /// <summary>Projected gradient descent (Madry et al. 2018): K steps of α·g/‖g‖ projected onto the ε-ball.</summary>
+    Pgd,
+}

@@ -1,9 +1,0 @@
-namespace Acclimate.FineTuning.Runs;
-
-/// <summary>The outcome of a fine-tuning run: its folder, the best model, and the best model's dev (and test) metrics.</summary>
-public sealed record FineTuneResult(
-    string RunFolder,
-    string BestModelFolder,
-    IReadOnlyDictionary<string, double> Dev,
-    IReadOnlyDictionary<string, double>? Test,
-    long BestStep);

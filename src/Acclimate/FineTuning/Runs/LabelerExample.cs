@@ -1,4 +1,0 @@
-namespace Acclimate.FineTuning.Runs;
-
-/// <summary>One training input for a <see cref="SequenceLabeler"/>: tokens with word ids, per-token label ids (-100 = none), and the weight of its loss.</summary>
-public sealed record LabelerExample(LabelerInput Input, long[] TokenLabels, float Weight = 1f);

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using Acclimate.Checkpoints;
+using Acclimate.Data.Datasets;
+using Acclimate.IO;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
+
+namespace Acclimate.FineTuning.Tagging;
+
+/// <summary>Writes gold and predicted tags per sentence as JSONL (<c>{"source","line","tokens","gold","pred"}</c>), atomically.</summary>
+public static class TaggingPredictionsFile
+{
+    public static void Write(string path, IReadOnlyList<TaggedSentence> gold, IReadOnlyList<IReadOnlyList<string>> predicted, IReadOnlyList<int>? folds = null)
+    {
+        var lines = new System.Text.StringBuilder();
+        for (var i = 0; i < gold.Count; i++)
+        {
+            var line = new JsonObject
+            {
+                ["source"] = gold[i].SourceFile,
+                ["line"] = gold[i].LineNumber,
+                ["tokens"] = new JsonArray(gold[i].Words.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
+                ["gold"] = new JsonArray(gold[i].Tags.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
+                ["pred"] = new JsonArray(predicted[i].Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
+            };
+            if (folds is not null) line["fold"] = folds[i];
+            lines.Append(line.ToJsonString()).Append('\n');
+        }
+        AtomicFile.WriteAllText(path, lines.ToString());
+    }
+}

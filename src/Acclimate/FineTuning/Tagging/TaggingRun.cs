@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Acclimate.Checkpoints;
+using Acclimate.Data.Datasets;
+using Acclimate.Errors;
+using Acclimate.Reporting;
+using Acclimate.Tokenization;
+using Acclimate.Runtime;
+using Acclimate.Training;
+using Acclimate.IO;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Classification;
+using Acclimate.FineTuning.ModelSelection;
+using Acclimate.FineTuning.DomainAdaptation;
+
+namespace Acclimate.FineTuning.Tagging;
+
+/// <summary>
+/// A whole token-classification run from a recipe: read the splits, build the label set (any dev or
+/// test tag missing from it is an error naming file and line), train (plain, k-fold
+/// cross-validation, or with pseudo-label rounds), score the best model on dev and test, and write
+/// <c>results.json</c>, <c>epochs.md</c> (the per-epoch dev tables), predictions and <c>report.md</c>
+/// into the run folder.
+/// </summary>
+public sealed class TaggingRun
+{
+    private readonly FineTuneRecipe _recipe;
+    private readonly RunFolder _run;
+
+    public TaggingRun(FineTuneRecipe recipe, RunFolder run)
+    {
+        _recipe = recipe ?? throw new ArgumentNullException(nameof(recipe));
+        _run = run ?? throw new ArgumentNullException(nameof(run));
+    }
+
+    /// <summary>Called after every epoch's dev evaluation (the CLI prints a table).</summary>
+    public Action<string, EpochEvaluation>? EpochEvaluated { get; init; }
+
+    public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
+
+    /// <summary>Free-text progress messages.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>A checkpoint of an interrupted run of the same recipe to continue from (plain runs only, not CV or pseudo-label rounds).</summary>
+    public string? ResumeFrom { get; init; }
+
+    public FineTuneResult Execute()
+    {
+        // Fails before any data is read when training.device names a device this machine lacks (the trainers resolve it again).
+        TorchRuntime.ResolveDevice(_recipe.Training.Device, "training.device");
+        var data = TaggingDataset.Load(_recipe.Data);
+        var space = TagSpace.ForTraining(data.Train, _recipe.Data.FileScheme, _recipe.Data.ModelScheme,
+            _recipe.Data.LabelsFromAllSplits ? data.Dev.Concat(data.Test ?? Array.Empty<TaggedSentence>()) : null);
+        space.CheckCovered(data.Train);
+        space.CheckCovered(data.Dev);
+        if (data.Test is not null) space.CheckCovered(data.Test);
+        Log.WriteLine($"data: {data.Train.Count} train, {data.Dev.Count} dev, {data.Test?.Count ?? 0} test sentences; {space.Labels.Count} labels");
+        var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
+        if (ResumeFrom is not null && (_recipe.CrossValidation.Folds > 0 || _recipe.PseudoLabels.Unlabeled is not null))
+            throw new ConfigException("--resume continues a plain run; cross-validation and pseudo-label rounds cannot be resumed (rerun them).");
+        if (_recipe.CrossValidation.Folds > 0 && _recipe.Data.TrainWeights is not null)
+            throw new ConfigException("data.train_weights is not supported with cross_validation yet (the folds train unweighted); remove one of them.");
+        if (_recipe.CrossValidation.Folds > 0)
+            return new CrossValidationRun(_recipe, _run, tokenizer, space) { Log = Log, Progress = Progress, EpochEvaluated = EpochEvaluated }.Execute(data);
+
+        var epochsText = new StringBuilder();
+        // data.train_weights scales each gold sentence's weight (pseudo-label rounds: W1 × its weight).
+        var goldWeights = _recipe.Data.TrainWeights is { } weightsFile
+            ? SampleWeightsFile.ForSentences(weightsFile, TaggingDataset.ReadFile(_recipe.Data.Train!, _recipe.Data), data.Train)
+            : data.Train.Select(_ => 1.0).ToArray();
+        if (_recipe.Data.TrainWeights is not null) Log.WriteLine($"sample weights from {_recipe.Data.TrainWeights}: mean {goldWeights.Average():F4}, min {goldWeights.Min():F4}, max {goldWeights.Max():F4}");
+        var train = data.Train.Select((s, i) => new WeightedSentence(s, goldWeights[i] * (_recipe.PseudoLabels.Unlabeled is null ? 1.0 : _recipe.PseudoLabels.GoldWeight))).ToList();
+        FineTuneResult? result = null;
+        var rounds = _recipe.PseudoLabels.Unlabeled is null ? 0 : _recipe.PseudoLabels.Rounds;
+        for (var round = 0; round <= rounds; round++)
+        {
+            var folder = rounds == 0 ? _run : RunFolder.At(Path.Combine(_run.Path, $"round-{round}"));
+            var label = rounds == 0 ? "" : $"round {round}";
+            var trainer = NewTrainer(tokenizer, space, label, epochsText);
+            var trained = trainer.Train(train, data.Dev, folder, ResumeFrom);
+            result = ScoreBest(trainer, trained, data, folder, epochsText, label);
+            if (round < rounds)
+            {
+                var pseudo = PseudoLabeling.Label(trained.BestModelFolder, trainer, _recipe.PseudoLabels, Log);
+                Log.WriteLine($"pseudo-labels round {round + 1}: kept {pseudo.Count} sentences at confidence >= {_recipe.PseudoLabels.Threshold}");
+                epochsText.Append(CultureInfo.InvariantCulture, $"\npseudo-labels for round {round + 1}: {pseudo.Count} sentences kept (threshold {_recipe.PseudoLabels.Threshold}, weight {_recipe.PseudoLabels.PseudoWeight})\n");
+                train = data.Train.Select((s, i) => new WeightedSentence(s, goldWeights[i] * _recipe.PseudoLabels.GoldWeight))
+                    .Concat(pseudo.Select(s => new WeightedSentence(s, _recipe.PseudoLabels.PseudoWeight))).ToList();
+            }
+        }
+        AtomicFile.WriteAllText(Path.Combine(_run.Path, "epochs.md"), epochsText.ToString());
+        // The run's result is its last round's: written where a plain run's is, so sweeps and
+        // scripts read a pseudo-label run like any other.
+        if (rounds > 0)
+            AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), File.ReadAllText(Path.Combine(_run.Path, $"round-{rounds}", "results.json")));
+        return result!;
+    }
+
+    internal TaggerTrainer NewTrainer(ITextTokenizer tokenizer, TagSpace space, string label, StringBuilder epochsText) =>
+        new(_recipe, tokenizer, space)
+        {
+            Progress = Progress,
+            EpochEvaluated = e =>
+            {
+                epochsText.Append(CultureInfo.InvariantCulture, $"\n### {(label.Length > 0 ? label + ", " : "")}epoch {e.Epoch} (step {e.Step}, train loss {e.TrainLoss:F4}){(e.IsBest ? " — best so far" : "")}\n\n");
+                epochsText.Append(e.Scores.ToMarkdown());
+                EpochEvaluated?.Invoke(label, e);
+            },
+        };
+
+    private FineTuneResult ScoreBest(TaggerTrainer trainer, TaggerTrainingResult trained, TaggingDataset data, RunFolder folder, StringBuilder epochsText, string label)
+    {
+        using var best = trainer.Load(trained.BestModelFolder);
+        var devPred = trainer.Predict(best, data.Dev);
+        var dev = TaggingScores.Compute(data.Dev, devPred, trainer.Space.FileScheme);
+        TaggingScores? test = null;
+        IReadOnlyList<IReadOnlyList<string>>? testPred = null;
+        if (data.Test is not null)
+        {
+            testPred = trainer.Predict(best, data.Test);
+            test = TaggingScores.Compute(data.Test, testPred, trainer.Space.FileScheme);
+        }
+        if (_recipe.Output.SavePredictions)
+        {
+            TaggingPredictionsFile.Write(Path.Combine(folder.Path, "predictions-dev.jsonl"), data.Dev, devPred);
+            if (test is not null) TaggingPredictionsFile.Write(Path.Combine(folder.Path, "predictions-test.jsonl"), data.Test!, testPred!);
+        }
+        var bestStep = trained.Loop.BestStep ?? trained.Loop.GlobalStep;
+        epochsText.Append(CultureInfo.InvariantCulture, $"\n### {(label.Length > 0 ? label + ": " : "")}best checkpoint (step {bestStep}) on dev\n\n{dev.ToMarkdown()}");
+        if (test is not null) epochsText.Append(CultureInfo.InvariantCulture, $"\n### {(label.Length > 0 ? label + ": " : "")}best checkpoint (step {bestStep}) on test\n\n{test.ToMarkdown()}");
+        var results = new JsonObject
+        {
+            ["best_model"] = trained.BestModelFolder,
+            ["best_step"] = bestStep,
+            ["metric_for_best"] = trainer.BestMetric,
+            ["epochs"] = new JsonArray(trained.Epochs.Select(e => (JsonNode?)new JsonObject
+            {
+                ["epoch"] = e.Epoch, ["step"] = e.Step, ["train_loss"] = Finite(e.TrainLoss), ["is_best"] = e.IsBest, ["dev"] = ToJson(e.Scores.Metrics()),
+            }).ToArray()),
+            ["dev"] = ToJson(dev.Metrics()),
+            ["test"] = test is null ? null : ToJson(test.Metrics()),
+            ["train_sentences"] = data.Train.Count,
+            ["dev_sentences"] = data.Dev.Count,
+            ["test_sentences"] = data.Test?.Count,
+        };
+        AtomicFile.WriteAllText(Path.Combine(folder.Path, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        WriteReport(folder, trained, dev, test);
+        return new FineTuneResult(folder.Path, trained.BestModelFolder, dev.Metrics(), test?.Metrics(), bestStep);
+    }
+
+    private void WriteReport(RunFolder folder, TaggerTrainingResult trained, TaggingScores dev, TaggingScores? test)
+    {
+        var report = new MarkdownReport().Heading("Fine-tuning run", 1);
+        report.Paragraph($"Encoder `{_recipe.Model.Encoder}`, head {SequenceLabelerOptions.HeadName(_recipe.Model.Head)}{(_recipe.Model.Crf ? "+CRF" : "")}, fusion {SequenceLabelerOptions.FusionName(_recipe.Model.Fusion)} over {_recipe.Model.FusedLayers} layer(s).");
+        report.Heading("Best checkpoint on dev");
+        report.Code(dev.ToMarkdown());
+        if (test is not null)
+        {
+            report.Heading("Best checkpoint on test");
+            report.Code(test.ToMarkdown());
+        }
+        folder.WriteReport(report);
+    }
+
+    internal static JsonObject ToJson(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = Finite(v);
+        return o;
+    }
+
+    private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
+}
