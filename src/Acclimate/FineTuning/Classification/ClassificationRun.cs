@@ -70,51 +70,14 @@ public sealed class ClassificationRun
         LabelSet.CheckLabelsCovered(labels, dev);
         if (test is not null) LabelSet.CheckLabelsCovered(labels, test);
         Log.WriteLine($"data: {train.Count} train, {dev.Count} dev, {test?.Count ?? 0} test examples; {labels.Count} labels");
-        var options = _recipe.Training;
-        var device = TorchRuntime.ResolveDevice(options.Device, "training.device");
+        var device = TorchRuntime.ResolveDevice(_recipe.Training.Device, "training.device");
         var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
-        TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(options.Threads));
-        manual_seed(options.Seed);
-        using var model = _recipe.Model.Pooling == ClassificationPooling.Mean
-            ? MeanPooledClassifier.FromPretrained(_recipe.Model.Encoder, labels)
-            : PretrainedModel.Load(_recipe.Model.Encoder, ModelTask.SequenceClassification, labels).Model;
-        DevicePlacement.MoveTo(model, device);
-        var labelIds = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
-        var examples = train.Select(e => (Ids: Encode(tokenizer, e, _recipe.Model), Label: labelIds[e.Label])).ToArray();
-        var pad = model.Config.PadTokenId;
-        var batches = new ShuffledBatchSource<(long[] Ids, int Label), ModelInputs>(examples, options.BatchSize, options.Seed, (items, _) => Collate(items.Select(i => i.Ids).ToArray(), pad, items.Select(i => (long)i.Label).ToArray(), device));
-        var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
-        var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
-        var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
-        var headLr = _recipe.Optimizer.HeadLearningRate > 0 ? _recipe.Optimizer.HeadLearningRate : options.LearningRate;
-        var layerwise = _recipe.Optimizer.LayerDecay < 1 ? LayerwiseLearningRate.Groups(options.LearningRate, _recipe.Optimizer.LayerDecay, model.Config.NumHiddenLayers, headLr) : null;
-        // The recipe's mixup / adaptation / adversarial extras (none: the model's own loss, no hooks).
-        using var objective = new ClassificationObjective(_recipe, model, tokenizer, device);
-        using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions), DomainAlignment.Groups(_recipe, name =>
-            layerwise?.Invoke(name) ?? (name.StartsWith(model.BackboneName + ".", StringComparison.Ordinal) ? new ParameterGroupChoice("encoder", options.LearningRate) : new ParameterGroupChoice("head", headLr))));
+        TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(_recipe.Training.Threads));
+        var trained = new ClassifierTrainer(_recipe, tokenizer, labels, device) { Progress = Progress, Log = Log }.Train(train, dev, _run, ResumeFrom);
+        var result = trained.Training;
+        var pad = trained.PadTokenId;
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
-        var epochs = new JsonArray();
-        TrainingLoop<ModelInputs>? loop = null;
-        loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(new ClassifierTrainable(model, tokenizer, ClassificationModelInfo.From(_recipe.Model))), optimizer, batches,
-            b => objective.Loss(b, (double)loop!.GlobalStep / loop.TotalSteps))
-        {
-            LossParts = objective.Parts,
-            Backward = objective.Backward,
-            SaveExtraState = objective.SaveState,
-            RestoreExtraState = objective.RestoreState,
-            Run = _run,
-            Progress = Progress,
-            Evaluate = () =>
-            {
-                var report = Score(dev, Predict(model, devIds, pad).Select(p => labels[p.Label]).ToArray());
-                Log.WriteLine(MetricsTable.Format(report));
-                epochs.Add(TaggingRun.ToJson(Metrics(report)));
-                return Metrics(report);
-            },
-        };
-        if (ResumeFrom is not null) loop.ResumeFrom(ResumeFrom);
-        var result = loop.Train();
-        var bestFolder = result.BestModelFolder ?? throw new AcclimateException($"{_run.Path}: training ended without a usable dev evaluation.");
+        var bestFolder = trained.BestModelFolder;
         using var bestModel = DevicePlacement.MoveTo(ClassifierFolder.Load(bestFolder), device);
         using var precision = Autocast.Enter(_recipe.Training.Precision);   // the final scores in the precision dev was scored in
         var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
@@ -124,7 +87,7 @@ public sealed class ClassificationRun
         {
             ["best_model"] = bestFolder,
             ["best_step"] = result.BestStep,
-            ["epochs"] = epochs,
+            ["epochs"] = new JsonArray(trained.Epochs.Select(e => (JsonNode)TaggingRun.ToJson(e)).ToArray()),
             ["dev"] = TaggingRun.ToJson(Metrics(devReport)),
             ["test"] = testReport is null ? null : TaggingRun.ToJson(Metrics(testReport)),
         };
