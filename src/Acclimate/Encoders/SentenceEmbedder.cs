@@ -1,3 +1,4 @@
+using Acclimate.Data.Batching;
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Errors;
@@ -97,18 +98,10 @@ public sealed class SentenceEmbedder : IDisposable
         {
             var rows = order.Skip(start).Take(Options.BatchSize).ToArray();
             using var scope = NewDisposeScope();
-            var length = rows.Max(i => encoded[i].Count);
-            var ids = new long[rows.Length * length];
-            var mask = new long[rows.Length * length];
-            for (var r = 0; r < rows.Length; r++)
-            {
-                var item = encoded[rows[r]];
-                for (var t = 0; t < length; t++)
-                {
-                    ids[r * length + t] = t < item.Count ? item.Ids[t] : _tokenizer.PadTokenId;
-                    mask[r * length + t] = t < item.Count ? 1 : 0;
-                }
-            }
+            var tokens = rows.Select(i => (IReadOnlyList<int>)encoded[i].Ids).ToArray();
+            var length = RightPadding.Width(tokens);
+            var ids = RightPadding.Pad(tokens, length, _tokenizer.PadTokenId).Select(i => (long)i).ToArray();
+            var mask = RightPadding.Mask(tokens.Select(t => t.Count).ToArray(), length);
             var inputIds = tensor(ids, new long[] { rows.Length, length }).to(_device);
             var attention = tensor(mask, new long[] { rows.Length, length }).to(_device);
             var hidden = _model.Encoder.Forward(inputIds, attention).LastHiddenState;

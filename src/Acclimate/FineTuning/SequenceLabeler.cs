@@ -194,32 +194,8 @@ public sealed partial class SequenceLabeler : TransformerModel
     /// Right-pads tokenized inputs into a batch (pad id from the config), with attention mask and
     /// word starts from the word ids; labels are not included.
     /// </summary>
-    public SequenceLabelerBatch Collate(IReadOnlyList<LabelerInput> inputs)
-    {
-        if (inputs.Count == 0) throw new DataException("cannot build a batch of zero sequences.");
-        var length = inputs.Max(i => i.InputIds.Count);
-        var ids = new long[inputs.Count * length];
-        var mask = new long[inputs.Count * length];
-        var starts = new bool[inputs.Count * length];
-        Array.Fill(ids, Config.PadTokenId);
-        for (var r = 0; r < inputs.Count; r++)
-        {
-            var input = inputs[r];
-            if (input.WordIds.Count != input.InputIds.Count)
-                throw new DataException($"sequence {r}: {input.InputIds.Count} token ids but {input.WordIds.Count} word ids; expected one word id per token.");
-            if (input.InputIds.Count == 0) throw new DataException($"sequence {r} has no tokens (it needs at least the special tokens).");
-            var rowStarts = SubwordAlignment.WordStarts(input.WordIds);
-            for (var t = 0; t < input.InputIds.Count; t++)
-            {
-                ids[r * length + t] = input.InputIds[t];
-                mask[r * length + t] = 1;
-                starts[r * length + t] = rowStarts[t];
-            }
-        }
-        var device = Encoder.Embeddings.parameters().First().device;
-        var shape = new long[] { inputs.Count, length };
-        return new SequenceLabelerBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(starts, shape, device: device));
-    }
+    public SequenceLabelerBatch Collate(IReadOnlyList<LabelerInput> inputs) =>
+        SequenceLabelerBatch.Collate(inputs, Config.PadTokenId, Encoder.Embeddings.parameters().First().device);
 
     private IReadOnlyList<int[]> DecodeWords(Tensor wordEmissions, Tensor wordMask)
     {

@@ -1,3 +1,4 @@
+using Acclimate.Data.Batching;
 using System.Text.Json.Nodes;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Datasets;
@@ -132,13 +133,11 @@ public sealed class ClassificationRun
 
     internal static ModelInputs Collate(IReadOnlyList<long[]> rows, long padId, long[]? labels, Device device)
     {
-        var length = rows.Max(r => r.Length);
-        var ids = new long[rows.Count * length];
-        var mask = new long[rows.Count * length];
-        Array.Fill(ids, padId);
-        for (var r = 0; r < rows.Count; r++)
-            for (var t = 0; t < rows[r].Length; t++) { ids[r * length + t] = rows[r][t]; mask[r * length + t] = 1; }
-        var shape = new long[] { rows.Count, length };
-        return new ModelInputs(tensor(ids, shape, device: device), tensor(mask, shape, device: device)) { Labels = labels is null ? null : tensor(labels, device: device) };
+        var width = RightPadding.Width(rows);
+        var shape = new long[] { rows.Count, width };
+        return new ModelInputs(tensor(RightPadding.Pad(rows, width, padId), shape, device: device), tensor(RightPadding.Mask(rows.Select(r => r.Length).ToArray(), width), shape, device: device))
+        {
+            Labels = labels is null ? null : tensor(labels, device: device),
+        };
     }
 }

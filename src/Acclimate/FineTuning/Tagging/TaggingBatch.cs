@@ -1,3 +1,4 @@
+using Acclimate.Data.Batching;
 using static TorchSharp.torch;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
@@ -17,33 +18,15 @@ public sealed record TaggingBatch(SequenceLabelerBatch Batch, Tensor Labels, Ten
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (examples.Count == 0) throw new Errors.DataException("cannot build a batch of zero examples.");
-        var length = examples.Max(e => e.Input.InputIds.Count);
-        var count = examples.Count;
-        var ids = new long[count * length];
-        var mask = new long[count * length];
-        var starts = new bool[count * length];
-        var labels = new long[count * length];
-        Array.Fill(ids, padId);
-        Array.Fill(labels, SubwordAlignment.IgnoreIndex);
-        for (var r = 0; r < count; r++)
-        {
-            var e = examples[r];
-            if (e.TokenLabels.Length != e.Input.InputIds.Count)
-                throw new Errors.DataException($"example {r}: {e.TokenLabels.Length} labels for {e.Input.InputIds.Count} tokens; expected one per token.");
-            var rowStarts = SubwordAlignment.WordStarts(e.Input.WordIds);
-            for (var t = 0; t < e.Input.InputIds.Count; t++)
-            {
-                ids[r * length + t] = e.Input.InputIds[t];
-                mask[r * length + t] = 1;
-                starts[r * length + t] = rowStarts[t];
-                labels[r * length + t] = e.TokenLabels[t];
-            }
-        }
-        var shape = new long[] { count, length };
-        var labelTensor = tensor(labels, shape, device: device);
+        for (var r = 0; r < examples.Count; r++)
+            if (examples[r].TokenLabels.Length != examples[r].Input.InputIds.Count)
+                throw new Errors.DataException($"example {r}: {examples[r].TokenLabels.Length} labels for {examples[r].Input.InputIds.Count} tokens; expected one per token.");
+        var inputs = SequenceLabelerBatch.Collate(examples.Select(e => e.Input).ToArray(), padId, device);
+        var width = (int)inputs.InputIds.shape[1];
+        var labels = RightPadding.Pad(examples.Select(e => (IReadOnlyList<long>)e.TokenLabels).ToArray(), width, (long)SubwordAlignment.IgnoreIndex);
         return new TaggingBatch(
-            new SequenceLabelerBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(starts, shape, device: device)),
-            labelTensor,
+            inputs,
+            tensor(labels, new long[] { examples.Count, width }, device: device),
             tensor(examples.Select(e => e.Weight).ToArray(), device: device))
         {
             Tokens = examples.Sum(e => (long)e.Input.InputIds.Count),
