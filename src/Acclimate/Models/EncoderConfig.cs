@@ -19,7 +19,7 @@ public sealed class EncoderConfig
     private readonly JsonObject _raw;
 
     public ModelType ModelType { get; }
-    public int VocabSize { get; set; }
+    public int VocabSize { get; }
     public int HiddenSize { get; }
     /// <summary>Embedding width: ALBERT/ELECTRA's <c>embedding_size</c>; equals HiddenSize for BERT/RoBERTa.</summary>
     public int EmbeddingSize { get; }
@@ -42,10 +42,10 @@ public sealed class EncoderConfig
     public double ClassifierDropout { get; }
     public bool TieWordEmbeddings { get; }
     /// <summary>HF problem_type for sequence classification (null: inferred from labels).</summary>
-    public string? ProblemType { get; set; }
-    public IReadOnlyList<string> Architectures { get; set; }
+    public string? ProblemType { get; }
+    public IReadOnlyList<string> Architectures { get; }
     /// <summary>Label names by id; NumLabels is their count.</summary>
-    public IReadOnlyList<string> Labels { get; private set; }
+    public IReadOnlyList<string> Labels { get; }
     public int NumLabels => Labels.Count;
 
     /// <summary>Where the config was read from (for error messages), or null for a config built in code.</summary>
@@ -149,6 +149,14 @@ public sealed class EncoderConfig
     {
         var copy = (JsonObject)ToJson();
         WriteLabels(copy, labels);
+        return new EncoderConfig(copy, SourcePath);
+    }
+
+    /// <summary>A copy with another vocabulary size (after the embeddings were resized).</summary>
+    public EncoderConfig WithVocabSize(int vocabSize)
+    {
+        var copy = (JsonObject)ToJson();
+        copy["vocab_size"] = vocabSize;
         return new EncoderConfig(copy, SourcePath);
     }
 

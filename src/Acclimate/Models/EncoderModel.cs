@@ -59,7 +59,8 @@ public sealed class EncoderModel : ExplicitModule
         }
     }
 
-    public EncoderConfig Config { get; }
+    /// <summary>The config (replaced, never changed, when the owning model resizes its vocabulary).</summary>
+    public EncoderConfig Config { get; internal set; }
     public EncoderEmbeddings Embeddings => embeddings;
     public bool HasPooler => _bertPooler is not null || _albertPooler is not null;
 

@@ -107,7 +107,9 @@ public abstract class TransformerModel : ExplicitModule
             throw new ArgumentException($"new rows must be [{added}, {old.shape[1]}], got [{string.Join(", ", rows.shape)}]", nameof(newRows));
         using var grown = Heads.VocabularyProjection.Grow(old, newSize, rows);
         Encoder.Embeddings.ReplaceWordEmbeddings(grown);
-        Config.VocabSize = newSize;
+        // Configs are immutable: the model and its encoder move to a copy with the new size.
+        Config = Config.WithVocabSize(newSize);
+        Encoder.Config = Config;
         ResizeHeads(newSize, added > 0 ? rows : null);
     }
 
