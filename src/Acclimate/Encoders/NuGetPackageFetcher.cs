@@ -10,7 +10,7 @@ namespace Acclimate.Encoders;
 /// is restored (a PackageReference would pull the package's dependencies too), and a package already
 /// in the folder costs no network.
 /// </summary>
-public static class NuGetPackageFetcher
+internal static class NuGetPackageFetcher
 {
     /// <summary>The package's folder (lower-case id/version, as NuGet lays it out) after making sure it is there.</summary>
     public static string Fetch(string packageId, string version, string packagesFolder, TextWriter? log = null)

@@ -8,7 +8,7 @@ namespace Acclimate.Evaluation;
 /// <c>precision</c>, <c>recall</c>, <c>f1-score</c> and <c>support</c>. NaN is the JSON string
 /// <c>"NaN"</c>, as in the project's golden fixtures.
 /// </summary>
-public static class SeqevalJson
+internal static class SeqevalJson
 {
     /// <summary>The report dict.</summary>
     public static JsonObject ToJson(SeqevalReport report)

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Acclimate.FineTuning;
 
 /// <summary>Runs a per-token model over the windows of a <see cref="SlidingWindowPlan"/> and merges the outputs.</summary>
-public static class SlidingWindowRunner
+internal static class SlidingWindowRunner
 {
     /// <summary>
     /// Builds every window's input (prefix + content slice + suffix), runs

@@ -36,7 +36,7 @@ public sealed class BlockExamples : IPretrainingExamples
 }
 
 /// <summary>NSP / SOP sentence pairs held in memory, drawn once per run (as HF's dataset classes do).</summary>
-public sealed class PairExamples : IPretrainingExamples
+internal sealed class PairExamples : IPretrainingExamples
 {
     private readonly IReadOnlyList<SentencePairExample> _pairs;
 

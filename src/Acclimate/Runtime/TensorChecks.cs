@@ -12,7 +12,7 @@ namespace Acclimate.Runtime;
 /// <c>ACCLIMATE_DEBUG_CHECKS=1</c> or <see cref="Always"/> — and the host-side collators carry the
 /// guarantees instead (they build right-padded masks and reject ids outside the vocabulary).
 /// </summary>
-public static class TensorChecks
+internal static class TensorChecks
 {
     /// <summary>Run the checks on every device (default: from ACCLIMATE_DEBUG_CHECKS=1).</summary>
     public static bool Always { get; set; } = Environment.GetEnvironmentVariable("ACCLIMATE_DEBUG_CHECKS") == "1";

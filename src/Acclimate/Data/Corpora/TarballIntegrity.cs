@@ -4,7 +4,7 @@ using Acclimate.Errors;
 namespace Acclimate.Data.Corpora;
 
 /// <summary>Checks a file against an npm <c>sha512-BASE64</c> integrity string.</summary>
-public static class TarballIntegrity
+internal static class TarballIntegrity
 {
     /// <summary>The only algorithm accepted: npm has published SHA-512 for every package since 2017.</summary>
     public const string Sha512Prefix = "sha512-";

@@ -10,7 +10,7 @@ namespace Acclimate.Data.Datasets;
 /// breaks. Without quoting every line is split on the separator as is. Blank lines are skipped. A
 /// stray quote or an unterminated quoted field is an error naming the line.
 /// </summary>
-public static class DelimitedReader
+internal static class DelimitedReader
 {
     /// <summary>Records of <paramref name="path"/>, header row included.</summary>
     public static IEnumerable<DelimitedRecord> Read(string path, char separator, bool quoting, int maxLineChars = TextLineReader.DefaultMaxLineChars)

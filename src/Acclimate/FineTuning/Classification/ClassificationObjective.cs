@@ -20,7 +20,7 @@ namespace Acclimate.FineTuning.Classification;
 /// embeddings (<c>adversarial:</c>; its extra pass is on the plain, unmixed loss). With none of
 /// them, it is exactly the model's own loss with no hooks.
 /// </summary>
-public sealed class ClassificationObjective : IDisposable
+internal sealed class ClassificationObjective : IDisposable
 {
     private readonly TransformerModel _model;
     private readonly IPooledClassifier _pooled;

@@ -10,7 +10,7 @@ using Acclimate.FineTuning.DomainAdaptation;
 namespace Acclimate.FineTuning.Classification;
 
 /// <summary>A sequence classifier (pooler or mean pooling) as a training-loop target: checkpoints are <see cref="ClassifierFolder"/> folders.</summary>
-public sealed class ClassifierTrainable : ITrainableModel
+internal sealed class ClassifierTrainable : ITrainableModel
 {
     private readonly TransformerModel _model;
     private readonly ITextTokenizer _tokenizer;

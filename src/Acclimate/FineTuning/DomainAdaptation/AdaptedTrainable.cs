@@ -13,7 +13,7 @@ namespace Acclimate.FineTuning.DomainAdaptation;
 /// <see cref="DomainAlignment.FileName"/> beside it, which the model loaders ignore (a saved tagger
 /// or classifier loads and predicts as without adaptation); resuming restores both.
 /// </summary>
-public sealed class AdaptedTrainable(ITrainableModel inner, DomainAlignment alignment) : ITrainableModel
+internal sealed class AdaptedTrainable(ITrainableModel inner, DomainAlignment alignment) : ITrainableModel
 {
     private readonly ITrainableModel _inner = inner ?? throw new ArgumentNullException(nameof(inner));
     private readonly DomainAlignment _alignment = alignment ?? throw new ArgumentNullException(nameof(alignment));

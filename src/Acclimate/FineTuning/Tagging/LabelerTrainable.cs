@@ -11,7 +11,7 @@ using Acclimate.FineTuning.DomainAdaptation;
 namespace Acclimate.FineTuning.Tagging;
 
 /// <summary>A <see cref="SequenceLabeler"/> as a <see cref="TrainingLoop{TBatch}"/> target: checkpoints and the best model are labeler folders with the tokenizer's files.</summary>
-public sealed class LabelerTrainable : ITrainableModel
+internal sealed class LabelerTrainable : ITrainableModel
 {
     private readonly ITextTokenizer? _tokenizer;
 

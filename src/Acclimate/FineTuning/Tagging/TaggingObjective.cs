@@ -17,7 +17,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// tokens, and FGM / PGD on the word embeddings (<c>adversarial:</c>). With neither, it is exactly
 /// the plain loss with no hooks, so plain runs are unchanged bit for bit.
 /// </summary>
-public sealed class TaggingObjective : IDisposable
+internal sealed class TaggingObjective : IDisposable
 {
     private readonly SequenceLabeler _labeler;
     private readonly DomainAlignment? _alignment;
