@@ -21,18 +21,33 @@ public sealed class BlockExamples : IPretrainingExamples
 {
     private readonly PretrainingBlocks _blocks;
     private readonly int _count;
+    private readonly IReadOnlyList<int[]>? _references;
 
     /// <param name="blocks">The blocks.</param>
     /// <param name="maxCount">Use only the first this many blocks (null = all): held-out sets are capped this way.</param>
-    public BlockExamples(PretrainingBlocks blocks, int? maxCount = null)
+    /// <param name="wordReferences">
+    /// Line-by-line blocks only: per token-cache document, the positions that continue a word
+    /// (<see cref="ChineseWordReferences"/>); positions cut off by the block size are dropped.
+    /// </param>
+    public BlockExamples(PretrainingBlocks blocks, int? maxCount = null, IReadOnlyList<int[]>? wordReferences = null)
     {
         _blocks = blocks ?? throw new ArgumentNullException(nameof(blocks));
         _count = maxCount is int m && m > 0 ? Math.Min(m, blocks.Count) : blocks.Count;
+        if (wordReferences is not null && blocks.Mode != BlockMode.LineByLine)
+            throw new ArgumentException("word references belong to lines; the blocks must be line by line.", nameof(wordReferences));
+        _references = wordReferences;
     }
 
     public int Count => _count;
 
-    public MlmExample Get(int index) => new(_blocks.Block(index)) { ExampleIndex = index };
+    public MlmExample Get(int index)
+    {
+        var block = _blocks.Block(index);
+        if (_references is null) return new MlmExample(block) { ExampleIndex = index };
+        // [CLS] is position 0 in the reference as in the block; the block's last position is [SEP].
+        var positions = _references[_blocks.DocumentOf(index)].Where(p => p < block.Length - 1).ToArray();
+        return new MlmExample(block) { ExampleIndex = index, ContinuationPositions = positions };
+    }
 }
 
 /// <summary>NSP / SOP sentence pairs held in memory, drawn once per run (as HF's dataset classes do).</summary>

@@ -150,6 +150,12 @@ public sealed record PretrainingDataSection : IValidatedOptions
     public int EvalBatchSize { get; init; } = 32;
     /// <summary>Tokenizer threads for building the token cache (0 = all cores).</summary>
     public int TokenizeThreads { get; init; }
+    /// <summary>
+    /// Chinese whole-word masking (HF run_mlm_wwm's <c>train_ref_file</c>): one JSON array per
+    /// non-blank line of <see cref="Train"/>, the positions (special tokens counted) of the
+    /// characters that continue a word. Needs block_mode line_by_line and objective.whole_word.
+    /// </summary>
+    public string? WholeWordReference { get; init; }
 
     public IEnumerable<string> Problems()
     {
@@ -160,6 +166,10 @@ public sealed record PretrainingDataSection : IValidatedOptions
         if (EvalMaxBlocks < 0) yield return $"eval_max_blocks must be >= 0 (got {EvalMaxBlocks})";
         if (EvalBatchSize < 1) yield return $"eval_batch_size must be >= 1 (got {EvalBatchSize})";
         if (TokenizeThreads < 0) yield return $"tokenize_threads must be >= 0 (got {TokenizeThreads})";
+        if (WholeWordReference is not null && BlockMode != BlockMode.LineByLine)
+            yield return "whole_word_reference gives positions per line, so it needs block_mode line_by_line (one sequence per line, as HF's run_mlm_wwm)";
+        if (WholeWordReference is not null && Mode != DocumentMode.Line)
+            yield return "whole_word_reference gives positions per line, so it needs mode line (one document per line)";
     }
 
     public CorpusOptions ToCorpusOptions() => new() { Mode = Mode, Format = Format, TextField = TextField, MaxLineChars = MaxLineChars };

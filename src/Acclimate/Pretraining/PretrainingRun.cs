@@ -140,7 +140,8 @@ public sealed class PretrainingRun
             caches.Add(trainCache);
             IPretrainingExamples trainExamples = r.Objective.Kind is PretrainingObjectiveKind.MlmNsp or PretrainingObjectiveKind.MlmSop
                 ? SentencePairs(trainCache, tokenizer, r)
-                : new BlockExamples(new PretrainingBlocks(trainCache, r.Data.BlockSize, r.Data.BlockMode, tokenizer.ClsTokenId, tokenizer.SepTokenId));
+                : new BlockExamples(new PretrainingBlocks(trainCache, r.Data.BlockSize, r.Data.BlockMode, tokenizer.ClsTokenId, tokenizer.SepTokenId),
+                    wordReferences: WordReferences(r, trainCache));
             var batchSize = r.Training.BatchSize;
             var domain = new PretrainingBatchSequence("data.train " + r.Data.Train, trainExamples, collator, batchSize, r.Training.Seed, stream: 0);
 
@@ -436,6 +437,20 @@ public sealed class PretrainingRun
         var m = r.Model;
         return EncoderConfig.Create(m.Architecture, tokenizer.VocabSize, m.HiddenSize, m.NumLayers, m.NumHeads, m.IntermediateSize,
             m.EmbeddingSize, m.MaxPositionEmbeddings, extra: obj => obj["pad_token_id"] = tokenizer.PadTokenId);
+    }
+
+    /// <summary>data.whole_word_reference read and checked against the training corpus, or null.</summary>
+    private static IReadOnlyList<int[]>? WordReferences(PretrainingRecipe r, TokenCache trainCache)
+    {
+        if (r.Data.WholeWordReference is not { } path) return null;
+        if (!r.Objective.WholeWord)
+            throw new ConfigException($"data.whole_word_reference {path}: word positions are used by whole-word masking; set objective.whole_word: true.");
+        if (r.Objective.Kind != PretrainingObjectiveKind.Mlm)
+            throw new ConfigException($"data.whole_word_reference {path}: supported for objective.kind mlm (got {RecipeNames.EnumValue(r.Objective.Kind)}).");
+        var references = ChineseWordReferences.Read(path);
+        if (references.Count != trainCache.DocumentCount)
+            throw new DataException($"{path}: {references.Count:N0} reference lines, but {r.Data.Train} has {trainCache.DocumentCount:N0} non-blank lines; line k of one belongs to line k of the other.");
+        return references;
     }
 
     private static WordBoundaries WholeWordBoundaries(ITextTokenizer tokenizer, int vocabularySize)

@@ -177,3 +177,92 @@ public sealed class WholeWordMaskingTests
         Assert.Throws<ConfigException>(() => tokenLevel.MaskSequence(ids, new Random(0), new[] { 2 }));
     }
 }
+
+/// <summary>data.whole_word_reference: the Chinese reference file reaches the examples, line by line.</summary>
+[Collection(Acclimate.Tests.Training.TorchGlobalStateCollection.Name)]
+public sealed class ChineseWholeWordReferenceTests
+{
+    private static readonly string ChineseTokenizer = TestPaths.Fixture("tokenizers", "bert-base-chinese");
+
+    private static readonly string[] Lines = { "我们今天去北京大学参观。", "他喜欢自然语言处理。", "上海是一个大城市。", "研究人员发表了新论文。" };
+
+    // Positions (with [CLS] at 0) of the characters that continue a word, as a segmenter would give them:
+    // 今天 北京 大学 / 喜欢 自然 语言 处理 / 上海 一个 城市 / 研究 人员 发表 论文.
+    private static readonly string[] References = { "[2, 4, 6, 8, 10]", "[3, 5, 7, 9]", "[2, 5, 8]", "[2, 4, 6, 10]" };
+
+    [Fact]
+    public void EachLineBlockCarriesItsLinesPositionsAndPositionsPastTheBlockAreDropped()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var tokenizer = Acclimate.Tokenization.TokenizerLoader.FromFolder(ChineseTokenizer);
+        Acclimate.Data.Caching.TokenCacheBuilder.Build(Lines, tokenizer, temp.File("c"), "k", "t", "test corpus");
+        using var cache = Acclimate.Data.Caching.TokenCache.Open(temp.File("c"));
+        var references = References.Select(r => Acclimate.Pretraining.ChineseWordReferences.ParseLine(r)).ToArray();
+        var blocks = new Acclimate.Data.Batching.PretrainingBlocks(cache, 8, Acclimate.Data.Batching.BlockMode.LineByLine, tokenizer.ClsTokenId, tokenizer.SepTokenId);
+        var examples = new Acclimate.Pretraining.BlockExamples(blocks, wordReferences: references);
+        // Block size 8: [CLS], six characters, [SEP]; positions 7 and beyond are cut off with the text.
+        Assert.Equal(new[] { 2, 4, 6 }, examples.Get(0).ContinuationPositions);
+        Assert.Equal(new[] { 3, 5 }, examples.Get(1).ContinuationPositions);
+        Assert.Equal(new[] { 2, 5 }, examples.Get(2).ContinuationPositions);
+        Assert.Null(new Acclimate.Pretraining.BlockExamples(blocks).Get(0).ContinuationPositions);
+        var packed = new Acclimate.Data.Batching.PretrainingBlocks(cache, 8, Acclimate.Data.Batching.BlockMode.Packed, tokenizer.ClsTokenId, tokenizer.SepTokenId);
+        Assert.Throws<ArgumentException>(() => new Acclimate.Pretraining.BlockExamples(packed, wordReferences: references));
+    }
+
+    private static string Recipe(TempFolder temp, string corpus, string references, string extra = "") => $"""
+        run:
+          folder: {temp.File("run")}
+          token_cache: {temp.File("tokens")}
+        model:
+          tokenizer: {ChineseTokenizer}
+          architecture: bert
+          hidden_size: 32
+          num_layers: 1
+          num_heads: 4
+          intermediate_size: 48
+          max_position_embeddings: 64
+        objective:
+          kind: mlm
+          whole_word: true
+        data:
+          train: {corpus}
+          eval: {corpus}
+          block_size: 32
+          block_mode: line_by_line
+          whole_word_reference: {references}
+        training:
+          batch_size: 2
+          max_steps: 2
+          learning_rate: 1e-3
+          log_every: 1
+          threads: 1
+          seed: 3
+        {extra}
+        """;
+
+    [Fact]
+    public void ARunTrainsWithTheReferenceAndRefusesAMismatchedOne()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        // A blank line in both files: HF skips it in each, so line k still meets reference k.
+        var corpus = temp.File("zh.txt");
+        File.WriteAllLines(corpus, Lines.Take(2).Append("").Concat(Lines.Skip(2)));
+        var references = temp.File("zh.ref");
+        File.WriteAllLines(references, References.Take(2).Append("").Concat(References.Skip(2)));
+        var result = new Acclimate.Pretraining.PretrainingRun(Acclimate.Training.Recipe.Parse(Recipe(temp, corpus, references), "zh.yaml")).Execute();
+        Assert.Equal(2, result.Training.GlobalStep);
+
+        File.WriteAllLines(references, References.Take(3));
+        var e = Assert.Throws<Acclimate.Errors.DataException>(() =>
+            new Acclimate.Pretraining.PretrainingRun(Acclimate.Training.Recipe.Parse(Recipe(temp, corpus, references).Replace(temp.File("run"), temp.File("run2")), "zh.yaml")).Execute());
+        Assert.Contains("zh.ref: 3 reference lines", e.Message);
+        Assert.Contains("4 non-blank lines", e.Message);
+
+        var c = Assert.Throws<Acclimate.Errors.ConfigException>(() =>
+            new Acclimate.Pretraining.PretrainingRun(Acclimate.Training.Recipe.Parse(Recipe(temp, corpus, references).Replace("block_mode: line_by_line", "block_mode: packed"), "zh.yaml")));
+        Assert.Contains("needs block_mode line_by_line", c.Message);
+        c = Assert.Throws<Acclimate.Errors.ConfigException>(() =>
+            new Acclimate.Pretraining.PretrainingRun(Acclimate.Training.Recipe.Parse(Recipe(temp, corpus, references).Replace("whole_word: true", "whole_word: false").Replace(temp.File("run"), temp.File("run3")), "zh.yaml")).Execute());
+        Assert.Contains("set objective.whole_word: true", c.Message);
+    }
+}

@@ -48,6 +48,14 @@ public sealed class PretrainingBlocks
     public int SepId { get; }
     public int Count { get; }
 
+    /// <summary>Line by line: the token cache document block <paramref name="index"/> holds (documents without tokens have no block).</summary>
+    public int DocumentOf(int index)
+    {
+        if (Mode != BlockMode.LineByLine) throw new InvalidOperationException("packed blocks span documents; only line-by-line blocks belong to one.");
+        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index), $"block {index} of {Count}");
+        return _nonEmptyDocs[index];
+    }
+
     /// <summary>The ids of block <paramref name="index"/>, with [CLS] first and [SEP] last.</summary>
     public int[] Block(int index)
     {
