@@ -16,6 +16,28 @@ public static class DataCommand
         command.Subcommands.Add(CreateFetch(output));
         command.Subcommands.Add(CreateStats(output));
         command.Subcommands.Add(CreateSplitBrown(output));
+        command.Subcommands.Add(CreateChineseReference(output));
+        return command;
+    }
+
+    private static Command CreateChineseReference(TextWriter output)
+    {
+        var input = new Option<string>("--input") { Description = "Chinese corpus, one text per line (the pretraining data.train file).", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer (or model) folder whose token positions the reference names.", Required = true };
+        var outPath = new Option<string>("--output") { Description = "Reference file to write: one JSON array per non-blank line (data.whole_word_reference).", Required = true };
+        var command = new Command("chinese-ref",
+            "Write a Chinese whole-word masking reference (HF run_mlm_wwm's ref file): words from Lucene's SmartCn segmenter, positions in the tokenizer's ids.")
+        {
+            input, tokenizer, outPath,
+        };
+        command.SetAction(result =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var lines = Acclimate.Pretraining.ChineseWordReferences.Write(result.GetValue(input)!, result.GetValue(outPath)!,
+                Acclimate.Tokenization.TokenizerLoader.FromFolder(result.GetValue(tokenizer)!));
+            output.WriteLine($"wrote {result.GetValue(outPath)}: {lines:N0} reference lines in {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
         return command;
     }
 

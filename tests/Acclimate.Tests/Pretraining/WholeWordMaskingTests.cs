@@ -266,3 +266,39 @@ public sealed class ChineseWholeWordReferenceTests
         Assert.Contains("set objective.whole_word: true", c.Message);
     }
 }
+
+/// <summary>Reference files built from Lucene SmartCn words, as HF's run_chinese_ref.py builds them from LTP's.</summary>
+public sealed class ChineseReferenceBuildTests
+{
+    private static readonly string ChineseTokenizer = TestPaths.Fixture("tokenizers", "bert-base-chinese");
+
+    [Fact]
+    public void SegmenterWordsGiveTheContinuingCharactersPositions()
+    {
+        const string text = "我们今天去北京大学参观。";
+        var words = Acclimate.Tokenization.ChineseWordSegmenter.Words(text).Select(w => text[w.Start..w.End]).ToArray();
+        Assert.Equal(new[] { "我们", "今天", "去", "北京大学", "参观", "。" }, words);
+        var tokenizer = Acclimate.Tokenization.TokenizerLoader.FromFolder(ChineseTokenizer);
+        // [CLS]=0 我1 们2 今3 天4 去5 北6 京7 大8 学9 参10 观11 。12 [SEP]: 们, 天, 京 大 学, 观 continue a word.
+        Assert.Equal(new[] { 2, 4, 7, 8, 9, 11 }, ChineseWordReferences.Build(text, tokenizer, Acclimate.Tokenization.ChineseWordSegmenter.Words(text)));
+        // Latin letters and digits are never continuations, even inside a segmenter word; punctuation is no word.
+        Assert.Empty(ChineseWordReferences.Build("COVID2019", tokenizer, new[] { (0, 9) }));
+    }
+
+    [Fact]
+    public void TheCliWritesOneLinePerNonBlankLineThatTheReaderReadsBack()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("zh.txt"), new[] { "我们今天去北京大学参观。", "", "他喜欢自然语言处理。" });
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Acclimate.Cli.CliApp.Run(["data", "chinese-ref", "--input", temp.File("zh.txt"), "--tokenizer", ChineseTokenizer, "--output", temp.File("zh.ref")], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("2 reference lines", stdout.ToString());
+        var refs = ChineseWordReferences.Read(temp.File("zh.ref"));
+        Assert.Equal(2, refs.Count);
+        Assert.Equal(new[] { 2, 4, 7, 8, 9, 11 }, refs[0]);
+        Assert.Equal(new[] { 3, 5, 7, 9 }, refs[1]);   // 他 喜欢 自然 语言 处理 。
+        Assert.Equal(2, Acclimate.Cli.CliApp.Run(["data", "chinese-ref", "--input", temp.File("nope.txt"), "--tokenizer", ChineseTokenizer, "--output", temp.File("x.ref")], new StringWriter(), new StringWriter()));
+    }
+}
