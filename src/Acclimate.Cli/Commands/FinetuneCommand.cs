@@ -51,8 +51,8 @@ public static class FinetuneCommand
                     Log = output,
                     ResumeFrom = resumeFrom,
                     Progress = new ConsoleTrainingProgress(output),
-                    EpochEvaluated = (label, e) => EpochTable.Write(console,
-                        $"{(label.Length > 0 ? label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
+                    EpochEvaluated = e => EpochTable.Write(console,
+                        $"{(e.Label.Length > 0 ? e.Label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
                 };
                 finished = tagging.Execute();
             }

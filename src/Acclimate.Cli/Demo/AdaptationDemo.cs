@@ -249,7 +249,7 @@ public sealed class AdaptationDemo
         {
             Log = _log,
             Progress = new ConsoleTrainingProgress(_log, bar: true),
-            EpochEvaluated = (_, e) =>
+            EpochEvaluated = e =>
             {
                 var f1 = e.Scores.Entities?.MicroAverage.F1 ?? double.NaN;
                 epochs.Add(new DemoNerEpoch(e.Epoch, e.Step, e.TrainLoss, f1, e.IsBest));

@@ -247,7 +247,7 @@ public sealed class PipelineDemo
         {
             Log = _log,
             Progress = new ConsoleTrainingProgress(_log),
-            EpochEvaluated = (_, e) =>
+            EpochEvaluated = e =>
             {
                 epochs.Add(new DemoEpoch(e.Epoch, e.Step, e.TrainLoss, e.Scores.Accuracy, e.IsBest));
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pos-{key} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev accuracy {e.Scores.Accuracy:P2}{(e.IsBest ? " (best so far)" : "")}"));

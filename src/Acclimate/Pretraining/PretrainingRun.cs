@@ -203,7 +203,7 @@ public sealed class PretrainingRun
                 return loss;
             }
 
-            Func<IReadOnlyDictionary<string, double>>? evaluate = evaluations.Count == 0 ? null : () => Evaluate(built, evaluations);
+            Func<IEvaluationScores>? evaluate = evaluations.Count == 0 ? null : () => new MetricValues(Evaluate(built, evaluations));
             // ---- head warm-up (encoder-only checkpoints), then "before" ----------------------------
             // A resumed run's checkpoint already holds the warmed-up head. The forgetting table's
             // "before" is the model the main phase starts from, i.e. after the warm-up.

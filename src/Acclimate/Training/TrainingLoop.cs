@@ -64,11 +64,18 @@ public sealed class TrainingLoop<TBatch>
     public Func<TBatch, long>? CountTokens { get; init; }
 
     /// <summary>
-    /// Evaluation: returns metrics by name (<c>loss</c>, <c>f1</c>…; logged as <c>eval_loss</c>…).
+    /// Evaluation: returns scores whose metrics (<c>loss</c>, <c>f1</c>…) are logged as <c>eval_loss</c>….
     /// Called with the model in eval mode, under <c>no_grad</c> and a dispose scope, every
     /// <c>eval_every</c> updates and at the end.
     /// </summary>
-    public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+    public Func<IEvaluationScores>? Evaluate { get; init; }
+
+    /// <summary>
+    /// After each evaluation has been logged and the best model (if improved) saved: the scores
+    /// <see cref="Evaluate"/> returned, with the step, whether they are the best so far and the mean
+    /// training loss since the previous evaluation.
+    /// </summary>
+    public Action<EvaluationOutcome>? Evaluated { get; init; }
 
     /// <summary>Where the step function adds its loss parts; their window means go into each metrics record.</summary>
     public LossPartsLog? LossParts { get; init; }
@@ -167,6 +174,13 @@ public sealed class TrainingLoop<TBatch>
         // something reports them (a log record, an evaluation, a checkpoint, the end), so a step
         // never waits for the device.
         var pending = new List<(long Step, StepOutcome Outcome, TimeSpan Elapsed)>();
+        var lossesAtEvaluation = 0;
+        double TrainLossSinceEvaluation()
+        {
+            var mean = losses.Count > lossesAtEvaluation ? losses.Skip(lossesAtEvaluation).Average() : double.NaN;
+            lossesAtEvaluation = losses.Count;
+            return mean;
+        }
         void Flush()
         {
             if (pending.Count == 0) return;
@@ -217,7 +231,7 @@ public sealed class TrainingLoop<TBatch>
             }
             if (evaluateNow)
             {
-                stoppedEarly = RunEvaluation(metrics, events) && !last;
+                stoppedEarly = RunEvaluation(metrics, events, TrainLossSinceEvaluation()) && !last;
                 lastEvaluated = _globalStep;
             }
             if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly))
@@ -234,7 +248,7 @@ public sealed class TrainingLoop<TBatch>
         if (!interrupted)
         {
             // A run cut short by its data still ends with an evaluation and a checkpoint of where it stopped.
-            if (Evaluate is not null && lastEvaluated != _globalStep && _globalStep > startStep) RunEvaluation(metrics, events);
+            if (Evaluate is not null && lastEvaluated != _globalStep && _globalStep > startStep) RunEvaluation(metrics, events, TrainLossSinceEvaluation());
             if (checkpoints is not null && lastSaved != _globalStep && _globalStep > startStep)
             {
                 lastCheckpoint = SaveCheckpoint(checkpoints);
@@ -354,22 +368,22 @@ public sealed class TrainingLoop<TBatch>
     }
 
     /// <summary>Runs the evaluation callback and updates best/early-stopping state; true when patience ran out.</summary>
-    private bool RunEvaluation(MetricsLog? metrics, TensorBoardLog? events)
+    private bool RunEvaluation(MetricsLog? metrics, TensorBoardLog? events, double trainLoss)
     {
-        IReadOnlyDictionary<string, double> values;
+        IEvaluationScores scores;
         _model.Module.eval();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             using var precision = Autocast.Enter(_options.Precision);
-            values = Evaluate!();
+            scores = Evaluate!();
         }
         finally
         {
             _model.Module.train();
         }
-        var prefixed = values.ToDictionary(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal) ? kv.Key : "eval_" + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var prefixed = scores.Metrics().ToDictionary(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal) ? kv.Key : "eval_" + kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var record = new MetricsRecord(_globalStep, FractionalEpoch(), prefixed);
         metrics?.Append(record);
         events?.Write(record);
@@ -390,6 +404,7 @@ public sealed class TrainingLoop<TBatch>
             _evaluationsWithoutImprovement++;
         }
         Progress.Evaluated(record, improved);
+        Evaluated?.Invoke(new EvaluationOutcome(_globalStep, record.Epoch, scores, improved, trainLoss));
         return _options.EarlyStoppingPatience > 0 && _evaluationsWithoutImprovement >= _options.EarlyStoppingPatience;
     }
 

@@ -110,7 +110,7 @@ public sealed class TrainingLoopTests
         progress.OnEvaluated = (record, isBest) => { if (isBest) weightsAtBest = WordEmbeddings(rig.Model); };
         var loop = new TrainingLoop<ModelInputs>(options, new HfTrainableModel(rig.Model), rig.Optimizer, rig.Data, b => rig.Model.Forward(b).Loss!)
         {
-            Evaluate = () => new Dictionary<string, double> { ["f1"] = scores.Dequeue(), ["loss"] = 1.0 },
+            Evaluate = () => new MetricValues(new Dictionary<string, double> { ["f1"] = scores.Dequeue(), ["loss"] = 1.0 }),
             Run = RunFolder.At(folder.Path),
             Progress = progress,
         };
@@ -132,6 +132,37 @@ public sealed class TrainingLoopTests
         Assert.Equal(weightsAtBest, WordEmbeddings(best));
         Assert.NotEqual(weightsAtBest, WordEmbeddings(rig.Model));
         Assert.True(File.Exists(Path.Combine(folder.Path, "plots", "eval_f1.png")));
+    }
+
+    [Fact]
+    public void EachEvaluationReachesItsHandlerWithTheScoresObjectAndTheTrainingLossSinceThePreviousOne()
+    {
+        var options = Small with { MaxSteps = 7, EvalEvery = 3, MetricForBest = "eval_f1", GreaterIsBetter = true, SaveEvery = 100 };
+        using var rig = new TrainingRig(options, run: null, withEvaluation: false);
+        var returned = new List<IEvaluationScores>();
+        var f1 = new Queue<double>(new[] { 0.5, 0.4, 0.7 });
+        var outcomes = new List<EvaluationOutcome>();
+        var loop = new TrainingLoop<ModelInputs>(options, new HfTrainableModel(rig.Model), rig.Optimizer, rig.Data, b => rig.Model.Forward(b).Loss!)
+        {
+            Evaluate = () =>
+            {
+                var scores = new MetricValues(new Dictionary<string, double> { ["f1"] = f1.Dequeue() });
+                returned.Add(scores);
+                return scores;
+            },
+            Evaluated = outcomes.Add,
+        };
+        var result = loop.Train();
+
+        // Evaluations after steps 3 and 6 (eval_every) and 7 (the end); each outcome carries the very
+        // object its evaluation returned, and the mean loss of the updates since the previous one.
+        Assert.Equal(new long[] { 3, 6, 7 }, outcomes.Select(o => o.Step));
+        Assert.Equal(returned, outcomes.Select(o => o.Scores));
+        Assert.Equal(new[] { true, false, true }, outcomes.Select(o => o.IsBest));
+        var losses = result.StepLosses;
+        Assert.Equal(losses.Take(3).Average(), outcomes[0].TrainLoss, 12);
+        Assert.Equal(losses.Skip(3).Take(3).Average(), outcomes[1].TrainLoss, 12);
+        Assert.Equal(losses[6], outcomes[2].TrainLoss, 12);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class TrainingRig : IDisposable
         Loop = new TrainingLoop<ModelInputs>(options, new HfTrainableModel(Model), Optimizer, Data, batch => Model.Forward(batch).Loss!)
         {
             CountTokens = batch => batch.InputIds.numel(),
-            Evaluate = withEvaluation ? () => new Dictionary<string, double> { ["loss"] = Model.Forward(TinyModels.MlmBatch(evalBatch, 0, 999)).Loss!.item<float>() } : null,
+            Evaluate = withEvaluation ? () => new MetricValues(new Dictionary<string, double> { ["loss"] = Model.Forward(TinyModels.MlmBatch(evalBatch, 0, 999)).Loss!.item<float>() }) : null,
             Run = run,
             StopAtStep = stopAtStep,
             Progress = progress ?? SilentProgress.Instance,

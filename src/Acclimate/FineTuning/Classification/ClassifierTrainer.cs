@@ -79,7 +79,7 @@ public sealed class ClassifierTrainer
                 Log.WriteLine(MetricsTable.Format(report));
                 var metrics = ClassificationRun.Metrics(report);
                 epochs.Add(metrics);
-                return metrics;
+                return new MetricValues(metrics);
             },
         };
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);

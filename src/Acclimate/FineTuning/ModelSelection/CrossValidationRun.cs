@@ -36,7 +36,8 @@ public sealed class CrossValidationRun
         _space = space;
     }
 
-    public Action<string, EpochEvaluation>? EpochEvaluated { get; init; }
+    /// <summary>Called after every epoch's dev evaluation of every fold (the evaluation's label names the fold).</summary>
+    public Action<EpochEvaluation>? EpochEvaluated { get; init; }
 
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
@@ -57,18 +58,11 @@ public sealed class CrossValidationRun
             var label = $"fold {f}";
             Log.WriteLine($"cross-validation: {label} of {k}");
             var folder = RunFolder.At(Path.Combine(_run.Path, $"fold-{f}"));
-            var trainer = new TaggerTrainer(_recipe, _tokenizer, _space)
-            {
-                Progress = Progress,
-                EpochEvaluated = e =>
-                {
-                    epochsText.Append(CultureInfo.InvariantCulture, $"\n### {label}, epoch {e.Epoch} (step {e.Step}, train loss {e.TrainLoss:F4}){(e.IsBest ? " — best so far" : "")}\n\n{e.Scores.ToMarkdown()}");
-                    EpochEvaluated?.Invoke(label, e);
-                },
-            };
+            var trainer = new TaggerTrainer(_recipe, _tokenizer, _space) { Progress = Progress, EpochEvaluated = EpochEvaluated, Label = label };
             var heldIdx = Enumerable.Range(0, data.Train.Count).Where(i => folds[i] == f).ToArray();
             var train = Enumerable.Range(0, data.Train.Count).Where(i => folds[i] != f).Select(i => new WeightedSentence(data.Train[i])).ToList();
             var trained = trainer.Train(train, data.Dev, folder);
+            foreach (var epoch in trained.Epochs) epochsText.Append(epoch.ToMarkdown());
             bestFolders.Add(trained.BestModelFolder);
             using var best = trainer.Load(trained.BestModelFolder);
             var held = heldIdx.Select(i => data.Train[i]).ToArray();

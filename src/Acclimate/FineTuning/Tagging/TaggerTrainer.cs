@@ -48,8 +48,11 @@ public sealed class TaggerTrainer
     /// <summary>Saved with every checkpoint as tagging.json.</summary>
     public TaggingModelInfo Info => new(_space.FileScheme, _space.ModelScheme, _recipe.Model.MaxLength, _recipe.Model.Stride);
 
-    /// <summary>Called after every dev evaluation (once per epoch).</summary>
+    /// <summary>Called after every dev evaluation (once per epoch), as the loop reports it.</summary>
     public Action<EpochEvaluation>? EpochEvaluated { get; init; }
+
+    /// <summary>Which model of a run this trainer trains ("fold 2", "round 1"; empty for a plain run): carried by its <see cref="EpochEvaluation"/>s.</summary>
+    public string Label { get; init; } = "";
 
     /// <summary>Step-level progress (log lines); default silent.</summary>
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
@@ -147,7 +150,6 @@ public sealed class TaggerTrainer
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
             DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
         var epochs = new List<EpochEvaluation>();
-        var tracker = new EpochTracker(Progress, epochs, EpochEvaluated, perEpoch);
         var devWords = dev.Select(s => s.Words).ToArray();
         TrainingLoop<TaggingBatch>? loop = null;
         loop = new TrainingLoop<TaggingBatch>(loopOptions, objective.Trainable(new LabelerTrainable(labeler, Tokenizer, Info)), optimizer, batches,
@@ -158,14 +160,19 @@ public sealed class TaggerTrainer
             SaveExtraState = objective.SaveState,
             RestoreExtraState = objective.RestoreState,
             Run = run,
-            Progress = tracker,
+            Progress = Progress,
             CountTokens = b => b.Tokens,
             Evaluate = () =>
             {
                 var predicted = TaggingPredictor.PredictTags(labeler, Words, devWords, _recipe.Model.Stride).Select(t => _space.ToFile(t)).ToArray();
-                var scores = TaggingScores.Compute(dev, predicted, _space.FileScheme);
-                tracker.Pending = scores;
-                return scores.Metrics();
+                return TaggingScores.Compute(dev, predicted, _space.FileScheme);
+            },
+            Evaluated = outcome =>
+            {
+                var epoch = (int)((outcome.Step + perEpoch - 1) / perEpoch);
+                var evaluation = new EpochEvaluation(epoch, outcome.Step, outcome.TrainLoss, (TaggingScores)outcome.Scores, outcome.IsBest, Label);
+                epochs.Add(evaluation);
+                EpochEvaluated?.Invoke(evaluation);
             },
         };
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
@@ -192,54 +199,5 @@ public sealed class TaggerTrainer
             name.StartsWith(SequenceLabeler.HeadPrefix + "crf.", StringComparison.Ordinal) ? new ParameterGroupChoice("crf", crfLr)
             : name.StartsWith(SequenceLabeler.HeadPrefix, StringComparison.Ordinal) ? new ParameterGroupChoice("head", headLr)
             : layerwise?.Invoke(name) ?? new ParameterGroupChoice("encoder", lr);
-    }
-
-    /// <summary>Turns the loop's evaluation callbacks into one <see cref="EpochEvaluation"/> per epoch, forwarding everything else.</summary>
-    private sealed class EpochTracker : ITrainingProgress
-    {
-        private readonly ITrainingProgress _inner;
-        private readonly List<EpochEvaluation> _epochs;
-        private readonly Action<EpochEvaluation>? _callback;
-        private readonly long _perEpoch;
-        private double _lossSum;
-        private int _steps;
-
-        public EpochTracker(ITrainingProgress inner, List<EpochEvaluation> epochs, Action<EpochEvaluation>? callback, long perEpoch)
-        {
-            _inner = inner;
-            _epochs = epochs;
-            _callback = callback;
-            _perEpoch = perEpoch;
-        }
-
-        public TaggingScores? Pending { get; set; }
-
-        public void Started(TrainingPlan plan) => _inner.Started(plan);
-
-        public void Stepped(long step, double loss, double learningRate)
-        {
-            _lossSum += loss;
-            _steps++;
-            _inner.Stepped(step, loss, learningRate);
-        }
-
-        public void Logged(MetricsRecord record) => _inner.Logged(record);
-
-        public void Evaluated(MetricsRecord record, bool isBest)
-        {
-            _inner.Evaluated(record, isBest);
-            if (Pending is null) return;
-            var epoch = (int)((record.Step + _perEpoch - 1) / _perEpoch);
-            var evaluation = new EpochEvaluation(epoch, record.Step, _steps == 0 ? double.NaN : _lossSum / _steps, Pending, isBest);
-            Pending = null;
-            _lossSum = 0;
-            _steps = 0;
-            _epochs.Add(evaluation);
-            _callback?.Invoke(evaluation);
-        }
-
-        public void CheckpointSaved(long step, string folder) => _inner.CheckpointSaved(step, folder);
-
-        public void Finished(TrainingResult result) => _inner.Finished(result);
     }
 }

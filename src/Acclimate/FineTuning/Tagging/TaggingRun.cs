@@ -34,8 +34,8 @@ public sealed class TaggingRun
         _run = run ?? throw new ArgumentNullException(nameof(run));
     }
 
-    /// <summary>Called after every epoch's dev evaluation (the CLI prints a table).</summary>
-    public Action<string, EpochEvaluation>? EpochEvaluated { get; init; }
+    /// <summary>Called after every epoch's dev evaluation (the CLI prints a table); the evaluation's label names the fold or pseudo-label round.</summary>
+    public Action<EpochEvaluation>? EpochEvaluated { get; init; }
 
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
@@ -77,8 +77,9 @@ public sealed class TaggingRun
         {
             var folder = rounds == 0 ? _run : RunFolder.At(Path.Combine(_run.Path, $"round-{round}"));
             var label = rounds == 0 ? "" : $"round {round}";
-            var trainer = NewTrainer(tokenizer, space, label, epochsText);
+            var trainer = new TaggerTrainer(_recipe, tokenizer, space) { Progress = Progress, EpochEvaluated = EpochEvaluated, Label = label };
             var trained = trainer.Train(train, data.Dev, folder, ResumeFrom);
+            foreach (var epoch in trained.Epochs) epochsText.Append(epoch.ToMarkdown());
             result = ScoreBest(trainer, trained, data, folder, epochsText, label);
             if (round < rounds)
             {
@@ -96,18 +97,6 @@ public sealed class TaggingRun
             AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), File.ReadAllText(Path.Combine(_run.Path, $"round-{rounds}", "results.json")));
         return result!;
     }
-
-    internal TaggerTrainer NewTrainer(ITextTokenizer tokenizer, TagSpace space, string label, StringBuilder epochsText) =>
-        new(_recipe, tokenizer, space)
-        {
-            Progress = Progress,
-            EpochEvaluated = e =>
-            {
-                epochsText.Append(CultureInfo.InvariantCulture, $"\n### {(label.Length > 0 ? label + ", " : "")}epoch {e.Epoch} (step {e.Step}, train loss {e.TrainLoss:F4}){(e.IsBest ? " — best so far" : "")}\n\n");
-                epochsText.Append(e.Scores.ToMarkdown());
-                EpochEvaluated?.Invoke(label, e);
-            },
-        };
 
     private FineTuneResult ScoreBest(TaggerTrainer trainer, TaggerTrainingResult trained, TaggingDataset data, RunFolder folder, StringBuilder epochsText, string label)
     {

@@ -1,3 +1,4 @@
+using Acclimate.Training;
 using System.Globalization;
 using System.Text;
 using Acclimate.Data.Datasets;
@@ -15,7 +16,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// plus micro/macro (default mode), strict-mode F1 where the scheme allows, and token accuracy.
 /// Without one (POS): token accuracy and per-tag P/R/F1 with macro average.
 /// </summary>
-public sealed class TaggingScores
+public sealed class TaggingScores : IEvaluationScores
 {
     private TaggingScores(SeqevalReport? entities, double? strictF1, ClassificationReport? tags, double accuracy)
     {
