@@ -143,7 +143,7 @@ public sealed class FoundationDemo
 
     private static string LossName(TransformerModel model) => model switch
     {
-        MaskedLmModel { Task: ModelTask.PreTraining } m => m.Config.ModelType == ModelType.Albert ? "MLM + SOP" : "MLM + NSP",
+        MaskedLmModel { Task: ModelTask.PreTraining } m => $"MLM + {m.Config.Family.SentenceObjective}",
         MaskedLmModel => "MLM",
         ElectraDiscriminatorModel => "replaced-token BCE",
         TokenClassificationModel => "token CE",

@@ -18,7 +18,10 @@ public sealed class EncoderConfig
 {
     private readonly JsonObject _raw;
 
-    public ModelType ModelType { get; }
+    public ModelType ModelType => Family.Type;
+
+    /// <summary>The architecture family (its defaults, modules and heads).</summary>
+    public EncoderFamily Family { get; }
     public int VocabSize { get; }
     public int HiddenSize { get; }
     /// <summary>Embedding width: ALBERT/ELECTRA's <c>embedding_size</c>; equals HiddenSize for BERT/RoBERTa.</summary>
@@ -58,37 +61,27 @@ public sealed class EncoderConfig
         var where = sourcePath ?? "config";
         var typeName = GetString(raw, "model_type", where)
             ?? throw new ConfigException($"{where}: required field 'model_type' is missing (expected one of bert, roberta, albert, electra).");
-        ModelType = typeName switch
-        {
-            "bert" => ModelType.Bert,
-            "roberta" => ModelType.Roberta,
-            "albert" => ModelType.Albert,
-            "electra" => ModelType.Electra,
-            _ => throw new ConfigException($"{where}: model_type '{typeName}' is not supported (expected one of bert, roberta, albert, electra)."),
-        };
-        var d = Defaults.For(ModelType);
+        Family = EncoderFamily.Named(typeName)
+            ?? throw new ConfigException($"{where}: model_type '{typeName}' is not supported (expected one of {string.Join(", ", EncoderFamily.All)}).");
+        var d = Family;
 
         VocabSize = RequiredInt(raw, "vocab_size", where);
         HiddenSize = RequiredInt(raw, "hidden_size", where);
         NumHiddenLayers = RequiredInt(raw, "num_hidden_layers", where);
         NumAttentionHeads = RequiredInt(raw, "num_attention_heads", where);
         IntermediateSize = RequiredInt(raw, "intermediate_size", where);
-        EmbeddingSize = ModelType is ModelType.Albert or ModelType.Electra
-            ? GetInt(raw, "embedding_size", where) ?? 128
-            : HiddenSize;
-        HiddenAct = GetString(raw, "hidden_act", where) ?? d.HiddenAct;
-        HiddenDropoutProb = GetDouble(raw, "hidden_dropout_prob", where) ?? d.Dropout;
-        AttentionProbsDropoutProb = GetDouble(raw, "attention_probs_dropout_prob", where) ?? d.Dropout;
+        EmbeddingSize = d.HasEmbeddingSize ? GetInt(raw, "embedding_size", where) ?? 128 : HiddenSize;
+        HiddenAct = GetString(raw, "hidden_act", where) ?? d.DefaultHiddenAct;
+        HiddenDropoutProb = GetDouble(raw, "hidden_dropout_prob", where) ?? d.DefaultDropout;
+        AttentionProbsDropoutProb = GetDouble(raw, "attention_probs_dropout_prob", where) ?? d.DefaultDropout;
         MaxPositionEmbeddings = GetInt(raw, "max_position_embeddings", where) ?? 512;
         TypeVocabSize = GetInt(raw, "type_vocab_size", where) ?? 2;
         LayerNormEps = GetDouble(raw, "layer_norm_eps", where) ?? 1e-12;
-        PadTokenId = GetInt(raw, "pad_token_id", where) ?? d.PadTokenId;
+        PadTokenId = GetInt(raw, "pad_token_id", where) ?? d.DefaultPadTokenId;
         InitializerRange = GetDouble(raw, "initializer_range", where) ?? 0.02;
         NumHiddenGroups = GetInt(raw, "num_hidden_groups", where) ?? 1;
         InnerGroupNum = GetInt(raw, "inner_group_num", where) ?? 1;
-        ClassifierDropout = (ModelType == ModelType.Albert
-            ? GetDouble(raw, "classifier_dropout_prob", where) ?? 0.1
-            : GetDouble(raw, "classifier_dropout", where)) ?? HiddenDropoutProb;
+        ClassifierDropout = GetDouble(raw, d.ClassifierDropoutKey, where) ?? d.DefaultClassifierDropout ?? HiddenDropoutProb;
         TieWordEmbeddings = GetBool(raw, "tie_word_embeddings", where) ?? true;
         ProblemType = GetString(raw, "problem_type", where);
         Architectures = raw["architectures"] is JsonArray arr
@@ -130,7 +123,7 @@ public sealed class EncoderConfig
     {
         var obj = new JsonObject
         {
-            ["model_type"] = type.ToString().ToLowerInvariant(),
+            ["model_type"] = EncoderFamily.For(type).ModelTypeName,
             ["vocab_size"] = vocabSize,
             ["hidden_size"] = hiddenSize,
             ["num_hidden_layers"] = numLayers,
@@ -139,7 +132,7 @@ public sealed class EncoderConfig
             ["max_position_embeddings"] = maxPositions,
         };
         if (embeddingSize is int e) obj["embedding_size"] = e;
-        if (type == ModelType.Roberta) { obj["pad_token_id"] = 1; obj["bos_token_id"] = 0; obj["eos_token_id"] = 2; obj["type_vocab_size"] = 1; obj["layer_norm_eps"] = 1e-5; }
+        EncoderFamily.For(type).AddCodeConfigDefaults(obj);
         extra?.Invoke(obj);
         return new EncoderConfig(obj, null);
     }
@@ -279,16 +272,5 @@ public sealed class EncoderConfig
         if (!raw.TryGetPropertyValue(key, out var node) || node is null) return null;
         if (node is JsonValue v && v.TryGetValue<string>(out var s)) return s;
         throw new ConfigException($"{where}: field '{key}' must be a string, found {node.ToJsonString()}.");
-    }
-
-    /// <summary>HF's per-architecture defaults for the fields we do not require.</summary>
-    private sealed record Defaults(string HiddenAct, double Dropout, int PadTokenId)
-    {
-        public static Defaults For(ModelType type) => type switch
-        {
-            ModelType.Albert => new("gelu_new", 0.0, 0),
-            ModelType.Roberta => new("gelu", 0.1, 1),
-            _ => new("gelu", 0.1, 0),
-        };
     }
 }

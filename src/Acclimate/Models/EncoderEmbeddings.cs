@@ -22,7 +22,7 @@ public sealed class EncoderEmbeddings : ExplicitModule
     public EncoderEmbeddings(EncoderConfig config) : base(nameof(EncoderEmbeddings))
     {
         var dim = config.EmbeddingSize;
-        _paddingOffsetPositions = config.ModelType == ModelType.Roberta;
+        _paddingOffsetPositions = config.Family.PositionsFollowPadding;
         _padTokenId = config.PadTokenId;
         word_embeddings = nn.Embedding(config.VocabSize, dim, padding_idx: config.PadTokenId);
         position_embeddings = _paddingOffsetPositions

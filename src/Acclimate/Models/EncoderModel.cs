@@ -1,5 +1,3 @@
-using Acclimate.Models.Albert;
-using Acclimate.Models.Bert;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,54 +13,27 @@ public sealed class EncoderModel : ExplicitModule
 {
     private readonly EncoderEmbeddings embeddings;
     private readonly Linear? embeddings_project;
-    private readonly nn.Module encoder;
     private readonly ITransformerStack _stack;
-    private readonly BertPooler? _bertPooler;
-    private readonly Linear? _albertPooler;
+    private readonly IPooler? _pooler;
 
     public EncoderModel(EncoderConfig config, bool addPoolingLayer) : base(nameof(EncoderModel))
     {
         Config = config;
+        var family = config.Family;
         embeddings = new EncoderEmbeddings(config);
         register_module(nameof(embeddings), embeddings);
-        if (config.ModelType == ModelType.Electra && config.EmbeddingSize != config.HiddenSize)
-        {
-            embeddings_project = nn.Linear(config.EmbeddingSize, config.HiddenSize);
-            register_module(nameof(embeddings_project), embeddings_project);
-        }
-        if (config.ModelType == ModelType.Albert)
-        {
-            var albert = new AlbertTransformer(config);
-            encoder = albert;
-            _stack = albert;
-        }
-        else
-        {
-            var bert = new BertEncoder(config);
-            encoder = bert;
-            _stack = bert;
-        }
-        register_module(nameof(encoder), encoder);
-        if (addPoolingLayer && config.ModelType != ModelType.Electra)
-        {
-            // ALBERT's pooler is a bare Linear (keys pooler.weight/bias); the others wrap it (pooler.dense.*).
-            if (config.ModelType == ModelType.Albert)
-            {
-                _albertPooler = nn.Linear(config.HiddenSize, config.HiddenSize);
-                register_module("pooler", _albertPooler);
-            }
-            else
-            {
-                _bertPooler = new BertPooler(config);
-                register_module("pooler", _bertPooler);
-            }
-        }
+        embeddings_project = family.CreateEmbeddingProjection(config);
+        if (embeddings_project is not null) register_module(nameof(embeddings_project), embeddings_project);
+        _stack = family.CreateStack(config);
+        register_module("encoder", (nn.Module)_stack);
+        _pooler = addPoolingLayer ? family.CreatePooler(config) : null;
+        if (_pooler is not null) register_module("pooler", _pooler.Module);
     }
 
     /// <summary>The config (replaced, never changed, when the owning model resizes its vocabulary).</summary>
     public EncoderConfig Config { get; internal set; }
     public EncoderEmbeddings Embeddings => embeddings;
-    public bool HasPooler => _bertPooler is not null || _albertPooler is not null;
+    public bool HasPooler => _pooler is not null;
 
     /// <param name="inputIds">[batch, length] int64 token ids.</param>
     /// <param name="attentionMask">[batch, length] 1 for real tokens, 0 for padding; null = all real.</param>
@@ -80,14 +51,7 @@ public sealed class EncoderModel : ExplicitModule
         using var additive = attentionMask is null ? null : MultiHeadAttention.AdditiveMask(attentionMask, embedded.dtype);
         var states = _stack.Forward(embedded, additive);
         if (!ReferenceEquals(states[0], embedded)) embedded.Dispose();
-        Tensor? pooled = null;
-        if (_bertPooler is not null) pooled = _bertPooler.Forward(states[^1]);
-        else if (_albertPooler is not null)
-        {
-            using var first = states[^1].select(1, 0);
-            using var projected = _albertPooler.forward(first);
-            pooled = projected.tanh();
-        }
+        var pooled = _pooler?.Forward(states[^1]);
         return new EncoderOutput(states, pooled);
     }
 
@@ -95,9 +59,7 @@ public sealed class EncoderModel : ExplicitModule
     /// The longest sequence the position table allows (RoBERTa spends pad_token_id + 1 rows on its
     /// position offset, so 514 rows give 512 tokens).
     /// </summary>
-    public int MaxSequenceLength => Config.ModelType == ModelType.Roberta
-        ? Config.MaxPositionEmbeddings - Config.PadTokenId - 1
-        : Config.MaxPositionEmbeddings;
+    public int MaxSequenceLength => Config.Family.MaxSequenceLength(Config);
 
     // Out-of-range ids would otherwise fail deep inside libtorch with an opaque native error.
     private void ValidateInputs(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds)

@@ -1,7 +1,3 @@
-using Acclimate.Models.Albert;
-using Acclimate.Models.Bert;
-using Acclimate.Models.Electra;
-using Acclimate.Models.Roberta;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,87 +13,35 @@ namespace Acclimate.Models;
 /// </summary>
 public sealed class MaskedLmModel : TransformerModel
 {
-    private readonly Func<Tensor, Tensor> _predictTokens;
-    private readonly Action<int, Tensor?> _resizeHead;
-    private readonly Func<Tensor, Tensor>? _predictSentence;
-    private readonly string? _sentenceOutputName;
-    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private readonly MaskedLmHeads _heads;
 
     public MaskedLmModel(EncoderConfig config, bool withSentenceHead)
         : base(config, withSentenceHead ? ModelTask.PreTraining : ModelTask.MaskedLM,
                addPoolingLayer: withSentenceHead)
     {
-        var wordKey = $"{BackboneName}.embeddings.word_embeddings.weight";
-        switch (config.ModelType)
-        {
-            case ModelType.Bert:
-                var cls = new BertPreTrainingHeads(config, Encoder, withSentenceHead);
-                register_module("cls", cls);
-                _predictTokens = cls.PredictTokens;
-                _resizeHead = cls.ResizeVocabulary;
-                if (withSentenceHead) { _predictSentence = cls.PredictNextSentence; _sentenceOutputName = "seq_relationship_logits"; }
-                AddDecoderAliases("cls.predictions", wordKey, config.TieWordEmbeddings);
-                break;
-            case ModelType.Roberta:
-                if (withSentenceHead) throw new Errors.ConfigException("RoBERTa has no sentence-level pretraining head; use MaskedLM.");
-                var lmHead = new RobertaLmHead(config, Encoder);
-                register_module("lm_head", lmHead);
-                _predictTokens = lmHead.Forward;
-                _resizeHead = lmHead.ResizeVocabulary;
-                AddDecoderAliases("lm_head", wordKey, config.TieWordEmbeddings);
-                break;
-            case ModelType.Albert:
-                var predictions = new AlbertMlmHead(config, Encoder);
-                register_module("predictions", predictions);
-                _predictTokens = predictions.Forward;
-                _resizeHead = predictions.ResizeVocabulary;
-                if (withSentenceHead)
-                {
-                    var sop = new AlbertSopHead(config);
-                    register_module("sop_classifier", sop);
-                    _predictSentence = sop.Forward;
-                    _sentenceOutputName = "sop_logits";
-                }
-                AddDecoderAliases("predictions", wordKey, config.TieWordEmbeddings);
-                break;
-            default:
-                if (withSentenceHead) throw new Errors.ConfigException("ELECTRA's pretraining head is the discriminator: use ElectraDiscriminatorModel.");
-                var generatorPredictions = new ElectraGeneratorPredictions(config);
-                var generatorLmHead = new ElectraGeneratorLmHead(config, Encoder);
-                register_module("generator_predictions", generatorPredictions);
-                register_module("generator_lm_head", generatorLmHead);
-                _predictTokens = hidden =>
-                {
-                    using var transformed = generatorPredictions.Forward(hidden);
-                    return generatorLmHead.Forward(transformed);
-                };
-                _resizeHead = generatorLmHead.ResizeVocabulary;
-                if (generatorLmHead.IsTied) _aliases["generator_lm_head.weight"] = wordKey;
-                break;
-        }
+        _heads = config.Family.CreateMaskedLmHeads(config, Encoder, withSentenceHead, (name, module) => register_module(name, module));
     }
 
-    public override IReadOnlyDictionary<string, string> TiedAliases => _aliases;
+    public override IReadOnlyDictionary<string, string> TiedAliases => _heads.TiedAliases;
 
-    // HF's RobertaForMaskedLM lists its decoder keys in _keys_to_ignore_on_save.
-    public override bool WritesTiedAliases => Config.ModelType != ModelType.Roberta;
+    public override bool WritesTiedAliases => Config.Family.WritesMaskedLmTiedAliases;
 
-    protected override void ResizeHeads(int newSize, Tensor? newRows) => _resizeHead(newSize, newRows);
+    protected override void ResizeHeads(int newSize, Tensor? newRows) => _heads.ResizeVocabulary(newSize, newRows);
 
     /// <summary>Vocabulary logits for the given hidden states (e.g. only the masked positions, to save work).</summary>
-    public Tensor PredictTokens(Tensor hidden) => _predictTokens(hidden);
+    public Tensor PredictTokens(Tensor hidden) => _heads.PredictTokens(hidden);
 
     public override ModelOutputs Forward(ModelInputs inputs)
     {
         var encoded = Encoder.Forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
         var outputs = new ModelOutputs(encoded);
-        var tokenLogits = _predictTokens(encoded.LastHiddenState);
+        var tokenLogits = _heads.PredictTokens(encoded.LastHiddenState);
         outputs.Add("prediction_logits", tokenLogits);
         Tensor? sentenceLogits = null;
-        if (_predictSentence is not null)
+        if (_heads.PredictSentence is not null)
         {
-            sentenceLogits = _predictSentence(encoded.PoolerOutput!);
-            outputs.Add(_sentenceOutputName!, sentenceLogits);
+            sentenceLogits = _heads.PredictSentence(encoded.PoolerOutput!);
+            outputs.Add(_heads.SentenceOutputName!, sentenceLogits);
         }
         if (inputs.Labels is not null)
         {
@@ -111,11 +55,5 @@ public sealed class MaskedLmModel : TransformerModel
             outputs.Loss = loss;
         }
         return outputs;
-    }
-
-    private void AddDecoderAliases(string head, string wordKey, bool tied)
-    {
-        if (tied) _aliases[$"{head}.decoder.weight"] = wordKey;
-        _aliases[$"{head}.decoder.bias"] = $"{head}.bias";
     }
 }

@@ -15,8 +15,7 @@ public static class ModelFactory
         TransformerModel model = chosen switch
         {
             ModelTask.Base => new BaseEncoderModel(config),
-            ModelTask.PreTraining when config.ModelType == ModelType.Electra => new ElectraDiscriminatorModel(config),
-            ModelTask.PreTraining => new MaskedLmModel(config, withSentenceHead: true),
+            ModelTask.PreTraining => config.Family.CreatePreTrainingModel(config),
             ModelTask.MaskedLM => new MaskedLmModel(config, withSentenceHead: false),
             ModelTask.TokenClassification => new TokenClassificationModel(config),
             ModelTask.SequenceClassification => new SequenceClassificationModel(config),
@@ -33,7 +32,7 @@ public static class ModelFactory
         {
             if (Architectures.TaskOf(architecture) is ModelTask task) return task;
             throw new ConfigException($"{config.SourcePath ?? "config"}: architecture '{architecture}' is not supported " +
-                "(expected <Bert|Roberta|Albert|Electra><Model|ForPreTraining|ForMaskedLM|ForTokenClassification|ForSequenceClassification>).");
+                $"(expected <{string.Join("|", EncoderFamily.All.Select(f => f.ClassPrefix))}><Model|ForPreTraining|ForMaskedLM|ForTokenClassification|ForSequenceClassification>).");
         }
         return ModelTask.Base;
     }

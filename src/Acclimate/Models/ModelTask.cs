@@ -28,16 +28,10 @@ public static class Architectures
 
     public static string Name(ModelType type, ModelTask task)
     {
-        if (type == ModelType.Roberta && task == ModelTask.PreTraining)
-            throw new ConfigException("RoBERTa has no pretraining head with a sentence objective: use MaskedLM.");
-        var prefix = type switch
-        {
-            ModelType.Bert => "Bert",
-            ModelType.Roberta => "Roberta",
-            ModelType.Albert => "Albert",
-            _ => "Electra",
-        };
-        return prefix + Suffixes.First(s => s.Task == task).Suffix;
+        var family = EncoderFamily.For(type);
+        if (task == ModelTask.PreTraining && !family.HasPreTrainingModel)
+            throw new ConfigException($"{family.ClassPrefix} has no pretraining head with a sentence objective: use MaskedLM.");
+        return family.ClassPrefix + Suffixes.First(s => s.Task == task).Suffix;
     }
 
     /// <summary>The task an architecture name stands for, or null if it is not one we implement.</summary>

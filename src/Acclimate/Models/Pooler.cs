@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Acclimate.Models;
 
 /// <summary>HF BertPooler: dense + tanh on the first token (state-dict keys <c>pooler.dense.*</c>).</summary>
-public sealed class BertPooler : ExplicitModule
+public sealed class BertPooler : ExplicitModule, IPooler
 {
     private readonly Linear dense;
 
@@ -13,6 +13,8 @@ public sealed class BertPooler : ExplicitModule
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         register_module(nameof(dense), dense);
     }
+
+    nn.Module IPooler.Module => this;
 
     public Tensor Forward(Tensor lastHidden)
     {

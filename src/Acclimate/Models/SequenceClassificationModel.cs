@@ -17,9 +17,9 @@ public sealed class SequenceClassificationModel : TransformerModel, IPooledClass
     private readonly FirstTokenClassificationHead? _firstTokenClassifier;
 
     public SequenceClassificationModel(EncoderConfig config)
-        : base(config, ModelTask.SequenceClassification, addPoolingLayer: config.ModelType is ModelType.Bert or ModelType.Albert)
+        : base(config, ModelTask.SequenceClassification, addPoolingLayer: config.Family.ClassifiesFromPooler)
     {
-        if (config.ModelType is ModelType.Bert or ModelType.Albert)
+        if (config.Family.ClassifiesFromPooler)
         {
             _poolerClassifier = nn.Linear(config.HiddenSize, config.NumLabels);
             register_module("classifier", _poolerClassifier);

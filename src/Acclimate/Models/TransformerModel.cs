@@ -25,7 +25,7 @@ public abstract class TransformerModel : ExplicitModule
     public EncoderModel Encoder { get; }
 
     /// <summary>HF's base-model attribute name, the prefix of the encoder's keys.</summary>
-    public string BackboneName => Config.ModelType.ToString().ToLowerInvariant();
+    public string BackboneName => Config.Family.ModelTypeName;
 
     /// <summary>HF's class name, written into config.json's <c>architectures</c>.</summary>
     public string ArchitectureName => Architectures.Name(Config.ModelType, Task);

@@ -423,11 +423,13 @@ public sealed class PretrainingRun
             model.Dispose();
             throw new ConfigException($"objective {RecipeNames.EnumValue(kind)} needs a masked-LM model, found {model.ArchitectureName}.");
         }
-        var type = mlm.Config.ModelType;
-        if (kind == PretrainingObjectiveKind.MlmNsp && type != ModelType.Bert || kind == PretrainingObjectiveKind.MlmSop && type != ModelType.Albert)
+        var sentenceObjective = kind switch { PretrainingObjectiveKind.MlmNsp => "NSP", PretrainingObjectiveKind.MlmSop => "SOP", _ => null };
+        if (sentenceObjective is not null && mlm.Config.Family.SentenceObjective != sentenceObjective)
         {
+            var family = mlm.Config.Family;
             mlm.Dispose();
-            throw new ConfigException($"objective {RecipeNames.EnumValue(kind)} needs a {(kind == PretrainingObjectiveKind.MlmNsp ? "BERT" : "ALBERT")} model, found {RecipeNames.EnumValue(type)}.");
+            var fits = string.Join(" or ", EncoderFamily.All.Where(f => f.SentenceObjective == sentenceObjective).Select(f => f.ClassPrefix.ToUpperInvariant()));
+            throw new ConfigException($"objective {RecipeNames.EnumValue(kind)} needs a {fits} model (one with a {sentenceObjective} head), found {family}.");
         }
         return new BuiltModel { Mlm = DevicePlacement.MoveTo(mlm, device) };
     }

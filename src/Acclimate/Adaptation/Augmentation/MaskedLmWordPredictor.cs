@@ -79,7 +79,7 @@ public sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
         var noPrefix = new EncodeOptions { AddSpecialTokens = false };
         // RoBERTa's positions start after the padding id; one slot stays for the closing separator.
         var config = _model.Config;
-        var limit = (config.ModelType == ModelType.Roberta ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings) - 1;
+        var limit = config.Family.MaxSequenceLength(config) - 1;
         for (var w = 0; w < words.Count && ids.Count < limit; w++)
         {
             if (isMasked.Contains(w))

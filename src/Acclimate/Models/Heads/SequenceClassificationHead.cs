@@ -22,7 +22,7 @@ public sealed class FirstTokenClassificationHead : ExplicitModule
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         out_proj = nn.Linear(config.HiddenSize, config.NumLabels);
         _dropout = config.ClassifierDropout;
-        _gelu = config.ModelType == ModelType.Electra;
+        _gelu = config.Family.FirstTokenHeadUsesGelu;
         register_module(nameof(dense), dense);
         register_module(nameof(out_proj), out_proj);
     }
