@@ -12,7 +12,7 @@ namespace Acclimate.FineTuning;
 /// <c>classifier.classifier.weight</c>). Saved as an HF folder plus <c>pooling.json</c>, which
 /// <see cref="ClassifierFolder.Load"/> reads to rebuild this model instead of the pooler head.
 /// </summary>
-public sealed class MeanPooledClassifier : TransformerModel, IPooledClassifier
+internal sealed class MeanPooledClassifier : TransformerModel, IPooledClassifier
 {
     public const string PoolingFileName = "pooling.json";
 

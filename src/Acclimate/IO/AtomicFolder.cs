@@ -10,7 +10,7 @@ namespace Acclimate.IO;
 /// Replacing an existing folder takes two renames (old aside, new in); if the second fails the old
 /// folder is moved back. A crash between the two leaves both under their hidden temporary names.
 /// </remarks>
-public static class AtomicFolder
+internal static class AtomicFolder
 {
     /// <summary>Fills a fresh temporary folder with <paramref name="writeInto"/>, then renames it to <paramref name="folder"/>.</summary>
     public static void Write(string folder, Action<string> writeInto)

@@ -9,7 +9,7 @@ namespace Acclimate.Models;
 /// from such vectors. <c>Forward</c> is exactly Classify(Pool(…)), so training code can work on the
 /// representation in between (feature alignment, mixup).
 /// </summary>
-public interface IPooledClassifier
+internal interface IPooledClassifier
 {
     /// <summary>[B, H] sentence representations from the encoder's output and the attention mask [B, L].</summary>
     Tensor Pool(EncoderOutput encoded, Tensor attentionMask);

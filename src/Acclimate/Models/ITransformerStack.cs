@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Acclimate.Models;
 
 /// <summary>The layer stack of an encoder: BERT's independent layers or ALBERT's shared groups.</summary>
-public interface ITransformerStack
+internal interface ITransformerStack
 {
     /// <summary>
     /// Runs every layer and returns num_hidden_layers + 1 hidden states, as HF's

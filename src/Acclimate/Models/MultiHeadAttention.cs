@@ -7,7 +7,7 @@ namespace Acclimate.Models;
 /// The attention arithmetic shared by BERT-style and ALBERT-style attention blocks: split heads,
 /// scaled dot-product attention with an additive padding mask, merge heads.
 /// </summary>
-public static class MultiHeadAttention
+internal static class MultiHeadAttention
 {
     /// <summary>
     /// Turns a [batch, length] 0/1 attention mask into the additive [batch, 1, 1, length] mask

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Acclimate.Models;
 
 /// <summary>HF BertPooler: dense + tanh on the first token (state-dict keys <c>pooler.dense.*</c>).</summary>
-public sealed class BertPooler : ExplicitModule, IPooler
+internal sealed class BertPooler : ExplicitModule, IPooler
 {
     private readonly Linear dense;
 

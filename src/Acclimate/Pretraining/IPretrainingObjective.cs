@@ -5,7 +5,7 @@ namespace Acclimate.Pretraining;
 /// <see cref="Compute"/> inside its step's dispose scope, back-propagates
 /// <see cref="PretrainingLoss.Total"/> (plus any regularizer) and steps its optimizer.
 /// </summary>
-public interface IPretrainingObjective
+internal interface IPretrainingObjective
 {
     /// <summary>The loss of the model(s) on <paramref name="batch"/>, with its graph.</summary>
     PretrainingLoss Compute(MlmBatch batch);

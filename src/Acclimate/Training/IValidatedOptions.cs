@@ -15,7 +15,7 @@ public interface IValidatedOptions
 }
 
 /// <summary>Helpers for <see cref="IValidatedOptions"/>.</summary>
-public static class ValidatedOptions
+internal static class ValidatedOptions
 {
     /// <summary>Returns <paramref name="options"/>, or throws a <see cref="ConfigException"/> listing every problem.</summary>
     public static T EnsureValid<T>(this T options, string? where = null) where T : IValidatedOptions

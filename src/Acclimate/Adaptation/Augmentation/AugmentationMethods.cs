@@ -6,7 +6,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// The method names of <c>acclimate augment --method</c>: <c>eda</c> (all four EDA operations) or any
 /// of <c>sr</c>, <c>ri</c>, <c>rs</c>, <c>rd</c>, <c>contextual</c>, <c>mention</c>, comma-separated to combine.
 /// </summary>
-public static class AugmentationMethods
+internal static class AugmentationMethods
 {
     /// <summary>EDA's four operations, in the paper's order.</summary>
     public static IReadOnlyList<string> Eda { get; } = new[] { "sr", "ri", "rs", "rd" };

@@ -14,7 +14,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// back unchanged (a pair's second text is not augmented, since changing it can change an NLI label).
 /// JSONL records keep their other fields; CSV and TSV keep the header and the other columns.
 /// </summary>
-public sealed class ClassificationDataset : AugmentationDataset
+internal sealed class ClassificationDataset : AugmentationDataset
 {
     private readonly ClassificationExample[] _examples;
     private readonly AugmentableSentence[] _sentences;

@@ -5,7 +5,7 @@ using Acclimate.IO;
 namespace Acclimate.Adaptation.Augmentation;
 
 /// <summary>Plain text, one sentence per line; words are whitespace-separated and written back with single spaces. Blank lines are skipped.</summary>
-public sealed class TextLinesDataset : AugmentationDataset
+internal sealed class TextLinesDataset : AugmentationDataset
 {
     private readonly string[] _lines;
     private readonly AugmentableSentence[] _sentences;

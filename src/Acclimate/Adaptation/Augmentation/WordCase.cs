@@ -5,7 +5,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// return <c>canine</c> for <c>Dog</c> at the start of a sentence, which would read as a new word
 /// boundary to a cased tagger.
 /// </summary>
-public static class WordCase
+internal static class WordCase
 {
     /// <summary><paramref name="replacement"/> with its first letter upper-cased when <paramref name="original"/>'s is.</summary>
     public static string Like(string original, string replacement)

@@ -10,7 +10,7 @@ public enum WordNetPartOfSpeech
 }
 
 /// <summary>File names and letters of <see cref="WordNetPartOfSpeech"/>.</summary>
-public static class WordNetPartsOfSpeech
+internal static class WordNetPartsOfSpeech
 {
     /// <summary>All four, in WordNet's file order.</summary>
     public static IReadOnlyList<WordNetPartOfSpeech> All { get; } = Enum.GetValues<WordNetPartOfSpeech>();

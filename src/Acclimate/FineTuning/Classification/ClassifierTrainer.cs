@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Acclimate.FineTuning.Classification;
 
 /// <summary>What <see cref="ClassifierTrainer.Train"/> returns: the best checkpoint, the dev metrics of every epoch, the loop's result.</summary>
-public sealed record ClassifierTrainingResult(string BestModelFolder, IReadOnlyList<IReadOnlyDictionary<string, double>> Epochs, TrainingResult Training, long PadTokenId);
+internal sealed record ClassifierTrainingResult(string BestModelFolder, IReadOnlyList<IReadOnlyDictionary<string, double>> Epochs, TrainingResult Training, long PadTokenId);
 
 /// <summary>
 /// Trains one sequence classifier from a recipe: the pretrained encoder with a pooler head (or a
@@ -22,7 +22,7 @@ public sealed record ClassifierTrainingResult(string BestModelFolder, IReadOnlyL
 /// picks the best checkpoint. The classification counterpart of the tagger's trainer; the run
 /// (<see cref="ClassificationRun"/>) reads the data and scores the best model.
 /// </summary>
-public sealed class ClassifierTrainer
+internal sealed class ClassifierTrainer
 {
     private readonly FineTuneRecipe _recipe;
     private readonly ITextTokenizer _tokenizer;

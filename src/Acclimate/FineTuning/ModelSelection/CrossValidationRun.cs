@@ -21,7 +21,7 @@ namespace Acclimate.FineTuning.ModelSelection;
 /// their mean ± std, plus the scores of all out-of-fold predictions together and of the fold
 /// models' averaged ensemble on test.
 /// </summary>
-public sealed class CrossValidationRun
+internal sealed class CrossValidationRun
 {
     private readonly FineTuneRecipe _recipe;
     private readonly RunFolder _run;

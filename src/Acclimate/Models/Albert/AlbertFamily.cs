@@ -8,7 +8,7 @@ namespace Acclimate.Models.Albert;
 /// pooler, <c>gelu_new</c> and no dropout by default, classifier dropout from
 /// <c>classifier_dropout_prob</c> (0.1), masked-LM <c>predictions</c> and sentence-order head.
 /// </summary>
-public sealed class AlbertFamily : EncoderFamily
+internal sealed class AlbertFamily : EncoderFamily
 {
     public override ModelType Type => ModelType.Albert;
     public override string ClassPrefix => "Albert";

@@ -12,7 +12,7 @@ namespace Acclimate.Models.Albert;
 /// HF AlbertMLMHead (<c>predictions</c>): dense to embedding width, activation, LayerNorm (torch's
 /// default eps 1e-5, not the config's, as HF), tied decoder + bias.
 /// </summary>
-public sealed class AlbertMlmHead : ExplicitModule
+internal sealed class AlbertMlmHead : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
@@ -42,7 +42,7 @@ public sealed class AlbertMlmHead : ExplicitModule
 }
 
 /// <summary>HF AlbertSOPHead (<c>sop_classifier</c>): dropout + <c>classifier</c> on the pooled output.</summary>
-public sealed class AlbertSopHead : ExplicitModule
+internal sealed class AlbertSopHead : ExplicitModule
 {
     private readonly Linear classifier;
     private readonly double _dropout;

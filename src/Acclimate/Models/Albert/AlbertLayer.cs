@@ -7,7 +7,7 @@ using Acclimate.Models;
 namespace Acclimate.Models.Albert;
 
 /// <summary>HF AlbertAttention: q/k/v, output dense, dropout, residual, LayerNorm in one module.</summary>
-public sealed class AlbertAttention : ExplicitModule
+internal sealed class AlbertAttention : ExplicitModule
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -50,7 +50,7 @@ public sealed class AlbertAttention : ExplicitModule
 }
 
 /// <summary>HF AlbertLayer: attention, then ffn → activation → ffn_output, residual, full_layer_layer_norm.</summary>
-public sealed class AlbertLayer : ExplicitModule
+internal sealed class AlbertLayer : ExplicitModule
 {
     private readonly AlbertAttention attention;
     private readonly Linear ffn;
@@ -84,7 +84,7 @@ public sealed class AlbertLayer : ExplicitModule
 }
 
 /// <summary>HF AlbertLayerGroup: <c>inner_group_num</c> layers applied in turn.</summary>
-public sealed class AlbertLayerGroup : ExplicitModule
+internal sealed class AlbertLayerGroup : ExplicitModule
 {
     private readonly ModuleList<AlbertLayer> albert_layers;
 

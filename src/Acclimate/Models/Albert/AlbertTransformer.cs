@@ -9,7 +9,7 @@ namespace Acclimate.Models.Albert;
 /// HF AlbertTransformer: projects the embeddings to hidden width, then applies the shared layer
 /// groups num_hidden_layers times (group g serves layers g·L/G … (g+1)·L/G − 1).
 /// </summary>
-public sealed class AlbertTransformer : ExplicitModule, ITransformerStack
+internal sealed class AlbertTransformer : ExplicitModule, ITransformerStack
 {
     private readonly Linear embedding_hidden_mapping_in;
     private readonly ModuleList<AlbertLayerGroup> albert_layer_groups;

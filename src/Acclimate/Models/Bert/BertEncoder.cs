@@ -6,7 +6,7 @@ using Acclimate.Models;
 namespace Acclimate.Models.Bert;
 
 /// <summary>HF BertEncoder: <c>layer.0 … layer.N-1</c>, each with its own weights.</summary>
-public sealed class BertEncoder : ExplicitModule, ITransformerStack
+internal sealed class BertEncoder : ExplicitModule, ITransformerStack
 {
     private readonly ModuleList<BertLayer> layer;
 

@@ -6,7 +6,7 @@ namespace Acclimate.Models.Bert;
 /// BERT: the shared encoder as it is (independent layers, <c>pooler.dense</c>), masked-LM and
 /// next-sentence heads under <c>cls.*</c>; sequence classifiers read the pooler.
 /// </summary>
-public sealed class BertFamily : EncoderFamily
+internal sealed class BertFamily : EncoderFamily
 {
     public override ModelType Type => ModelType.Bert;
     public override string ClassPrefix => "Bert";

@@ -7,7 +7,7 @@ using Acclimate.Runtime;
 namespace Acclimate.Models.Bert;
 
 /// <summary>HF BertAttention (self + output) — the attention half of a BERT layer.</summary>
-public sealed class BertAttention : ExplicitModule
+internal sealed class BertAttention : ExplicitModule
 {
     private readonly BertSelfAttention self;
     private readonly BertSublayerOutput output;
@@ -28,7 +28,7 @@ public sealed class BertAttention : ExplicitModule
 }
 
 /// <summary>HF BertIntermediate: dense to intermediate_size and the hidden activation.</summary>
-public sealed class BertIntermediate : ExplicitModule
+internal sealed class BertIntermediate : ExplicitModule
 {
     private readonly Linear dense;
     private readonly Func<Tensor, Tensor> _activation;
@@ -48,7 +48,7 @@ public sealed class BertIntermediate : ExplicitModule
 }
 
 /// <summary>HF BertLayer (also RoBERTa's and ELECTRA's): attention, intermediate, output.</summary>
-public sealed class BertLayer : ExplicitModule
+internal sealed class BertLayer : ExplicitModule
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;

@@ -9,7 +9,7 @@ using Acclimate.Models;
 namespace Acclimate.Models.Bert;
 
 /// <summary>HF BertPredictionHeadTransform: dense, activation, LayerNorm.</summary>
-public sealed class BertPredictionHeadTransform : ExplicitModule
+internal sealed class BertPredictionHeadTransform : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
@@ -33,7 +33,7 @@ public sealed class BertPredictionHeadTransform : ExplicitModule
 }
 
 /// <summary>HF BertLMPredictionHead: transform, then the (tied) decoder with its own bias.</summary>
-public sealed class BertLmPredictionHead : ExplicitModule
+internal sealed class BertLmPredictionHead : ExplicitModule
 {
     private readonly BertPredictionHeadTransform transform;
     private readonly VocabularyProjection _projection;
@@ -58,7 +58,7 @@ public sealed class BertLmPredictionHead : ExplicitModule
 /// <summary>
 /// HF's <c>cls</c> module: <c>predictions</c> (MLM) and, for BertForPreTraining, <c>seq_relationship</c> (NSP).
 /// </summary>
-public sealed class BertPreTrainingHeads : ExplicitModule
+internal sealed class BertPreTrainingHeads : ExplicitModule
 {
     private readonly BertLmPredictionHead predictions;
     private readonly Linear? seq_relationship;

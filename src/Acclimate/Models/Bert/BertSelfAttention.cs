@@ -7,7 +7,7 @@ using Acclimate.Runtime;
 namespace Acclimate.Models.Bert;
 
 /// <summary>HF BertSelfAttention: query/key/value projections and multi-head attention.</summary>
-public sealed class BertSelfAttention : ExplicitModule
+internal sealed class BertSelfAttention : ExplicitModule
 {
     private readonly Linear query;
     private readonly Linear key;

@@ -10,7 +10,7 @@ namespace Acclimate.Models.Bert;
 /// HF BertSelfOutput / BertOutput: dense projection, dropout, residual add, LayerNorm. The two HF
 /// classes differ only in the input width, so one class serves both.
 /// </summary>
-public sealed class BertSublayerOutput : ExplicitModule
+internal sealed class BertSublayerOutput : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;

@@ -8,7 +8,7 @@ namespace Acclimate.Models.Electra;
 /// differ, no pooler, the generator's masked-LM head, and the replaced-token discriminator as its
 /// <c>ElectraForPreTraining</c>; sequence classifiers have their own first-token head.
 /// </summary>
-public sealed class ElectraFamily : EncoderFamily
+internal sealed class ElectraFamily : EncoderFamily
 {
     public override ModelType Type => ModelType.Electra;
     public override string ClassPrefix => "Electra";

@@ -9,7 +9,7 @@ using Acclimate.Models;
 namespace Acclimate.Models.Electra;
 
 /// <summary>HF ElectraGeneratorPredictions (<c>generator_predictions</c>): dense to embedding width, exact GELU, LayerNorm (eps 1e-5).</summary>
-public sealed class ElectraGeneratorPredictions : ExplicitModule
+internal sealed class ElectraGeneratorPredictions : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
@@ -35,7 +35,7 @@ public sealed class ElectraGeneratorPredictions : ExplicitModule
 /// weight is the embedding Parameter itself (or a <c>weight</c> of its own when untied) and the
 /// bias is its own.
 /// </summary>
-public sealed class ElectraGeneratorLmHead : ExplicitModule
+internal sealed class ElectraGeneratorLmHead : ExplicitModule
 {
     private readonly VocabularyProjection _projection;
 
@@ -53,7 +53,7 @@ public sealed class ElectraGeneratorLmHead : ExplicitModule
 }
 
 /// <summary>HF ElectraDiscriminatorPredictions: dense, hidden activation, dense_prediction → one logit per token.</summary>
-public sealed class ElectraDiscriminatorPredictions : ExplicitModule
+internal sealed class ElectraDiscriminatorPredictions : ExplicitModule
 {
     private readonly Linear dense;
     private readonly Linear dense_prediction;

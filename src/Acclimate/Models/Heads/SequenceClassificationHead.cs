@@ -10,7 +10,7 @@ namespace Acclimate.Models.Heads;
 /// first token → dropout → dense → tanh (RoBERTa) or GELU (ELECTRA) → dropout → out_proj.
 /// (BERT and ALBERT use a plain Linear on the pooler output instead.)
 /// </summary>
-public sealed class FirstTokenClassificationHead : ExplicitModule
+internal sealed class FirstTokenClassificationHead : ExplicitModule
 {
     private readonly Linear dense;
     private readonly Linear out_proj;

@@ -13,7 +13,7 @@ namespace Acclimate.Models.Heads;
 /// head). The <c>bias</c> always belongs to the head. <see cref="Resize"/> grows both with the
 /// vocabulary.
 /// </summary>
-public sealed class VocabularyProjection
+internal sealed class VocabularyProjection
 {
     private readonly ExplicitModule _owner;
     private readonly EncoderModel _encoder;

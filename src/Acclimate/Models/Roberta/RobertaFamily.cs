@@ -9,7 +9,7 @@ namespace Acclimate.Models.Roberta;
 /// layer-norm eps 1e-5 in configs built in code, <c>lm_head</c> masked-LM head, no sentence
 /// objective and no <c>…ForPreTraining</c>; sequence classifiers have their own first-token head.
 /// </summary>
-public sealed class RobertaFamily : EncoderFamily
+internal sealed class RobertaFamily : EncoderFamily
 {
     public override ModelType Type => ModelType.Roberta;
     public override string ClassPrefix => "Roberta";

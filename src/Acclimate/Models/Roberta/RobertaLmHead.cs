@@ -9,7 +9,7 @@ using Acclimate.Models;
 namespace Acclimate.Models.Roberta;
 
 /// <summary>HF RobertaLMHead (<c>lm_head</c>): dense, exact GELU, layer_norm, tied decoder + bias.</summary>
-public sealed class RobertaLmHead : ExplicitModule
+internal sealed class RobertaLmHead : ExplicitModule
 {
     private readonly Linear dense;
     private readonly LayerNorm layer_norm;
