@@ -96,11 +96,11 @@ public sealed class SelectCommandTests
 }
 
 /// <summary>The verbs that run a sentence encoder, on a tiny random one (2 layers, hidden 16).</summary>
-public sealed class EncoderVerbTests : IClassFixture<Acclimate.Tests.FineTuning.Runs.FineTuneCliFixtureHolder>
+public sealed class EncoderVerbTests : IClassFixture<Acclimate.Tests.FineTuning.FineTuneCliFixtureHolder>
 {
-    private readonly Acclimate.Tests.FineTuning.Runs.FineTuneCliFixture _fixture;
+    private readonly Acclimate.Tests.FineTuning.FineTuneCliFixture _fixture;
 
-    public EncoderVerbTests(Acclimate.Tests.FineTuning.Runs.FineTuneCliFixtureHolder holder) => _fixture = holder.Fixture;
+    public EncoderVerbTests(Acclimate.Tests.FineTuning.FineTuneCliFixtureHolder holder) => _fixture = holder.Fixture;
 
     [Fact]
     public void EmbedWritesOneUnitVectorPerLine()

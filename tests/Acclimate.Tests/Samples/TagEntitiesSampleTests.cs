@@ -1,4 +1,4 @@
-using Acclimate.Tests.FineTuning.Runs;
+using Acclimate.Tests.FineTuning;
 
 namespace Acclimate.Tests.Samples;
 

@@ -8,7 +8,7 @@ using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning;
 
 public sealed class FineTuneBadInputTests
 {

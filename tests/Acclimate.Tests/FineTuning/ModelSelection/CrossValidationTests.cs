@@ -5,7 +5,7 @@ using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.ModelSelection;
 
 public sealed class CrossValidationTests
 {

@@ -8,7 +8,7 @@ using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.DomainAdaptation;
 
 /// <summary>Tiny end-to-end fine-tuning runs with MMD, DANN, FGM, PGD and mixup, through the CLI.</summary>
 [Collection(TorchGlobalStateCollection.Name)]

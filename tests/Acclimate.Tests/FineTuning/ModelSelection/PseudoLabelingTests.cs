@@ -6,7 +6,7 @@ using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 using static TorchSharp.torch;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.ModelSelection;
 
 public sealed class PseudoLabelingTests
 {

@@ -6,7 +6,7 @@ using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Training;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.Tagging;
 
 public sealed class ParameterGroupTests
 {

@@ -8,7 +8,7 @@ using Acclimate.Models;
 using Acclimate.Tokenization;
 using static TorchSharp.torch;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.Tagging;
 
 public sealed class TaggingPredictorTests
 {

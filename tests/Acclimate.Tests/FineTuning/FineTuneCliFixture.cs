@@ -1,7 +1,7 @@
 using System.Text;
 using Acclimate.Cli;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning;
 
 /// <summary>
 /// Tiny data and a tiny randomly initialized encoder (2 layers, hidden 16, bert-base-cased

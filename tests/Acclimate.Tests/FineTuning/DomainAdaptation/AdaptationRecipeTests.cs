@@ -9,7 +9,7 @@ using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 using Acclimate.Training;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning.DomainAdaptation;
 
 /// <summary>The adaptation / adversarial / mixup recipe sections and data.train_weights: what binds, and the errors for what does not.</summary>
 public sealed class AdaptationRecipeTests : IDisposable

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Acclimate.Tests.Training;
 
-namespace Acclimate.Tests.FineTuning.Runs;
+namespace Acclimate.Tests.FineTuning;
 
 [Collection(TorchGlobalStateCollection.Name)]
 public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
