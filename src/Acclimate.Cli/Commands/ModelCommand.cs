@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Acclimate.Checkpoints;
-using Acclimate.Data;
 using Acclimate.Errors;
 using Acclimate.Models;
 using Acclimate.Runtime;

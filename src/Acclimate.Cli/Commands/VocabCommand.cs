@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Acclimate.Adaptation.Vocabulary;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Acclimate.Tokenization;

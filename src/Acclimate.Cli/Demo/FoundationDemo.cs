@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Acclimate.Checkpoints;
-using Acclimate.Data;
 using Acclimate.Models;
 using Acclimate.Runtime;
 using Spectre.Console;

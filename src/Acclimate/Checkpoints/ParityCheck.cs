@@ -1,4 +1,3 @@
-using Acclimate.Data;
 using Acclimate.Errors;
 using static TorchSharp.torch;
 

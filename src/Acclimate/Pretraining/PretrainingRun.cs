@@ -250,7 +250,7 @@ public sealed class PretrainingRun
                 if (built.Electra is not null && evaluations.Count > 0) finalElectra = evaluations[0].Evaluation.Score(built.Electra);
                 WriteReport(run, r, result, rows, finalElectra, tokenizeSeconds);
                 foreach (var metric in new[] { "eval_perplexity", "eval_general_perplexity" })
-                    Plots.MetricCurve(run.Plot(metric + ".png"), MetricsLog.Read(run.MetricsFile), metric);
+                    MetricsPlots.MetricCurve(run.Plot(metric + ".png"), MetricsLog.Read(run.MetricsFile), metric);
             }
             foreach (var row in rows)
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -444,9 +444,9 @@ public sealed class TrainingLoop<TBatch>
     private void WriteRunPlots(RunFolder run, MetricsLog metrics)
     {
         var records = metrics.ReadAll();
-        Plots.LossCurve(run.Plot("loss.png"), records);
+        MetricsPlots.LossCurve(run.Plot("loss.png"), records);
         if (Evaluate is not null && _options.BestMetricKey != "loss")
-            Plots.MetricCurve(run.Plot($"eval_{_options.BestMetricKey}.png"), records, "eval_" + _options.BestMetricKey);
+            MetricsPlots.MetricCurve(run.Plot($"eval_{_options.BestMetricKey}.png"), records, "eval_" + _options.BestMetricKey);
     }
 
     private static long ComputeTotalSteps(TrainingOptions options, long? batchesPerEpoch)

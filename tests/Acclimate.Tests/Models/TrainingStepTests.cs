@@ -1,5 +1,4 @@
 using Acclimate.Checkpoints;
-using Acclimate.Data;
 using Acclimate.Models;
 using Acclimate.Runtime;
 using TorchSharp;

@@ -58,9 +58,9 @@ public sealed class PlotsTests
         for (var step = 1; step <= 20; step++)
             records.Add(new MetricsRecord(step, step / 20.0, new Dictionary<string, double> { ["loss"] = 4.0 / step, ["lr"] = 1e-4 }));
         records.Add(new MetricsRecord(10, 0.5, new Dictionary<string, double> { ["eval_loss"] = 0.6 }));
-        Assert.True(Plots.LossCurve(folder.File("loss.png"), records));
+        Assert.True(MetricsPlots.LossCurve(folder.File("loss.png"), records));
         AssertPng(folder.File("loss.png"), Plots.DefaultWidth, Plots.DefaultHeight);
-        Assert.False(Plots.LossCurve(folder.File("none.png"), Array.Empty<MetricsRecord>()));
+        Assert.False(MetricsPlots.LossCurve(folder.File("none.png"), Array.Empty<MetricsRecord>()));
         Assert.False(File.Exists(folder.File("none.png")));
     }
 

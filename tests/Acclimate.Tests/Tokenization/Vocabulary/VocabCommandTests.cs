@@ -1,3 +1,5 @@
+using Acclimate.Tests.Adaptation.Vocabulary;
+using Acclimate.Adaptation.Vocabulary;
 using Acclimate.Checkpoints;
 using Acclimate.Cli;
 using Acclimate.Runtime;

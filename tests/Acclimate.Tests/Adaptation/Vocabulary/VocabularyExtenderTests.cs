@@ -4,10 +4,13 @@ using Acclimate.Errors;
 using Acclimate.Models;
 using Acclimate.Runtime;
 using Acclimate.Tokenization;
+using Acclimate.Adaptation.Vocabulary;
 using Acclimate.Tokenization.Vocabulary;
 using static TorchSharp.torch;
 
-namespace Acclimate.Tests.Tokenization.Vocabulary;
+using Acclimate.Tests.Tokenization.Vocabulary;
+
+namespace Acclimate.Tests.Adaptation.Vocabulary;
 
 /// <summary>Vocabulary extension: old ids and rows untouched, new rows the mean of the old pieces, a folder that loads and runs.</summary>
 public sealed class VocabularyExtenderTests

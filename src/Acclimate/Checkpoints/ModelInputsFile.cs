@@ -3,7 +3,7 @@ using Acclimate.Errors;
 using Acclimate.Models;
 using static TorchSharp.torch;
 
-namespace Acclimate.Data;
+namespace Acclimate.Checkpoints;
 
 /// <summary>
 /// Reads an <c>inputs.json</c> as the HF-parity fixtures lay it out: <c>{"batches": [ {"input_ids":

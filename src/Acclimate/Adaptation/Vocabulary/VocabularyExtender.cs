@@ -10,7 +10,10 @@ using Acclimate.Training;
 using static TorchSharp.torch;
 using Acclimate.IO;
 
-namespace Acclimate.Tokenization.Vocabulary;
+using Acclimate.Tokenization;
+using Acclimate.Tokenization.Vocabulary;
+
+namespace Acclimate.Adaptation.Vocabulary;
 
 /// <summary>A word added to the vocabulary.</summary>
 /// <param name="Word">The normalized word, now one token.</param>

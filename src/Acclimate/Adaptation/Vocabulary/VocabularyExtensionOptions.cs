@@ -1,6 +1,6 @@
 using Acclimate.Errors;
 
-namespace Acclimate.Tokenization.Vocabulary;
+namespace Acclimate.Adaptation.Vocabulary;
 
 /// <summary>Settings of <see cref="VocabularyExtender"/>, checked once by <see cref="Validate"/>.</summary>
 public sealed record VocabularyExtensionOptions
