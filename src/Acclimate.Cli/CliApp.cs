@@ -44,6 +44,15 @@ public static class CliApp
                 errors.WriteLine("Run with --help for usage.");
                 return 2;
             }
+            if (isHelp)
+            {
+                // Usage lines name the root after the running executable, which for `dotnet Acclimate.Cli.dll`
+                // (what the wrapper script and the installed tool run) is "Acclimate.Cli": show the command users type.
+                using var help = new StringWriter();
+                var status = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = help, Error = errors });
+                output.Write(help.ToString().Replace(RootCommand.ExecutableName + " ", CommandName + " ", StringComparison.Ordinal));
+                return status;
+            }
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = errors });
         }
         catch (AcclimateException e)
@@ -58,4 +67,7 @@ public static class CliApp
         }
         finally { output.Flush(); }
     }
+
+    /// <summary>The name users type (the wrapper script, the installed .NET tool), shown in help's usage lines.</summary>
+    public const string CommandName = "acclimate";
 }

@@ -24,6 +24,20 @@ public sealed class CliAppTests
     }
 
     [Fact]
+    public void HelpNamesTheCommandUsersTypeNotTheExecutable()
+    {
+        // Run as `dotnet Acclimate.Cli.dll`, System.CommandLine would write "Acclimate.Cli finetune [options]"
+        // (here the test host's name): the usage line says what the wrapper and the installed tool are called.
+        var stdout = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["finetune", "--help"], stdout, new StringWriter()));
+        Assert.Contains("  acclimate finetune [options]", stdout.ToString());
+        Assert.DoesNotContain(System.CommandLine.RootCommand.ExecutableName + " finetune", stdout.ToString());
+        var root = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["--help"], root, new StringWriter()));
+        Assert.Contains("  acclimate [command] [options]", root.ToString());
+    }
+
+    [Fact]
     public void AMissingRequiredOptionWithoutHelpIsExitTwo()
     {
         var stderr = new StringWriter();
