@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Acclimate.Errors;
 using static TorchSharp.torch;
 
 namespace Acclimate.Models.Roberta;
@@ -32,12 +31,9 @@ internal sealed class RobertaFamily : EncoderFamily
 
     internal override MaskedLmHeads CreateMaskedLmHeads(EncoderConfig config, EncoderModel encoder, bool withSentenceHead, Action<string, nn.Module> register)
     {
-        if (withSentenceHead) throw new ConfigException("RoBERTa has no sentence-level pretraining head; use MaskedLM.");
+        // withSentenceHead never arrives here: Architectures.Name refuses RobertaForPreTraining (HasPreTrainingModel) before any module is built.
         var lmHead = new RobertaLmHead(config, encoder);
         register("lm_head", lmHead);
         return new MaskedLmHeads(lmHead.Forward, lmHead.ResizeVocabulary, null, null, DecoderAliases("lm_head", config.TieWordEmbeddings));
     }
-
-    internal override TransformerModel CreatePreTrainingModel(EncoderConfig config) =>
-        throw new ConfigException("RoBERTa has no pretraining head with a sentence objective: use MaskedLM.");
 }
