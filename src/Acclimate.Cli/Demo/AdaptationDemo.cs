@@ -14,6 +14,7 @@ using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.IO;
+using Acclimate.Pretraining;
 using Acclimate.Reporting;
 using Acclimate.Runtime;
 using Acclimate.Tokenization;
@@ -143,53 +144,33 @@ public sealed class AdaptationDemo
         return true;
     }
 
-    private string WarmupRecipe(string encoder, AdaptationDemoData data)
+    private PretrainingRecipe WarmupRecipe(string encoder, AdaptationDemoData data)
     {
         var w = _s.Warmup;
-        return $"""
-            run:
-              name: demo-warmup
-              folder: {Q(Path.Combine(_out, "warmup"))}
-            model:
-              init: {Q(encoder)}
-              head_warmup_steps: {w.HeadSteps}
-              head_warmup_learning_rate: {F(w.HeadLearningRate)}
-            objective:
-              kind: mlm
-            data:
-              train: {Q(data.Brown.GeneralTrain)}
-              eval: {Q(data.Brown.GeneralEval)}
-              block_size: 128
-              eval_max_blocks: {w.EvalMaxBlocks}
-            general:
-              eval: {Q(data.DomainEval)}
-            {w.TrainingYaml(_o.Seed, _o.Threads, _o.Device)}
-            """;
+        return new PretrainingRecipe
+        {
+            Run = new PretrainingRunSection { Name = "demo-warmup", Folder = Path.Combine(_out, "warmup") },
+            Model = new PretrainingModelSection { Init = encoder, HeadWarmupSteps = w.HeadSteps, HeadWarmupLearningRate = w.HeadLearningRate },
+            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataSection { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval, BlockSize = 128, EvalMaxBlocks = w.EvalMaxBlocks },
+            General = new PretrainingGeneralSection { Eval = data.DomainEval },
+            Training = w.Training(_o.Seed, _o.Threads, _o.Device),
+        };
     }
 
-    private string DaptRecipe(AdaptationDemoData data, string warmModel, bool control)
+    private PretrainingRecipe DaptRecipe(AdaptationDemoData data, string warmModel, bool control)
     {
-        var f = _s.Forgetting;
-        var name = control ? "dapt-" + f.Name : "dapt";
-        var forgetting = control ? f.Yaml : "";
-        return $"""
-            run:
-              name: demo-{name}
-              folder: {Q(Path.Combine(_out, name))}
-            model:
-              init: {Q(warmModel)}
-            objective:
-              kind: mlm
-            data:
-              train: {Q(data.DomainTrain)}
-              eval: {Q(data.DomainEval)}
-              block_size: 128
-              eval_max_blocks: {_s.Dapt.EvalMaxBlocks}
-            general:
-              train: {Q(data.Brown.GeneralTrain)}
-              eval: {Q(data.Brown.GeneralEval)}
-            {forgetting}{_s.Dapt.TrainingYaml(_o.Seed + 1, _o.Threads, _o.Device)}
-            """;
+        var name = control ? "dapt-" + _s.Forgetting.Name : "dapt";
+        return new PretrainingRecipe
+        {
+            Run = new PretrainingRunSection { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
+            Model = new PretrainingModelSection { Init = warmModel },
+            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataSection { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = 128, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
+            General = new PretrainingGeneralSection { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval },
+            Forgetting = control ? _s.Forgetting.RecipeSection : new PretrainingForgettingSection(),   // the defaults: no rehearsal, no penalty
+            Training = _s.Dapt.Training(_o.Seed + 1, _o.Threads, _o.Device),
+        };
     }
 
     private DemoNerStage Finetune(string key, int seed, string encoder, AdaptationDemoData data, string upstream)

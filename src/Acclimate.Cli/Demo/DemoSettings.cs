@@ -1,3 +1,4 @@
+using Acclimate.Pretraining;
 using Acclimate.Training;
 
 namespace Acclimate.Cli.Demo;
@@ -69,24 +70,24 @@ public record DemoPretrainSettings : IValidatedOptions
     /// <summary>fp32, or bf16 mixed precision for the encoder's matrix products.</summary>
     public Runtime.ComputePrecision Precision { get; init; } = Runtime.ComputePrecision.Fp32;
 
-    /// <summary>The <c>training:</c> section of a stage recipe with these settings.</summary>
-    public string TrainingYaml(int seed, int threads, string device) => $"""
-        training:
-          max_steps: {MaxSteps}
-          batch_size: {BatchSize}
-          learning_rate: {DemoFormat.F(LearningRate)}
-          warmup_ratio: {DemoFormat.F(WarmupRatio)}
-          schedule: linear
-          weight_decay: 0.01
-          log_every: {LogEvery}
-          eval_every: {EvalEvery}
-          save_every: {MaxSteps}
-          keep_last: 1
-          precision: {RecipeNames.EnumValue(Precision)}
-          threads: {threads}
-          device: {DemoFormat.Q(device)}
-          seed: {seed}
-        """;
+    /// <summary>The <c>training:</c> section of a stage recipe with these settings (one checkpoint, at the end).</summary>
+    public TrainingOptions Training(int seed, int threads, string device) => new()
+    {
+        MaxSteps = MaxSteps,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        WarmupRatio = WarmupRatio,
+        Schedule = ScheduleKind.Linear,
+        WeightDecay = 0.01,
+        LogEvery = LogEvery,
+        EvalEvery = EvalEvery,
+        SaveEvery = MaxSteps,
+        KeepLast = 1,
+        Precision = Precision,
+        Threads = threads,
+        Device = device,
+        Seed = seed,
+    };
 
     public virtual IEnumerable<string> Problems()
     {
@@ -126,9 +127,9 @@ public sealed record DemoForgettingSettings : IValidatedOptions
         : $"EWC (λ = {DemoFormat.F(Ewc)}, Fisher from {EwcFisherBatches} general batches)";
 
     /// <summary>The <c>forgetting:</c> section of the controlled DAPT recipe.</summary>
-    public string Yaml => Control == DemoForgettingControl.Rehearsal
-        ? $"forgetting:\n  rehearsal_domain: {RehearsalDomain}\n  rehearsal_general: {RehearsalGeneral}\n"
-        : $"forgetting:\n  ewc: {DemoFormat.F(Ewc)}\n  ewc_fisher_batches: {EwcFisherBatches}\n";
+    public PretrainingForgettingSection RecipeSection => Control == DemoForgettingControl.Rehearsal
+        ? new PretrainingForgettingSection { RehearsalDomain = RehearsalDomain, RehearsalGeneral = RehearsalGeneral }
+        : new PretrainingForgettingSection { Ewc = Ewc, EwcFisherBatches = EwcFisherBatches };
 
     public IEnumerable<string> Problems()
     {

@@ -60,12 +60,12 @@ public sealed class DemoStageRunner
 
     /// <summary>
     /// The stage recorded in <paramref name="folder"/> when it finished with exactly
-    /// <paramref name="recipeText"/> (marked as reused); otherwise null, and any leftover of an
-    /// interrupted or changed run in the folder is removed so the stage starts clean.
+    /// <paramref name="identity"/> (see <see cref="Identity{T}"/>; marked as reused); otherwise null, and
+    /// any leftover of an interrupted or changed run in the folder is removed so the stage starts clean.
     /// </summary>
-    public T? Reuse<T>(string folder, string recipeText, Func<T, string> recipeOf, Func<T, bool>? stillThere = null) where T : class, IDemoStage
+    public T? Reuse<T>(string folder, string identity, Func<T, string> recipeOf, Func<T, bool>? stillThere = null) where T : class, IDemoStage
     {
-        if (DemoStageFile.TryRead(folder, recipeText, recipeOf) is { } done && (stillThere?.Invoke(done) ?? true))
+        if (DemoStageFile.TryRead(folder, identity, recipeOf) is { } done && (stillThere?.Invoke(done) ?? true))
         {
             _reused.Add(done.Folder);
             _log.WriteLine($"{Path.GetFileName(folder)}: finished earlier with the same recipe; reusing {folder} (delete it to run again)");
@@ -75,19 +75,29 @@ public sealed class DemoStageRunner
         return null;
     }
 
-    /// <summary>A pretraining stage in <c>OutputDir/name</c> from <paramref name="recipeText"/>, built on <paramref name="upstream"/>.</summary>
-    public DemoPretrainStage Pretrain(string name, string recipeText, string upstream)
+    /// <summary>
+    /// What a stage is, as text, for deciding whether a finished stage can be reused: the whole
+    /// recipe in YAML (every setting, defaults included) under a line fingerprinting what it was
+    /// built on, so a changed setting or a changed upstream stage reruns it.
+    /// </summary>
+    public static string Identity<T>(T recipe, string upstream) where T : class =>
+        $"# built on: {DemoFormat.Fingerprint(upstream)}\n" + Recipe.From(recipe).ToYaml();
+
+    /// <summary>A pretraining stage in <c>OutputDir/name</c> from <paramref name="recipe"/>, built on <paramref name="upstream"/>.</summary>
+    public DemoPretrainStage Pretrain(string name, PretrainingRecipe recipe, string upstream)
     {
-        recipeText = $"# built on: {DemoFormat.Fingerprint(upstream)}\n" + recipeText;
+        var identity = Identity(recipe, upstream);
         var folder = Path.Combine(OutputDir, name);
-        if (Reuse<DemoPretrainStage>(folder, recipeText, s => s.Recipe, s => Directory.Exists(s.ModelFolder)) is { } done) return done;
-        var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_recipeSource})");
+        if (Reuse<DemoPretrainStage>(folder, identity, s => s.Recipe, s => Directory.Exists(s.ModelFolder)) is { } done) return done;
+        // Bound and checked like a recipe file (what the typed PretrainingRun constructor does too), but an
+        // invalid setting is reported against this stage and the demo's recipe instead of "(PretrainingRecipe)".
+        var bound = Recipe.From(recipe, $"demo stage '{name}' (from {_recipeSource})");
         var clock = Stopwatch.StartNew();
-        var result = new PretrainingRun(recipe, _log) { ProgressBars = true }.Execute();
+        var result = new PretrainingRun(bound, _log) { ProgressBars = true }.Execute();
         var seconds = clock.Elapsed.TotalSeconds;
         var records = MetricsLog.Read(Path.Combine(result.RunFolder, "metrics.jsonl"));
         var losses = records.Where(r => !r.IsEvaluation && r.Get("loss") is not null).ToList();
-        var stage = new DemoPretrainStage(recipeText, result.RunFolder, result.ModelFolder, result.Training.GlobalStep, seconds,
+        var stage = new DemoPretrainStage(identity, result.RunFolder, result.ModelFolder, result.Training.GlobalStep, seconds,
             result.Training.TrainingTime.TotalSeconds,
             result.Forgetting.Select(r => new DemoHeldOut(r.Set, r.Before.Loss, r.After.Loss)).ToList(),
             losses.Select(r => (double)r.Step).ToList(), losses.Select(r => r.Get("loss")!.Value).ToList());

@@ -18,6 +18,7 @@ using Acclimate.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
 using Acclimate.IO;
+using Acclimate.Models;
 using static Acclimate.Cli.Demo.DemoFormat;
 
 namespace Acclimate.Cli.Demo;
@@ -140,57 +141,42 @@ public sealed class PipelineDemo
         return (vocabulary, general, domain);
     }
 
-    private string ScratchRecipe(DemoData data, string vocabFolder)
+    private PretrainingRecipe ScratchRecipe(DemoData data, string vocabFolder)
     {
         var m = _s.Model;
-        return $"""
-            run:
-              name: demo-general
-              folder: {Q(Path.Combine(_out, "general"))}
-            model:
-              tokenizer: {Q(vocabFolder)}
-              architecture: bert
-              hidden_size: {m.HiddenSize}
-              num_layers: {m.NumLayers}
-              num_heads: {m.NumHeads}
-              intermediate_size: {m.IntermediateSize}
-              max_position_embeddings: {m.BlockSize}
-            objective:
-              kind: mlm
-            data:
-              train: {Q(data.GeneralTrain)}
-              eval: {Q(data.DomainEval)}
-              block_size: {m.BlockSize}
-              eval_max_blocks: {_s.Pretrain.EvalMaxBlocks}
-            general:
-              eval: {Q(data.GeneralEval)}
-            {_s.Pretrain.TrainingYaml(_o.Seed, _o.Threads, _o.Device)}
-            """;
+        return new PretrainingRecipe
+        {
+            Run = new PretrainingRunSection { Name = "demo-general", Folder = Path.Combine(_out, "general") },
+            Model = new PretrainingModelSection
+            {
+                Tokenizer = vocabFolder,
+                Architecture = ModelType.Bert,
+                HiddenSize = m.HiddenSize,
+                NumLayers = m.NumLayers,
+                NumHeads = m.NumHeads,
+                IntermediateSize = m.IntermediateSize,
+                MaxPositionEmbeddings = m.BlockSize,
+            },
+            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataSection { Train = data.GeneralTrain, Eval = data.DomainEval, BlockSize = m.BlockSize, EvalMaxBlocks = _s.Pretrain.EvalMaxBlocks },
+            General = new PretrainingGeneralSection { Eval = data.GeneralEval },
+            Training = _s.Pretrain.Training(_o.Seed, _o.Threads, _o.Device),
+        };
     }
 
-    private string DaptRecipe(DemoData data, string generalModel, bool control)
+    private PretrainingRecipe DaptRecipe(DemoData data, string generalModel, bool control)
     {
-        var f = _s.Forgetting;
-        var name = control ? "dapt-" + f.Name : "dapt";
-        var forgetting = control ? f.Yaml : "";
-        return $"""
-            run:
-              name: demo-{name}
-              folder: {Q(Path.Combine(_out, name))}
-            model:
-              init: {Q(generalModel)}
-            objective:
-              kind: mlm
-            data:
-              train: {Q(data.DomainTrain)}
-              eval: {Q(data.DomainEval)}
-              block_size: {_s.Model.BlockSize}
-              eval_max_blocks: {_s.Dapt.EvalMaxBlocks}
-            general:
-              train: {Q(data.GeneralTrain)}
-              eval: {Q(data.GeneralEval)}
-            {forgetting}{_s.Dapt.TrainingYaml(_o.Seed + 1, _o.Threads, _o.Device)}
-            """;
+        var name = control ? "dapt-" + _s.Forgetting.Name : "dapt";
+        return new PretrainingRecipe
+        {
+            Run = new PretrainingRunSection { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
+            Model = new PretrainingModelSection { Init = generalModel },
+            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataSection { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = _s.Model.BlockSize, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
+            General = new PretrainingGeneralSection { Train = data.GeneralTrain, Eval = data.GeneralEval },
+            Forgetting = control ? _s.Forgetting.RecipeSection : new PretrainingForgettingSection(),   // the defaults: no rehearsal, no penalty
+            Training = _s.Dapt.Training(_o.Seed + 1, _o.Threads, _o.Device),
+        };
     }
 
     private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
