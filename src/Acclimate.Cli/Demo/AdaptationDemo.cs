@@ -8,6 +8,7 @@ using Acclimate.Data.Tagging;
 using Acclimate.Encoders;
 using Acclimate.Evaluation;
 using Acclimate.Experiments;
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
@@ -178,49 +179,51 @@ public sealed class AdaptationDemo
         var t = _s.Finetune;
         var name = $"ner-{key}-seed{seed}";
         var folder = Path.Combine(_out, name);
-        var recipeText = $"""
-            # built on: {Fingerprint(upstream)}
-            model:
-              task: token_classification
-              encoder: {Q(encoder)}
-              head: linear
-              crf: {(t.Crf ? "true" : "false")}
-              constrain_crf: {(t.Crf ? "true" : "false")}
-              label_alignment: first_subword
-              max_length: {t.MaxLength}
-              stride: {t.Stride}
-            data:
-              format: conll
-              scheme: bio
-              train: {Q(data.TaskTrain)}
-              dev: {Q(data.TaskDev)}
-              test: {Q(data.TaskTest)}
-              max_dev: {t.MaxDev}
-              max_test: {t.MaxTest}
-            training:
-              learning_rate: {F(t.LearningRate)}
-              warmup_ratio: 0.1
-              epochs: {t.Epochs}
-              batch_size: {t.BatchSize}
-              clip_norm: 1.0
-              seed: {seed}
-              precision: {RecipeNames.EnumValue(t.Precision)}
-              threads: {_o.Threads}
-              device: {Q(_o.Device)}
-              log_every: {t.LogEvery}
-              metric_for_best: f1
-              greater_is_better: true
-            optimizer:
-              head_learning_rate: {F(t.HeadLearningRate)}
-              crf_learning_rate: {F(t.CrfLearningRate)}
-            output:
-              dir: {Q(_out)}
-              name: {name}
-              exact: true
-              save_predictions: true
-            """;
-        if (_stages.Reuse<DemoNerStage>(folder, recipeText, s => s.Recipe) is { } done) return done;
-        var recipe = Recipe.Parse(recipeText, $"demo stage '{name}' (from {_o.RecipePath})");
+        var typed = new FineTuneRecipe(
+            new FineTuneModelOptions
+            {
+                Task = FineTuneTask.TokenClassification,
+                Encoder = encoder,
+                Head = TokenHeadKind.Linear,
+                Crf = t.Crf,
+                ConstrainCrf = t.Crf,
+                LabelAlignment = LabelAlignment.FirstSubword,
+                MaxLength = t.MaxLength,
+                Stride = t.Stride,
+            },
+            new FineTuneDataOptions
+            {
+                Format = DatasetFormat.Conll,
+                Scheme = "bio",
+                Train = data.TaskTrain,
+                Dev = data.TaskDev,
+                Test = data.TaskTest,
+                MaxDev = t.MaxDev,
+                MaxTest = t.MaxTest,
+            },
+            new TrainingOptions
+            {
+                LearningRate = t.LearningRate,
+                WarmupRatio = 0.1,
+                Epochs = t.Epochs,
+                BatchSize = t.BatchSize,
+                ClipNorm = 1.0,
+                Seed = seed,
+                Precision = t.Precision,
+                Threads = _o.Threads,
+                Device = _o.Device,
+                LogEvery = t.LogEvery,
+                MetricForBest = "f1",
+                GreaterIsBetter = true,
+            },
+            new FineTuneOptimizerOptions { HeadLearningRate = t.HeadLearningRate, CrfLearningRate = t.CrfLearningRate },
+            new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
+            new CrossValidationOptions(),
+            new PseudoLabelOptions());
+        var identity = DemoStageRunner.Identity(typed, upstream);
+        if (_stages.Reuse<DemoNerStage>(folder, identity, s => s.Recipe) is { } done) return done;
+        // Bound and checked like a recipe file, before any work; an invalid setting names this stage and the demo's recipe.
+        var recipe = Recipe.From(typed, $"demo stage '{name}' (from {_o.RecipePath})");
         var options = FineTuneRecipe.From(recipe);
         var run = RunFolder.At(folder);
         run.SaveRecipe(recipe);
@@ -238,7 +241,7 @@ public sealed class AdaptationDemo
             },
         }.Execute();
         var test = result.Test ?? throw new InvalidOperationException($"{name}: the run has a test set but reported no test scores.");
-        var stage = new DemoNerStage(recipeText, key, seed, folder, clock.Elapsed.TotalSeconds, epochs,
+        var stage = new DemoNerStage(identity, key, seed, folder, clock.Elapsed.TotalSeconds, epochs,
             result.Dev["f1"], test["f1"], test["precision"], test["recall"], result.BestStep);
         DemoStageFile.Write(folder, stage);
         return stage;

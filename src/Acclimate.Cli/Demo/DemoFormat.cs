@@ -3,17 +3,14 @@ using System.Text;
 
 namespace Acclimate.Cli.Demo;
 
-/// <summary>Number and YAML formatting shared by the demos' recipes, tables and reports.</summary>
+/// <summary>Fingerprints and number formatting shared by the demos' tables and reports.</summary>
 public static class DemoFormat
 {
     /// <summary>A short content hash (what a stage was built on).</summary>
     public static string Fingerprint(string text) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
 
-    /// <summary>A YAML single-quoted scalar.</summary>
-    public static string Q(string text) => "'" + text.Replace("'", "''") + "'";
-
-    /// <summary>A double as YAML reads it back exactly.</summary>
+    /// <summary>A double in its shortest exact form (100000, 1E-05).</summary>
     public static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>A number for prose: plain decimals (0.00002, not 2E-05).</summary>

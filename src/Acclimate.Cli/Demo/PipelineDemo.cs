@@ -4,6 +4,7 @@ using System.Text;
 using Acclimate.Checkpoints;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
@@ -182,47 +183,51 @@ public sealed class PipelineDemo
     private DemoFinetuneStage Finetune(string key, string encoder, DemoData data, string upstream)
     {
         var t = _s.Finetune;
-        var folder = Path.Combine(_out, "pos-" + key);
-        var recipeText = $"""
-            # built on: {Fingerprint(upstream + _s.Data)}
-            model:
-              task: token_classification
-              encoder: {Q(encoder)}
-              head: linear
-              crf: false
-              max_length: {t.MaxLength}
-              stride: {t.Stride}
-            data:
-              format: token_jsonl
-              scheme: none
-              labels_from_all_splits: true
-              train: {Q(data.PosTrain)}
-              dev: {Q(data.PosDev)}
-              test: {Q(data.PosTest)}
-              max_train: {t.MaxTrain}
-              max_dev: {t.MaxDev}
-              max_test: {t.MaxTest}
-            training:
-              learning_rate: {F(t.LearningRate)}
-              warmup_ratio: 0.1
-              epochs: {t.Epochs}
-              batch_size: {t.BatchSize}
-              seed: {_o.Seed}
-              threads: {_o.Threads}
-              device: {Q(_o.Device)}
-              log_every: {t.LogEvery}
-              metric_for_best: accuracy
-              greater_is_better: true
-            optimizer:
-              head_learning_rate: {F(t.HeadLearningRate)}
-            output:
-              dir: {Q(_out)}
-              name: pos-{key}
-              exact: true
-              save_predictions: true
-            """;
-        if (_stages.Reuse<DemoFinetuneStage>(folder, recipeText, s => s.Recipe) is { } done) return done;
-        var recipe = Recipe.Parse(recipeText, $"demo stage 'pos-{key}' (from {_o.RecipePath})");
+        var name = "pos-" + key;
+        var folder = Path.Combine(_out, name);
+        var typed = new FineTuneRecipe(
+            new FineTuneModelOptions
+            {
+                Task = FineTuneTask.TokenClassification,
+                Encoder = encoder,
+                Head = TokenHeadKind.Linear,
+                Crf = false,
+                MaxLength = t.MaxLength,
+                Stride = t.Stride,
+            },
+            new FineTuneDataOptions
+            {
+                Format = DatasetFormat.TokenJsonl,
+                Scheme = "none",
+                LabelsFromAllSplits = true,
+                Train = data.PosTrain,
+                Dev = data.PosDev,
+                Test = data.PosTest,
+                MaxTrain = t.MaxTrain,
+                MaxDev = t.MaxDev,
+                MaxTest = t.MaxTest,
+            },
+            new TrainingOptions
+            {
+                LearningRate = t.LearningRate,
+                WarmupRatio = 0.1,
+                Epochs = t.Epochs,
+                BatchSize = t.BatchSize,
+                Seed = _o.Seed,
+                Threads = _o.Threads,
+                Device = _o.Device,
+                LogEvery = t.LogEvery,
+                MetricForBest = "accuracy",
+                GreaterIsBetter = true,
+            },
+            new FineTuneOptimizerOptions { HeadLearningRate = t.HeadLearningRate },
+            new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
+            new CrossValidationOptions(),
+            new PseudoLabelOptions());
+        var identity = DemoStageRunner.Identity(typed, upstream + _s.Data);
+        if (_stages.Reuse<DemoFinetuneStage>(folder, identity, s => s.Recipe) is { } done) return done;
+        // Bound and checked like a recipe file, before any work; an invalid setting names this stage and the demo's recipe.
+        var recipe = Recipe.From(typed, $"demo stage '{name}' (from {_o.RecipePath})");
         var options = FineTuneRecipe.From(recipe);
         var run = RunFolder.At(folder);
         run.SaveRecipe(recipe);
@@ -236,11 +241,11 @@ public sealed class PipelineDemo
             EpochEvaluated = e =>
             {
                 epochs.Add(new DemoEpoch(e.Epoch, e.Step, e.TrainLoss, e.Scores.Accuracy, e.IsBest));
-                _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pos-{key} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev accuracy {e.Scores.Accuracy:P2}{(e.IsBest ? " (best so far)" : "")}"));
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev accuracy {e.Scores.Accuracy:P2}{(e.IsBest ? " (best so far)" : "")}"));
             },
         }.Execute();
         labels = TaggingModelLabels(result.BestModelFolder);
-        var stage = new DemoFinetuneStage(recipeText, key, folder, clock.Elapsed.TotalSeconds, epochs,
+        var stage = new DemoFinetuneStage(identity, key, folder, clock.Elapsed.TotalSeconds, epochs,
             result.Dev["accuracy"], result.Test?["accuracy"], result.Dev.GetValueOrDefault("macro_f1", double.NaN),
             result.Test?.GetValueOrDefault("macro_f1", double.NaN), result.BestStep, labels);
         DemoStageFile.Write(folder, stage);
