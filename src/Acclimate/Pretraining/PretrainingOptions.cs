@@ -215,7 +215,11 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
         if (EwcFisherBatches < 1) yield return $"ewc_fisher_batches must be >= 1 (got {EwcFisherBatches})";
     }
 
-    public bool NeedsGeneralTrain => RehearsalGeneral > 0 || RehearsalWeight > 0 || (Ewc > 0 && EwcFisherFile is null);
+    /// <summary>
+    /// Whether the run needs <c>general.train</c>: for rehearsal batches, or to estimate EWC's Fisher
+    /// when its file (<see cref="EwcFisherFile"/> or the run folder's default) does not exist yet.
+    /// </summary>
+    public bool NeedsGeneralTrain(bool fisherFileExists) => RehearsalGeneral > 0 || RehearsalWeight > 0 || (Ewc > 0 && !fisherFileExists);
 }
 
 /// <summary>A whole pretraining recipe, bound section by section from YAML.</summary>

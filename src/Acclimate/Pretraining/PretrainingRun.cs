@@ -146,10 +146,10 @@ public sealed class PretrainingRun
             var domain = new PretrainingBatchSequence("data.train " + r.Data.Train, trainExamples, collator, batchSize, r.Training.Seed, stream: 0);
 
             PretrainingBatchSequence? general = null;
-            if (r.Forgetting.NeedsGeneralTrain)
+            if (r.Forgetting.NeedsGeneralTrain(fisherFileExists: File.Exists(FisherPath(r, run))))
             {
                 if (r.General.Train is null)
-                    throw new ConfigException($"{_recipe.Source}: forgetting control (rehearsal or EWC without an ewc_fisher_file) needs general.train, a general-domain corpus.");
+                    throw new ConfigException($"{_recipe.Source}: forgetting control (rehearsal, or EWC whose Fisher file {FisherPath(r, run)} does not exist yet) needs general.train, a general-domain corpus.");
                 var generalCache = OpenCache("general.train", r.General.Train);
                 caches.Add(generalCache);
                 general = new PretrainingBatchSequence("general.train " + r.General.Train,
@@ -510,10 +510,13 @@ public sealed class PretrainingRun
 
     // ---- EWC -------------------------------------------------------------------------------------
 
+    /// <summary>EWC's Fisher file: the recipe's, else fisher.safetensors in the run folder.</summary>
+    private static string FisherPath(PretrainingRecipe r, RunFolder run) => r.Forgetting.EwcFisherFile ?? Path.Combine(run.Path, "fisher.safetensors");
+
     private FisherInformation LoadOrEstimateFisher(PretrainingRecipe r, RunFolder run, nn.Module module, IPretrainingObjective objective,
         PretrainingBatchSequence? general)
     {
-        var path = r.Forgetting.EwcFisherFile ?? Path.Combine(run.Path, "fisher.safetensors");
+        var path = FisherPath(r, run);
         if (File.Exists(path))
         {
             _log.WriteLine($"EWC: Fisher information from {path}");

@@ -230,6 +230,43 @@ public sealed class PretrainingRunTests
     }
 
     [Fact]
+    public void EwcEstimatesANamedFisherFileThatDoesNotExistYetThenReusesItWithoutGeneralText()
+    {
+        // A shared Fisher file named in the recipe is estimated by the first run that needs it (from
+        // general.train) and read by later runs, which then need no general text at all.
+        using var temp = TestPaths.NewTempFolder();
+        var train = WriteCorpus(temp, "train.txt", 40, 1);
+        var general = WriteCorpus(temp, "general.txt", 40, 2);
+        var fisherFile = temp.File("shared-fisher.safetensors");
+        string Body(string name, bool withGeneralTrain) => Recipe(temp, $"""
+            data:
+              train: {train}
+              eval: {train}
+              block_size: 16
+              eval_max_blocks: 8
+            general:
+            {(withGeneralTrain ? $"  train: {general}" : "")}
+              eval: {general}
+            forgetting:
+              ewc: 10
+              ewc_fisher_batches: 2
+              ewc_fisher_file: {fisherFile}
+            """, name);
+        var options = new[] { "training.max_steps=3" };
+
+        Assert.Throws<Acclimate.Errors.ConfigException>(() => new PretrainingRun(Parse(Body("no-general", withGeneralTrain: false), options)).Execute());
+        Assert.False(File.Exists(fisherFile));
+
+        var first = new PretrainingRun(Parse(Body("first", withGeneralTrain: true), options)).Execute();
+        Assert.True(File.Exists(fisherFile), "the named Fisher file was not written");
+        var written = File.ReadAllBytes(fisherFile);
+
+        var second = new PretrainingRun(Parse(Body("second", withGeneralTrain: false), options)).Execute();
+        Assert.Equal(written, File.ReadAllBytes(fisherFile));
+        Assert.Equal(first.Training.StepLosses.Select(BitConverter.DoubleToInt64Bits), second.Training.StepLosses.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
     public void ElectraRunResumesExactlyAndSavesTheDiscriminatorAsAnHfFolder()
     {
         using var temp = TestPaths.NewTempFolder();
