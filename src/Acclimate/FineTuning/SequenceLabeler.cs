@@ -48,7 +48,7 @@ public sealed partial class SequenceLabeler : TransformerModel
 
     public SequenceLabelerOptions Options { get; }
 
-    public SequenceLabelingHead Head => head;
+    internal SequenceLabelingHead Head => head;
 
     public IReadOnlyList<string> Labels => Options.Labels;
 

@@ -15,7 +15,7 @@ public enum ModelTask
 }
 
 /// <summary>Maps HF architecture names (e.g. <c>BertForTokenClassification</c>) to and from (type, task).</summary>
-public static class Architectures
+internal static class Architectures
 {
     private static readonly (ModelTask Task, string Suffix)[] Suffixes =
     {

@@ -39,6 +39,9 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     /// <summary>The paper's weight of the discriminator loss.</summary>
     public const double DefaultDiscriminatorWeight = 50.0;
 
+    /// <summary>The subfolder of a saved ELECTRA pretraining checkpoint that holds the generator (an HF masked-LM folder); the discriminator is saved in the checkpoint folder itself.</summary>
+    public const string GeneratorFolder = "generator";
+
     private readonly MaskedLmModel generator;
     private readonly ElectraDiscriminatorModel discriminator;
     private readonly Generator _sampler;

@@ -129,7 +129,7 @@ public sealed class MlmCollator
     }
 
     /// <summary>Masks one unpadded sequence with draws from <paramref name="random"/>.</summary>
-    public SequenceMasking MaskSequence(IReadOnlyList<int> ids, Random random, IReadOnlyList<int>? continuationPositions = null)
+    internal SequenceMasking MaskSequence(IReadOnlyList<int> ids, Random random, IReadOnlyList<int>? continuationPositions = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(random);

@@ -9,7 +9,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// whole blocks, and only <see cref="ReplaceMention"/> changes one. Plain text and classification
 /// examples are sentences without mentions.
 /// </summary>
-public sealed record AugmentableSentence
+internal sealed record AugmentableSentence
 {
     /// <summary>A sentence; <paramref name="entities"/> must fit it and not overlap (any order).</summary>
     public AugmentableSentence(IReadOnlyList<string> words, IEnumerable<EntitySpan>? entities = null)

@@ -9,7 +9,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// change the sentence (no synonym, no other mention of the type) the next ones are tried; a copy
 /// nothing could change is still written, marked unchanged, so every example has exactly K copies.
 /// </summary>
-public sealed class Augmenter
+internal sealed class Augmenter
 {
     private readonly IReadOnlyList<IAugmentationOperation> _operations;
 

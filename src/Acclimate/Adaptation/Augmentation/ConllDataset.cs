@@ -14,7 +14,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// is written with its tags as they were, its copies with legal tags; <see cref="RepairedSentences"/>
 /// counts such sentences.
 /// </summary>
-public sealed class ConllDataset : AugmentationDataset
+internal sealed class ConllDataset : AugmentationDataset
 {
     private readonly AugmentableSentence[] _sentences;
     private readonly IReadOnlyList<string>[] _tags;   // as the file has them

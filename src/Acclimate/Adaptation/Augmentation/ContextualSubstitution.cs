@@ -7,7 +7,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// proportion to their probabilities. The original word is never chosen; replacements are whole
 /// words of the model's vocabulary.
 /// </summary>
-public sealed class ContextualSubstitution : IAugmentationOperation
+internal sealed class ContextualSubstitution : IAugmentationOperation
 {
     private readonly IMaskedWordPredictor _predictor;
 

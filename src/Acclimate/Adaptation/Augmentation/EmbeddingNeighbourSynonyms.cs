@@ -13,7 +13,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// pieces is the mean of its pieces' rows; a word the tokenizer maps to the unknown token has no
 /// neighbours. Answers are cached per word.
 /// </summary>
-public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
+internal sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
 {
     private readonly ITextTokenizer _tokenizer;
     private readonly Tensor _embeddings;      // [vocab, width], the model's input embeddings

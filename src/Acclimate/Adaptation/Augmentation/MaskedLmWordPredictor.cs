@@ -15,7 +15,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// (<see cref="WholeWordVocabulary"/>) are proposed, so a word is always replaced by a word.
 /// Sentences longer than the model's positions are cut; masked words beyond the cut get no proposal.
 /// </summary>
-public sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
+internal sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
 {
     private readonly MaskedLmModel _model;
     private readonly ITextTokenizer _tokenizer;

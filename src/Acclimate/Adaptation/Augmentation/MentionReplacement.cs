@@ -6,7 +6,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// another mention of the same type from the training set. The new mention may be longer or shorter;
 /// its labels are rewritten for its length when the sentence is written in the file's scheme.
 /// </summary>
-public sealed class MentionReplacement : IAugmentationOperation
+internal sealed class MentionReplacement : IAugmentationOperation
 {
     private readonly MentionPool _pool;
 

@@ -5,7 +5,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// never loses all its words, and of the words between two mentions of the same type at least one
 /// stays, since without them the two would read as one mention (and IO tags could not write them).
 /// </summary>
-public sealed class RandomDeletion : IAugmentationOperation
+internal sealed class RandomDeletion : IAugmentationOperation
 {
     public RandomDeletion(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 

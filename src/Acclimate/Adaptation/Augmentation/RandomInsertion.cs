@@ -4,7 +4,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// EDA's random insertion (RI): n = max(1, ⌊α·length⌋) times, a synonym of a random content word
 /// outside mentions is inserted at a random position that is not inside a mention.
 /// </summary>
-public sealed class RandomInsertion : IAugmentationOperation
+internal sealed class RandomInsertion : IAugmentationOperation
 {
     // EDA gives up on a sentence after this many words without a synonym.
     private const int Attempts = 10;

@@ -4,7 +4,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// EDA's random swap (RS): n = max(1, ⌊α·length⌋) times, two random words outside mentions trade
 /// places. Mentions keep their positions, so each stays one contiguous block with its labels.
 /// </summary>
-public sealed class RandomSwap : IAugmentationOperation
+internal sealed class RandomSwap : IAugmentationOperation
 {
     public RandomSwap(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 

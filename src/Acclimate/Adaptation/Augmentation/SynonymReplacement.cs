@@ -4,7 +4,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// EDA's synonym replacement (SR, Wei &amp; Zou 2019): n = max(1, ⌊α·length⌋) randomly chosen words
 /// outside mentions, not stop words, are each replaced by a random synonym.
 /// </summary>
-public sealed class SynonymReplacement : IAugmentationOperation
+internal sealed class SynonymReplacement : IAugmentationOperation
 {
     private readonly ISynonymSource _synonyms;
     private readonly IReadOnlySet<string> _stopWords;

@@ -10,7 +10,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// out. Contextual substitution and embedding neighbours only ever propose these, so a replacement
 /// is a word, never a fragment of one.
 /// </summary>
-public sealed class WholeWordVocabulary
+internal sealed class WholeWordVocabulary
 {
     private readonly Dictionary<int, string> _words = new();
 

@@ -14,7 +14,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// its base forms (<see cref="WordNetMorphology"/>), in sense order, underscores turned into spaces;
 /// the word and its base forms themselves are left out.
 /// </summary>
-public sealed class WordNetDictionary : ISynonymSource, IDisposable
+internal sealed class WordNetDictionary : ISynonymSource, IDisposable
 {
     private readonly Dictionary<WordNetPartOfSpeech, Dictionary<string, (long[] Offsets, int Line)>> _index = new();
     private readonly Dictionary<WordNetPartOfSpeech, FileStream> _data = new();

@@ -1,7 +1,7 @@
 namespace Acclimate.Adaptation.Augmentation;
 
 /// <summary>The four WordNet files pairs (<c>index.noun</c> + <c>data.noun</c>, …).</summary>
-public enum WordNetPartOfSpeech
+internal enum WordNetPartOfSpeech
 {
     Noun,
     Verb,

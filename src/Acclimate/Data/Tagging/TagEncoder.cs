@@ -3,7 +3,7 @@ using Acclimate.Errors;
 namespace Acclimate.Data.Tagging;
 
 /// <summary>Writes entity spans as one sentence's tags in a scheme.</summary>
-public static class TagEncoder
+internal static class TagEncoder
 {
     /// <summary>
     /// Tags a sentence of <paramref name="length"/> tokens that holds <paramref name="spans"/> (in any

@@ -28,7 +28,7 @@ public sealed class TaggerEnsemble : IDisposable
 
     public TaggingModelInfo Info { get; }
 
-    public WordEncoder Words { get; }
+    internal WordEncoder Words { get; }
 
     public IReadOnlyList<string> Folders { get; }
 
