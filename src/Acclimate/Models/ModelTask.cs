@@ -9,8 +9,11 @@ public enum ModelTask
     Base,
     /// <summary>BERT MLM+NSP, ALBERT MLM+SOP, ELECTRA replaced-token discriminator.</summary>
     PreTraining,
+    /// <summary>Masked-language-model head (BertForMaskedLM …).</summary>
     MaskedLM,
+    /// <summary>Per-token classifier (…ForTokenClassification).</summary>
     TokenClassification,
+    /// <summary>Sequence classifier or regressor (…ForSequenceClassification).</summary>
     SequenceClassification,
 }
 
