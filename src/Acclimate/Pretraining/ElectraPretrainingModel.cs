@@ -137,8 +137,11 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
             });
     }
 
+    /// <summary>The generator (a small masked-LM model sharing the discriminator's embeddings).</summary>
     public MaskedLmModel Generator => generator;
+    /// <summary>The discriminator, the model kept after pretraining.</summary>
     public ElectraDiscriminatorModel Discriminator => discriminator;
+    /// <summary>λ in generator loss + λ·discriminator loss.</summary>
     public double DiscriminatorWeight { get; }
 
     /// <summary>The sampling generator; save its state (<c>get_state</c>) with a checkpoint to resume exactly.</summary>
