@@ -9,7 +9,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// whole blocks, and only <see cref="ReplaceMention"/> changes one. Plain text and classification
 /// examples are sentences without mentions.
 /// </summary>
-internal sealed record AugmentableSentence
+public sealed record AugmentableSentence
 {
     /// <summary>A sentence; <paramref name="entities"/> must fit it and not overlap (any order).</summary>
     public AugmentableSentence(IReadOnlyList<string> words, IEnumerable<EntitySpan>? entities = null)
@@ -123,6 +123,7 @@ internal sealed record AugmentableSentence
     public bool Equals(AugmentableSentence? other) =>
         other is not null && Words.SequenceEqual(other.Words, StringComparer.Ordinal) && Entities.SequenceEqual(other.Entities);
 
+    /// <summary>A hash of the words and the mention count, consistent with <see cref="Equals(AugmentableSentence)"/>.</summary>
     public override int GetHashCode() => Words.Aggregate(Entities.Count, (h, w) => HashCode.Combine(h, w));
 
     private void RequireOutside(int index)

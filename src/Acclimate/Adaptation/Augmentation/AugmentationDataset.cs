@@ -6,7 +6,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// The examples of one input file as sentences to augment, and how to write them back in the same
 /// format: <see cref="TextLinesDataset"/>, <see cref="ClassificationDataset"/>, <see cref="ConllDataset"/>.
 /// </summary>
-internal abstract class AugmentationDataset
+public abstract class AugmentationDataset
 {
     /// <summary>The file the examples came from.</summary>
     public abstract string SourceFile { get; }

@@ -4,4 +4,4 @@ namespace Acclimate.Adaptation.Augmentation;
 /// <param name="Sentence">The sentence.</param>
 /// <param name="Operation">The operation that made it; null for the original.</param>
 /// <param name="Changed">False for the original, and for a copy no operation could change.</param>
-internal sealed record AugmentedCopy(AugmentableSentence Sentence, string? Operation, bool Changed);
+public sealed record AugmentedCopy(AugmentableSentence Sentence, string? Operation, bool Changed);

@@ -9,10 +9,13 @@ namespace Acclimate.Adaptation.Augmentation;
 /// change the sentence (no synonym, no other mention of the type) the next ones are tried; a copy
 /// nothing could change is still written, marked unchanged, so every example has exactly K copies.
 /// </summary>
-internal sealed class Augmenter
+public sealed class Augmenter
 {
     private readonly IReadOnlyList<IAugmentationOperation> _operations;
 
+    /// <summary>An augmenter that cycles through <paramref name="operations"/>.</summary>
+    /// <param name="operations">At least one operation, in turn order.</param>
+    /// <param name="options">Copies per example, whether the original is kept, seed; null = defaults.</param>
     public Augmenter(IReadOnlyList<IAugmentationOperation> operations, AugmentationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(operations);
@@ -21,6 +24,7 @@ internal sealed class Augmenter
         Options = options ?? new AugmentationOptions();
     }
 
+    /// <summary>Copies per example, whether the original is kept, and the seed.</summary>
     public AugmentationOptions Options { get; }
 
     /// <summary>The operations, in turn order.</summary>

@@ -14,7 +14,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// is written with its tags as they were, its copies with legal tags; <see cref="RepairedSentences"/>
 /// counts such sentences.
 /// </summary>
-internal sealed class ConllDataset : AugmentationDataset
+public sealed class ConllDataset : AugmentationDataset
 {
     private readonly AugmentableSentence[] _sentences;
     private readonly IReadOnlyList<string>[] _tags;   // as the file has them
@@ -28,8 +28,10 @@ internal sealed class ConllDataset : AugmentationDataset
         RepairedSentences = repaired;
     }
 
+    /// <inheritdoc />
     public override string SourceFile { get; }
 
+    /// <inheritdoc />
     public override IReadOnlyList<AugmentableSentence> Sentences => _sentences;
 
     /// <summary>The scheme of the file's tags, used again for the output.</summary>
@@ -65,6 +67,7 @@ internal sealed class ConllDataset : AugmentationDataset
     public static string[] TagsOf(AugmentableSentence sentence, TaggingScheme scheme) =>
         TagEncoder.Encode(sentence.Entities, sentence.Words.Count, scheme);
 
+    /// <inheritdoc />
     public override void Write(string path, IReadOnlyList<IReadOnlyList<AugmentedCopy>> outputs)
     {
         CheckOutputs(outputs);

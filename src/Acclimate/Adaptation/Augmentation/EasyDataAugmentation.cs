@@ -6,7 +6,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// each changing about α of a sentence's words. <see cref="Operations"/> builds the four; the shared
 /// rules (how many words change, which words count as content words) live here.
 /// </summary>
-internal static class EasyDataAugmentation
+public static class EasyDataAugmentation
 {
     /// <summary>The paper's recommended α for small and large datasets alike.</summary>
     public const double DefaultAlpha = 0.1;

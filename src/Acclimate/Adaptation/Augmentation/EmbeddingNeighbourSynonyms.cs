@@ -13,7 +13,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// pieces is the mean of its pieces' rows; a word the tokenizer maps to the unknown token has no
 /// neighbours. Answers are cached per word.
 /// </summary>
-internal sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
+public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
 {
     private readonly ITextTokenizer _tokenizer;
     private readonly Tensor _embeddings;      // [vocab, width], the model's input embeddings
@@ -58,13 +58,16 @@ internal sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
         }
     }
 
+    /// <summary>Synonyms returned per word, at most.</summary>
     public int Neighbours { get; }
 
+    /// <summary>Neighbours with a smaller cosine similarity are left out (-1: none are).</summary>
     public double MinimumCosine { get; }
 
     /// <summary>Number of whole-word vocabulary entries neighbours are drawn from.</summary>
     public int CandidateCount => _candidateWords.Length;
 
+    /// <inheritdoc />
     public IReadOnlyList<string> SynonymsOf(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
@@ -99,6 +102,7 @@ internal sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
         return result;
     }
 
+    /// <summary>Disposes the embedding copies.</summary>
     public void Dispose()
     {
         _embeddings.Dispose();

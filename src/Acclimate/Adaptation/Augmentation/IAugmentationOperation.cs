@@ -5,7 +5,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// substitution, a mention swap, …). Operations change only words outside entity mentions
 /// (<see cref="AugmentableSentence"/> enforces it); when nothing applies they return the input.
 /// </summary>
-internal interface IAugmentationOperation
+public interface IAugmentationOperation
 {
     /// <summary>Short name used in summaries and on the command line (e.g. <c>sr</c>).</summary>
     string Name { get; }

@@ -1,13 +1,13 @@
 namespace Acclimate.Adaptation.Augmentation;
 
 /// <summary>A word a masked language model proposes for a masked position, with its probability under the model.</summary>
-internal readonly record struct WordCandidate(string Word, double Probability);
+public readonly record struct WordCandidate(string Word, double Probability);
 
 /// <summary>
 /// Proposes replacements for masked words from their context: what contextual substitution asks a
 /// masked language model (<see cref="MaskedLmWordPredictor"/>).
 /// </summary>
-internal interface IMaskedWordPredictor
+public interface IMaskedWordPredictor
 {
     /// <summary>
     /// For each index in <paramref name="masked"/>, up to <paramref name="topK"/> whole words for that

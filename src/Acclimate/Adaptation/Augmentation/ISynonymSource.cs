@@ -1,7 +1,7 @@
 namespace Acclimate.Adaptation.Augmentation;
 
 /// <summary>Where EDA's synonym replacement and insertion get their words: a lexicon (WordNet) or an embedding space.</summary>
-internal interface ISynonymSource
+public interface ISynonymSource
 {
     /// <summary>
     /// Words that may stand for <paramref name="word"/>, best or most common first, never the word

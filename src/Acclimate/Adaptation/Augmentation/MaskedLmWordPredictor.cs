@@ -15,7 +15,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// (<see cref="WholeWordVocabulary"/>) are proposed, so a word is always replaced by a word.
 /// Sentences longer than the model's positions are cut; masked words beyond the cut get no proposal.
 /// </summary>
-internal sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
+public sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
 {
     private readonly MaskedLmModel _model;
     private readonly ITextTokenizer _tokenizer;
@@ -69,6 +69,7 @@ internal sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
     /// <summary>The model's whole-word vocabulary.</summary>
     public WholeWordVocabulary Vocabulary => _vocabulary;
 
+    /// <inheritdoc />
     public IReadOnlyList<IReadOnlyList<WordCandidate>> Predict(IReadOnlyList<string> words, IReadOnlyList<int> masked, int topK)
     {
         ArgumentNullException.ThrowIfNull(words);
@@ -131,6 +132,7 @@ internal sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Disposes the vocabulary mask, and the model when <see cref="Load"/> made it.</summary>
     public void Dispose()
     {
         _notWord.Dispose();

@@ -4,7 +4,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// The entity mentions of a training set by type, each distinct surface once (in order of first
 /// appearance): what <see cref="MentionReplacement"/> draws new mentions from.
 /// </summary>
-internal sealed class MentionPool
+public sealed class MentionPool
 {
     private readonly Dictionary<string, List<string[]>> _byType = new(StringComparer.Ordinal);
 

@@ -5,14 +5,18 @@ namespace Acclimate.Adaptation.Augmentation;
 /// never loses all its words, and of the words between two mentions of the same type at least one
 /// stays, since without them the two would read as one mention (and IO tags could not write them).
 /// </summary>
-internal sealed class RandomDeletion : IAugmentationOperation
+public sealed class RandomDeletion : IAugmentationOperation
 {
+    /// <summary>Random deletion with probability <paramref name="alpha"/>, in (0, 1].</summary>
     public RandomDeletion(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 
+    /// <inheritdoc />
     public string Name => "rd";
 
+    /// <summary>Probability that a word outside mentions is dropped.</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         if (sentence.Words.Count <= 1) return sentence;

@@ -4,14 +4,18 @@ namespace Acclimate.Adaptation.Augmentation;
 /// EDA's random swap (RS): n = max(1, ⌊α·length⌋) times, two random words outside mentions trade
 /// places. Mentions keep their positions, so each stays one contiguous block with its labels.
 /// </summary>
-internal sealed class RandomSwap : IAugmentationOperation
+public sealed class RandomSwap : IAugmentationOperation
 {
+    /// <summary>Random swap with EDA's change rate <paramref name="alpha"/>, in (0, 1].</summary>
     public RandomSwap(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 
+    /// <inheritdoc />
     public string Name => "rs";
 
+    /// <summary>EDA's change rate α: swaps = max(1, ⌊α·length⌋).</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var outside = sentence.OutsideIndices();

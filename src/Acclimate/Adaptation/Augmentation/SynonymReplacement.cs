@@ -4,7 +4,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// EDA's synonym replacement (SR, Wei &amp; Zou 2019): n = max(1, ⌊α·length⌋) randomly chosen words
 /// outside mentions, not stop words, are each replaced by a random synonym.
 /// </summary>
-internal sealed class SynonymReplacement : IAugmentationOperation
+public sealed class SynonymReplacement : IAugmentationOperation
 {
     private readonly ISynonymSource _synonyms;
     private readonly IReadOnlySet<string> _stopWords;
@@ -19,10 +19,13 @@ internal sealed class SynonymReplacement : IAugmentationOperation
         _stopWords = stopWords ?? new HashSet<string>();
     }
 
+    /// <inheritdoc />
     public string Name => "sr";
 
+    /// <summary>EDA's change rate α: replacements = max(1, ⌊α·length⌋).</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var wanted = EasyDataAugmentation.ChangeCount(Alpha, sentence.Words.Count);

@@ -10,10 +10,11 @@ namespace Acclimate.Adaptation.Augmentation;
 /// out. Contextual substitution and embedding neighbours only ever propose these, so a replacement
 /// is a word, never a fragment of one.
 /// </summary>
-internal sealed class WholeWordVocabulary
+public sealed class WholeWordVocabulary
 {
     private readonly Dictionary<int, string> _words = new();
 
+    /// <summary>Collects the whole-word entries of <paramref name="tokenizer"/>'s vocabulary.</summary>
     public WholeWordVocabulary(ITextTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);

