@@ -3,7 +3,7 @@ using Acclimate.Errors;
 namespace Acclimate.Data.Tagging;
 
 /// <summary>Rewrites tags from one scheme into another by decoding to spans and encoding them again.</summary>
-internal static class TagConverter
+public static class TagConverter
 {
     /// <summary>
     /// Converts one sentence. Spans are preserved exactly, so converting a legal sequence and back

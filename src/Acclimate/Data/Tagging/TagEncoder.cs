@@ -3,7 +3,7 @@ using Acclimate.Errors;
 namespace Acclimate.Data.Tagging;
 
 /// <summary>Writes entity spans as one sentence's tags in a scheme.</summary>
-internal static class TagEncoder
+public static class TagEncoder
 {
     /// <summary>
     /// Tags a sentence of <paramref name="length"/> tokens that holds <paramref name="spans"/> (in any

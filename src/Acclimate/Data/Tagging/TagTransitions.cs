@@ -12,7 +12,7 @@ namespace Acclimate.Data.Tagging;
 /// IOB1 puts B only after an entity of the same type, IOE1 puts E only before one, IOBS marks one-token
 /// entities with S (so a B must be followed by its I), IO is always legal.
 /// </remarks>
-internal sealed class TagTransitions
+public sealed class TagTransitions
 {
     private readonly bool[,] allowed;
     private readonly bool[] canStart;
