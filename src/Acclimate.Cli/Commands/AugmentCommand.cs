@@ -21,7 +21,7 @@ public static class AugmentCommand
         var n = new Option<int>("--n") { Description = "Augmented copies per input example.", DefaultValueFactory = _ => 1 };
         var keep = new Option<bool>("--keep-original") { Description = "Also write each original example before its copies (--keep-original false to leave them out).", DefaultValueFactory = _ => true };
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => 1 };
-        var alpha = new Option<double>("--alpha") { Description = "EDA's change rate α for every operation (share of words changed; deletion probability).", DefaultValueFactory = _ => EasyDataAugmentation.DefaultAlpha };
+        var alpha = new Option<double>("--alpha") { Description = "EDA's change rate α for every operation (share of words changed; deletion probability).", DefaultValueFactory = _ => AugmentationJobOptions.DefaultAlpha };
         var format = new Option<string?>("--format") { Description = "text, classification or conll (default: by extension)." };
         var scheme = new Option<string>("--scheme") { Description = "CoNLL: the tags' scheme (bio, bioes, iob1, io, bilou, …), used again for the output.", DefaultValueFactory = _ => "bio" };
         var synonyms = new Option<string>("--synonyms") { Description = "sr/ri synonyms: wordnet (English) or embeddings (nearest words in --model's input embeddings, for languages without a lexicon).", DefaultValueFactory = _ => "wordnet" };

@@ -62,9 +62,9 @@ public static class EvalMlmCommand
                 case MaskedLmModel mlm:
                     score = evaluation.Score(mlm);
                     break;
-                case ElectraDiscriminatorModel disc when Directory.Exists(Path.Combine(folder, ElectraTrainableModel.GeneratorFolder)):
+                case ElectraDiscriminatorModel disc when Directory.Exists(Path.Combine(folder, ElectraPretrainingModel.GeneratorFolder)):
                     // Moved before the pair is joined: joining shares the discriminator's embedding Parameters.
-                    var generator = DevicePlacement.MoveTo((MaskedLmModel)PretrainedModel.Load(Path.Combine(folder, ElectraTrainableModel.GeneratorFolder), ModelTask.MaskedLM).Model, dev);
+                    var generator = DevicePlacement.MoveTo((MaskedLmModel)PretrainedModel.Load(Path.Combine(folder, ElectraPretrainingModel.GeneratorFolder), ModelTask.MaskedLM).Model, dev);
                     // Not disposed here: it owns the discriminator, which `net` disposes.
                     var electra = new ElectraPretrainingModel(generator, disc, new torch.Generator(0, dev));
                     var e = evaluation.Score(electra);

@@ -18,6 +18,7 @@ public sealed record LoadReport(
     /// <summary>Missing keys are newly initialized: a new head, or an encoder the file did not cover.</summary>
     public IReadOnlyList<string> NewlyInitializedKeys => MissingKeys;
 
+    /// <summary>True when every model tensor was found in the file and the file held nothing else.</summary>
     public bool IsExactMatch => MissingKeys.Count == 0 && UnexpectedKeys.Count == 0;
 
     /// <summary>HF-style warnings (empty when everything matched).</summary>

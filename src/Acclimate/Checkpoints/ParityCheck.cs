@@ -6,6 +6,7 @@ namespace Acclimate.Checkpoints;
 /// <summary>One expected tensor compared with what the model produced.</summary>
 public sealed record TensorComparison(string Name, long[] Shape, double MaxAbsDiff, double Tolerance)
 {
+    /// <summary>True when the largest absolute difference is within the tolerance.</summary>
     public bool Passed => MaxAbsDiff <= Tolerance;
 }
 
@@ -17,6 +18,11 @@ public sealed record TensorComparison(string Name, long[] Shape, double MaxAbsDi
 /// </summary>
 public static class ParityCheck
 {
+    /// <summary>Loads the HF folder, runs it on every batch of the inputs file and compares each expected tensor within its tolerance.</summary>
+    /// <param name="modelFolder">HF model folder.</param>
+    /// <param name="inputsPath">The fixture's <c>inputs.json</c> (batches of model inputs).</param>
+    /// <param name="expectedPath">The fixture's <c>expected.safetensors</c> (HF's outputs, named <c>b{batch}.{output}</c>).</param>
+    /// <returns>One comparison per expected tensor.</returns>
     public static IReadOnlyList<TensorComparison> Run(string modelFolder, string inputsPath, string expectedPath)
     {
         var (model, _) = PretrainedModel.Load(modelFolder);

@@ -15,8 +15,11 @@ namespace Acclimate.Checkpoints;
 /// </summary>
 public static class PretrainedModel
 {
+    /// <summary>The config file of an HF model folder.</summary>
     public const string ConfigFileName = "config.json";
+    /// <summary>The weights file of an unsharded HF model folder.</summary>
     public const string WeightsFileName = "model.safetensors";
+    /// <summary>The index of a sharded HF model folder (tensor name → shard file).</summary>
     public const string ShardIndexFileName = "model.safetensors.index.json";
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Acclimate.Checkpoints;
 /// ones TorchSharp 0.107 can hold (the unsigned 16/32/64-bit and FP8 types have no TorchSharp
 /// scalar type, so <see cref="SafetensorsFile.ReadTensor(string)"/> refuses them).
 /// </remarks>
-public enum SafetensorsDType
+internal enum SafetensorsDType
 {
     /// <summary>"BOOL": one byte per element, 0 or 1.</summary>
     Bool,

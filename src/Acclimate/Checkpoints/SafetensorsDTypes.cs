@@ -6,7 +6,7 @@ namespace Acclimate.Checkpoints;
 /// Facts about <see cref="SafetensorsDType"/>: the spelling used in headers, the element size,
 /// and the TorchSharp scalar type each one maps to.
 /// </summary>
-public static class SafetensorsDTypes
+internal static class SafetensorsDTypes
 {
     private static readonly (SafetensorsDType DType, string Name, int Size, torch.ScalarType? Torch)[] Table =
     {

@@ -25,7 +25,7 @@ namespace Acclimate.Checkpoints;
 /// 1 GiB file: open +8 MB; all eight 128 MB tensors read: RssAnon +1.15 GB, RssFile +1.03 GB, and
 /// RssFile back to its baseline after Dispose.
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;

@@ -4,7 +4,7 @@ namespace Acclimate.Checkpoints;
 /// One tensor's header entry, already validated: its dtype, shape and where its bytes lie.
 /// Offsets are relative to the start of the data section (the byte after the header), as in the format.
 /// </summary>
-public sealed class SafetensorsTensorInfo
+internal sealed class SafetensorsTensorInfo
 {
     private readonly long[] _shape;
 

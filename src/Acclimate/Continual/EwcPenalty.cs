@@ -10,7 +10,7 @@ namespace Acclimate.Continual;
 /// the model with the same shape (a mismatch means the Fisher belongs to another model). Does
 /// not own the Fisher: dispose that separately.
 /// </summary>
-public sealed class EwcPenalty : IDisposable
+internal sealed class EwcPenalty : IDisposable
 {
     private readonly (string Name, Parameter Parameter, Tensor Fisher, Tensor Theta)[] _entries;
 

@@ -19,7 +19,7 @@ namespace Acclimate.Continual;
 /// in eval mode (no dropout) during estimation and gets its previous mode back; gradients of the
 /// selected parameters are zeroed before each batch and after the last.
 /// </remarks>
-public static class FisherEstimator
+internal static class FisherEstimator
 {
     /// <param name="module">The model at θ* (usually the pretrained starting point).</param>
     /// <param name="batches">General-domain batches; the first <paramref name="maxBatches"/> are used.</param>

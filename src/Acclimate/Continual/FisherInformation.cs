@@ -11,7 +11,7 @@ namespace Acclimate.Continual;
 /// and <c>theta.NAME</c> float32 tensors plus metadata (format, batch count, estimator).
 /// Owns its tensors: dispose it.
 /// </summary>
-public sealed class FisherInformation : IDisposable
+internal sealed class FisherInformation : IDisposable
 {
     public const string FormatName = "acclimate-ewc-fisher";
     private const string FisherPrefix = "fisher.";

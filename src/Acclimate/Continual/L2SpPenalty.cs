@@ -11,7 +11,7 @@ namespace Acclimate.Continual;
 /// zero as weight decay does. The starting values are copied at construction, so create the
 /// penalty right after loading the model and before the first update. Holds that copy: dispose it.
 /// </summary>
-public sealed class L2SpPenalty : IDisposable
+internal sealed class L2SpPenalty : IDisposable
 {
     private readonly (string Name, Parameter Parameter, Tensor Start)[] _entries;
 

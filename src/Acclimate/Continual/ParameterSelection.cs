@@ -8,7 +8,7 @@ namespace Acclimate.Continual;
 /// Which parameters a forgetting penalty covers, as a predicate on TorchSharp parameter names
 /// (the module's own names, e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>).
 /// </summary>
-public static class ParameterSelection
+internal static class ParameterSelection
 {
     /// <summary>Every parameter.</summary>
     public static Func<string, bool> All { get; } = _ => true;

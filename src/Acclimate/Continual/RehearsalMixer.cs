@@ -9,7 +9,7 @@ namespace Acclimate.Continual;
 /// yields exactly what an uninterrupted mixer yields from step s on. Sources that end (return
 /// false) stop the mix.
 /// </summary>
-public sealed class RehearsalMixer<T>
+internal sealed class RehearsalMixer<T>
 {
     /// <summary>Fetches batch <c>index</c> of a source; false when the source has no such batch.</summary>
     public delegate bool BatchAt(long index, out T batch);

@@ -21,8 +21,11 @@ public sealed class RehearsalSchedule
         GeneralPerPeriod = generalPerPeriod;
     }
 
+    /// <summary>Domain batches in each period.</summary>
     public int DomainPerPeriod { get; }
+    /// <summary>General (rehearsal) batches in each period.</summary>
     public int GeneralPerPeriod { get; }
+    /// <summary>Batches per period, domain and general together.</summary>
     public int Period => DomainPerPeriod + GeneralPerPeriod;
 
     /// <summary>Share of general batches, g / (d + g).</summary>

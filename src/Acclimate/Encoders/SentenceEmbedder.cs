@@ -17,6 +17,8 @@ namespace Acclimate.Encoders;
 /// <param name="BatchSize">Texts per forward pass (texts are sorted by length first, so padding stays small).</param>
 public sealed record EmbeddingOptions(SentencePooling? Pooling = null, bool Normalize = true, int MaxLength = 256, int BatchSize = 32)
 {
+    /// <summary>Checks the sizes.</summary>
+    /// <exception cref="Acclimate.Errors.ConfigException"><see cref="MaxLength"/> is below 3 or <see cref="BatchSize"/> below 1.</exception>
     public void Validate()
     {
         if (MaxLength < 3) throw new ConfigException($"embedding max length must be at least 3 tokens, got {MaxLength}.");
@@ -36,6 +38,10 @@ public sealed class SentenceEmbedder : IDisposable
     private readonly string _modelFolder;
     private string? _fingerprint;
 
+    /// <summary>Loads the encoder and tokenizer from an HF folder.</summary>
+    /// <param name="modelFolder">HF model folder with tokenizer files.</param>
+    /// <param name="options">Pooling, normalization and sizes; null = defaults. A null pooling is read from the folder (sentence-transformers' pooling config).</param>
+    /// <param name="device">Torch device name; null = the default device.</param>
     public SentenceEmbedder(string modelFolder, EmbeddingOptions? options = null, string? device = null)
     {
         Options = options ?? new EmbeddingOptions();
@@ -51,6 +57,7 @@ public sealed class SentenceEmbedder : IDisposable
         _model.eval();
     }
 
+    /// <summary>The embedding options (the pooling in use is <see cref="Pooling"/>).</summary>
     public EmbeddingOptions Options { get; }
 
     /// <summary>The pooling in use (given, or read from the folder).</summary>
@@ -139,5 +146,6 @@ public sealed class SentenceEmbedder : IDisposable
         return cls ? SentencePooling.Cls : SentencePooling.Mean;
     }
 
+    /// <summary>Disposes the model.</summary>
     public void Dispose() => _model.Dispose();
 }

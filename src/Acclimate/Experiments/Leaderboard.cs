@@ -22,6 +22,9 @@ public sealed record LeaderboardRow(string Setting, IReadOnlyList<(string Seed, 
 /// <summary>Mean ± std per setting over seeds, and paired tests against the baseline, from the finished cells.</summary>
 public static class Leaderboard
 {
+    /// <summary>Reads the metric of every finished cell and summarizes it per setting.</summary>
+    /// <param name="plan">The sweep's cells.</param>
+    /// <param name="bootstrapResamples">Resamples for the bootstrap confidence intervals.</param>
     public static IReadOnlyList<LeaderboardRow> Compute(SweepPlan plan, int bootstrapResamples = 1000)
     {
         var spec = plan.Spec;
@@ -91,6 +94,7 @@ public static class Leaderboard
         return result;
     }
 
+    /// <summary>The rows as a Markdown leaderboard: the metric and its direction, mean ± std per setting, and the paired tests against the baseline.</summary>
     public static string ToMarkdown(SweepPlan plan, IReadOnlyList<LeaderboardRow> rows)
     {
         var spec = plan.Spec;
@@ -112,6 +116,7 @@ public static class Leaderboard
         return text.ToString();
     }
 
+    /// <summary>The rows as CSV (one line per setting, invariant culture).</summary>
     public static string ToCsv(IReadOnlyList<LeaderboardRow> rows)
     {
         var text = new StringBuilder("setting,n,mean,std,min,max,values,delta_vs_baseline,t,p_t,p_bootstrap\n");

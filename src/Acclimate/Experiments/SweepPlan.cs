@@ -30,7 +30,9 @@ public sealed class SweepPlan
     /// </summary>
     public IReadOnlyDictionary<string, string> BaselineOf { get; }
 
+    /// <summary>The sweep file the plan was built from.</summary>
     public SweepSpec Spec { get; }
+    /// <summary>Every cell (setting × axis values × seed), each with its folder and overrides.</summary>
     public IReadOnlyList<SweepCell> Cells { get; }
     /// <summary>Setting labels in plan order.</summary>
     public IReadOnlyList<string> Settings { get; }

@@ -19,6 +19,7 @@ public sealed record SweepOutcome(int Ran, int Skipped, IReadOnlyList<(SweepCell
 /// </summary>
 public sealed class SweepRunner
 {
+    /// <summary>The file a cell's folder gets when the cell finished; a rerun skips such cells.</summary>
     public const string DoneFile = "sweep-cell.json";
 
     private readonly SweepPlan _plan;
@@ -34,8 +35,12 @@ public sealed class SweepRunner
         _log = log ?? TextWriter.Null;
     }
 
+    /// <summary>Whether <paramref name="cell"/> has finished (its <see cref="DoneFile"/> exists).</summary>
     public static bool IsFinished(SweepCell cell) => File.Exists(Path.Combine(cell.Folder, DoneFile));
 
+    /// <summary>Runs every unfinished cell, several at once when asked.</summary>
+    /// <param name="parallel">Cells run at the same time; null = the sweep file's <c>parallel</c>.</param>
+    /// <param name="cancel">Stops starting new cells.</param>
     public async Task<SweepOutcome> RunAsync(int? parallel = null, CancellationToken cancel = default)
     {
         var width = parallel ?? _plan.Spec.Parallel;

@@ -6,10 +6,22 @@ using YamlDotNet.RepresentationModel;
 namespace Acclimate.Experiments;
 
 /// <summary>What each cell of a sweep runs.</summary>
-public enum SweepKind { Finetune, Pretrain }
+public enum SweepKind
+{
+    /// <summary>Each cell is a fine-tuning run (<c>acclimate finetune</c>).</summary>
+    Finetune,
+    /// <summary>Each cell is a pretraining run (<c>acclimate pretrain</c>).</summary>
+    Pretrain,
+}
 
 /// <summary>Grid: every combination. Random: <see cref="SweepSpec.Trials"/> settings drawn from the grid (every seed of each).</summary>
-public enum SearchKind { Grid, Random }
+public enum SearchKind
+{
+    /// <summary>Every combination of settings and axis values.</summary>
+    Grid,
+    /// <summary><see cref="SweepSpec.Trials"/> combinations drawn at random with <see cref="SweepSpec.SearchSeed"/>.</summary>
+    Random,
+}
 
 /// <summary>
 /// A sweep file: base recipe, named settings and axes (any recipe key → values), the seed axis,
@@ -29,15 +41,19 @@ public enum SearchKind { Grid, Random }
 /// </example>
 public sealed record SweepSpec
 {
+    /// <summary>The sweep file's path (named in error messages).</summary>
     public required string Source { get; init; }
+    /// <summary>Whether each cell fine-tunes or pretrains.</summary>
     public SweepKind Kind { get; init; } = SweepKind.Finetune;
     /// <summary>Base recipe path(s); several add a "recipe" axis.</summary>
     public required IReadOnlyList<string> Recipes { get; init; }
+    /// <summary>Folder that receives one subfolder per cell.</summary>
     public required string Output { get; init; }
     /// <summary>Dotted path of the metric in the cell's <see cref="MetricFile"/> (e.g. test.f1, held_out.domain.after_perplexity).</summary>
     public string Metric { get; init; } = "test.f1";
     /// <summary>The JSON file in each cell's folder that holds the metric.</summary>
     public string MetricFile { get; init; } = "results.json";
+    /// <summary>True when a larger metric is better (F1, accuracy); false for perplexity or loss.</summary>
     public bool GreaterIsBetter { get; init; } = true;
     /// <summary>The recipe key whose values are seeds (paired across settings).</summary>
     public string SeedKey { get; init; } = "training.seed";
@@ -47,9 +63,13 @@ public sealed record SweepSpec
     public IReadOnlyList<(string Key, IReadOnlyList<string> Values)> Axes { get; init; } = Array.Empty<(string, IReadOnlyList<string>)>();
     /// <summary>The setting label the paired tests compare against (null: no tests).</summary>
     public string? Baseline { get; init; }
+    /// <summary>Grid or random search over the settings and axes.</summary>
     public SearchKind Search { get; init; } = SearchKind.Grid;
+    /// <summary>Random search: how many settings are drawn.</summary>
     public int Trials { get; init; }
+    /// <summary>Random search: the seed of the draw.</summary>
     public int SearchSeed { get; init; }
+    /// <summary>Cells run at the same time.</summary>
     public int Parallel { get; init; } = 1;
 
     private static readonly string[] KnownKeys =

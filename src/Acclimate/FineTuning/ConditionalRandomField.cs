@@ -23,7 +23,7 @@ namespace Acclimate.FineTuning;
 /// add nothing to the partition function unless scores differ by thousands of nats. The masked
 /// entries are overwritten (masked_fill), not added to, so their learned values never matter.
 /// </remarks>
-public sealed class ConditionalRandomField : ExplicitModule
+internal sealed class ConditionalRandomField : ExplicitModule
 {
     /// <summary>Score given to disallowed starts, ends and transitions in training (see remarks).</summary>
     public const double TrainingPenalty = -10000.0;

@@ -35,13 +35,16 @@ public sealed class CrfConstraints
         _end = (bool[])allowedEnd.Clone();
     }
 
+    /// <summary>Number of tags.</summary>
     public int NumTags => _start.Length;
 
     /// <summary>Whether tag <paramref name="to"/> may directly follow tag <paramref name="from"/>.</summary>
     public bool Allowed(int from, int to) => _allowed[from, to];
 
+    /// <summary>Whether a sequence may start with tag <paramref name="tag"/>.</summary>
     public bool AllowedStart(int tag) => _start[tag];
 
+    /// <summary>Whether a sequence may end with tag <paramref name="tag"/>.</summary>
     public bool AllowedEnd(int tag) => _end[tag];
 
     /// <summary>A copy of the allowed-start flags.</summary>

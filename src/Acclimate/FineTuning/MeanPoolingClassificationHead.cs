@@ -12,7 +12,7 @@ namespace Acclimate.FineTuning;
 /// <c>classifier</c> Linear: an alternative to the [CLS]/pooler head, often better for models
 /// whose pooler was never trained (RoBERTa, ELECTRA) or after domain adaptation.
 /// </summary>
-public sealed class MeanPoolingClassificationHead : ExplicitModule
+internal sealed class MeanPoolingClassificationHead : ExplicitModule
 {
     private readonly Linear classifier;
     private readonly double _dropout;

@@ -11,7 +11,7 @@ namespace Acclimate.FineTuning;
 /// [k] (start at 0, i.e. an equal mix) and <c>gamma</c> [1] (starts at 1), so a fresh mix equals
 /// the mean of the layers and training moves it from there.
 /// </summary>
-public sealed class ScalarMix : ExplicitModule
+internal sealed class ScalarMix : ExplicitModule
 {
     private readonly Parameter weights;
     private readonly Parameter gamma;

@@ -30,7 +30,9 @@ namespace Acclimate.FineTuning;
 /// </remarks>
 public sealed partial class SequenceLabeler : TransformerModel
 {
+    /// <summary>The file in a saved labeler's folder that describes the head (<see cref="SequenceLabelerOptions"/>).</summary>
     public const string HeadConfigFileName = "head_config.json";
+    /// <summary>The file in a saved labeler's folder that holds the head's weights (the encoder's are in model.safetensors).</summary>
     public const string HeadWeightsFileName = "head.safetensors";
     /// <summary>The state-dict prefix of every head tensor.</summary>
     public const string HeadPrefix = "head.";
@@ -46,10 +48,12 @@ public sealed partial class SequenceLabeler : TransformerModel
         Options = options;
     }
 
+    /// <summary>The head's settings and label list.</summary>
     public SequenceLabelerOptions Options { get; }
 
-    public SequenceLabelingHead Head => head;
+    internal SequenceLabelingHead Head => head;
 
+    /// <summary>Label names by id.</summary>
     public IReadOnlyList<string> Labels => Options.Labels;
 
     /// <summary>A new labeler initialized as HF initializes a fresh model (encoder) and as <see cref="SequenceLabelingHead.ResetParameters"/> (head).</summary>

@@ -15,6 +15,7 @@ public sealed record SequenceLabelerOptions
     /// <summary>Label names by id (the tag set, e.g. O, B-PER, I-PER, …).</summary>
     public required IReadOnlyList<string> Labels { get; init; }
 
+    /// <summary>Token head on the encoder's states.</summary>
     public TokenHeadKind Head { get; init; } = TokenHeadKind.Linear;
 
     /// <summary>Whether a CRF scores whole tag sequences on top of the head's per-token scores.</summary>
@@ -23,8 +24,10 @@ public sealed record SequenceLabelerOptions
     /// <summary>Allowed transitions/starts/ends for the CRF (from the tagging scheme); null = unconstrained.</summary>
     public CrfConstraints? CrfConstraints { get; init; }
 
+    /// <summary>How the CRF's negative log-likelihood is reduced over the batch.</summary>
     public CrfReduction CrfReduction { get; init; } = CrfReduction.Mean;
 
+    /// <summary>How hidden states of the last layers are combined before the head.</summary>
     public LayerFusion Fusion { get; init; } = LayerFusion.Last;
 
     /// <summary>How many of the last hidden states <see cref="Fusion"/> uses (1 for <see cref="LayerFusion.Last"/>).</summary>
@@ -36,6 +39,7 @@ public sealed record SequenceLabelerOptions
     /// <summary>BiLSTM: hidden size per direction.</summary>
     public int LstmHiddenSize { get; init; } = 256;
 
+    /// <summary>BiLSTM: stacked layers.</summary>
     public int LstmLayers { get; init; } = 1;
 
     /// <summary>BiLSTM: dropout between stacked LSTM layers (PyTorch's <c>dropout</c> argument).</summary>
@@ -47,6 +51,7 @@ public sealed record SequenceLabelerOptions
     /// <summary>CNN: output channels of each convolution.</summary>
     public int CnnChannels { get; init; } = 128;
 
+    /// <summary>Number of labels.</summary>
     public int NumLabels => Labels.Count;
 
     /// <summary>Checks the options against an encoder with <paramref name="hiddenStates"/> hidden states (layers + 1).</summary>
@@ -166,8 +171,10 @@ public sealed record SequenceLabelerOptions
     /// <summary>The value of head_config.json's "format" field.</summary>
     public const string FormatName = "acclimate-sequence-labeler";
 
+    /// <summary>The version of head_config.json's format this code writes and reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The head kind's name in head_config.json and recipes (linear, bilstm, cnn).</summary>
     public static string HeadName(TokenHeadKind head) => head switch
     {
         TokenHeadKind.BiLstm => "bilstm",
@@ -175,6 +182,7 @@ public sealed record SequenceLabelerOptions
         _ => "linear",
     };
 
+    /// <summary>The fusion's name in head_config.json and recipes.</summary>
     public static string FusionName(LayerFusion fusion) => fusion switch
     {
         LayerFusion.Mean => "mean",
@@ -183,6 +191,7 @@ public sealed record SequenceLabelerOptions
         _ => "last",
     };
 
+    /// <summary>The CRF loss reduction's name in head_config.json and recipes.</summary>
     public static string ReductionName(CrfReduction reduction) => reduction switch
     {
         CrfReduction.None => "none",

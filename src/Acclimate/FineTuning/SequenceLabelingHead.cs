@@ -18,7 +18,7 @@ namespace Acclimate.FineTuning;
 /// stops at its length, in both directions), and the CNN zeroes padded positions before convolving,
 /// which is exactly the zero padding a shorter row would get at its end.
 /// </remarks>
-public sealed class SequenceLabelingHead : ExplicitModule
+internal sealed class SequenceLabelingHead : ExplicitModule
 {
     private readonly ScalarMix? scalar_mix;
     private readonly LSTM? lstm;

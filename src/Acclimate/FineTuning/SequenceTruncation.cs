@@ -3,7 +3,7 @@ using Acclimate.Errors;
 namespace Acclimate.FineTuning;
 
 /// <summary>Truncates sequence-classification inputs by head, tail or head+tail, keeping the special tokens.</summary>
-public static class SequenceTruncation
+internal static class SequenceTruncation
 {
     /// <summary>
     /// prefix + kept content + suffix, at most <see cref="TruncationOptions.MaxLength"/> ids. Content

@@ -16,7 +16,7 @@ namespace Acclimate.FineTuning;
 /// same length and windows batch without padding. <c>stride</c> is the step between window starts
 /// (the overlap is window length − stride; HF tokenizers' <c>stride</c> argument is the overlap).
 /// </remarks>
-public sealed class SlidingWindowPlan
+internal sealed class SlidingWindowPlan
 {
     private readonly TokenWindow[] _windows;
     private readonly int[] _owner;

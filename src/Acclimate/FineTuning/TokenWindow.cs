@@ -1,7 +1,7 @@
 namespace Acclimate.FineTuning;
 
 /// <summary>A window over the content tokens (special tokens excluded): positions [Start, Start + Length).</summary>
-public readonly record struct TokenWindow(int Start, int Length)
+internal readonly record struct TokenWindow(int Start, int Length)
 {
     public int End => Start + Length;
 

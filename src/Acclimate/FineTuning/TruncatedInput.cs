@@ -4,7 +4,7 @@ namespace Acclimate.FineTuning;
 /// A truncated model input: the ids with the special tokens, and which content tokens (indices into
 /// the original content) were kept, in order.
 /// </summary>
-public sealed record TruncatedInput(long[] InputIds, int[] KeptContentIndices)
+internal sealed record TruncatedInput(long[] InputIds, int[] KeptContentIndices)
 {
     /// <summary>Whether any content token was dropped.</summary>
     public bool WasTruncated(int contentLength) => KeptContentIndices.Length < contentLength;

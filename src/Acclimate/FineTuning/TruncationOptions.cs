@@ -8,6 +8,10 @@ namespace Acclimate.FineTuning;
 /// </summary>
 public sealed record TruncationOptions
 {
+    /// <summary>Validated truncation settings.</summary>
+    /// <param name="strategy">Which tokens survive.</param>
+    /// <param name="maxLength">Longest input in tokens, special tokens included.</param>
+    /// <param name="headTokens">head_tail: tokens kept from the start (the rest from the end).</param>
     public TruncationOptions(TruncationStrategy strategy, int maxLength, int headTokens = 128)
     {
         if (maxLength <= 0) throw new ConfigException($"truncation: max length must be positive; got {maxLength}.");
@@ -18,7 +22,10 @@ public sealed record TruncationOptions
         HeadTokens = headTokens;
     }
 
+    /// <summary>Which tokens survive (head, tail, head_tail).</summary>
     public TruncationStrategy Strategy { get; }
+    /// <summary>Longest input in tokens, special tokens included.</summary>
     public int MaxLength { get; }
+    /// <summary>head_tail: tokens kept from the start.</summary>
     public int HeadTokens { get; }
 }

@@ -24,6 +24,7 @@ public sealed class WordPositions : IDisposable
     /// <summary>[batch, words] bool: true for real words, a prefix of each row.</summary>
     public Tensor Mask { get; }
 
+    /// <summary>The padded word count (columns of <see cref="Mask"/>).</summary>
     public long MaxWords => Mask.shape[1];
 
     /// <summary>
@@ -68,6 +69,7 @@ public sealed class WordPositions : IDisposable
         return tokenValues.gather(1, index).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Disposes the tensors.</summary>
     public void Dispose()
     {
         TokenIndex.Dispose();

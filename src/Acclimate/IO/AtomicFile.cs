@@ -75,6 +75,7 @@ public static class AtomicFile
             _committed = true;
         }
 
+        /// <summary>Unless committed, closes the stream and deletes the temporary file (the destination is left as it was).</summary>
         public void Dispose()
         {
             if (_committed) return;

@@ -117,8 +117,10 @@ public static partial class NpyMatrixFile
             Columns = columns;
         }
 
+        /// <summary>Rows the header declares.</summary>
         public long Rows { get; }
 
+        /// <summary>Floats per row.</summary>
         public int Columns { get; }
 
         /// <summary>Appends whole rows, row after row (<paramref name="values"/>.Length a multiple of <see cref="Columns"/>).</summary>
@@ -161,8 +163,10 @@ public static partial class NpyMatrixFile
             Columns = columns;
         }
 
+        /// <summary>Rows in the file.</summary>
         public long Rows { get; }
 
+        /// <summary>Floats per row.</summary>
         public int Columns { get; }
 
         /// <summary>
@@ -185,6 +189,7 @@ public static partial class NpyMatrixFile
             }
         }
 
+        /// <summary>Closes the file.</summary>
         public void Dispose() => _stream.Dispose();
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Acclimate.Models;
 
 /// <summary>The activation functions HF configs name in <c>hidden_act</c>, computed as HF computes them.</summary>
-public static class Activations
+internal static class Activations
 {
     private static readonly double TanhGeluScale = Math.Sqrt(2.0 / Math.PI);
 

@@ -13,6 +13,7 @@ public sealed class ElectraDiscriminatorModel : TransformerModel
 {
     private readonly ElectraDiscriminatorPredictions discriminator_predictions;
 
+    /// <summary>A fresh (randomly initialized) discriminator of <paramref name="config"/>'s shape.</summary>
     public ElectraDiscriminatorModel(EncoderConfig config) : base(config, ModelTask.PreTraining, addPoolingLayer: false)
     {
         if (config.ModelType != ModelType.Electra)
@@ -21,6 +22,7 @@ public sealed class ElectraDiscriminatorModel : TransformerModel
         register_module(nameof(discriminator_predictions), discriminator_predictions);
     }
 
+    /// <inheritdoc />
     public override ModelOutputs Forward(ModelInputs inputs)
     {
         var encoded = Encoder.Forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);

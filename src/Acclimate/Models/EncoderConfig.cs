@@ -7,7 +7,17 @@ using Acclimate.IO;
 namespace Acclimate.Models;
 
 /// <summary>The architectures Acclimate implements, named as HF's <c>model_type</c>.</summary>
-public enum ModelType { Bert, Roberta, Albert, Electra }
+public enum ModelType
+{
+    /// <summary>BERT (<c>bert</c>).</summary>
+    Bert,
+    /// <summary>RoBERTa (<c>roberta</c>): byte-BPE vocabulary, positions numbered after the padding id.</summary>
+    Roberta,
+    /// <summary>ALBERT (<c>albert</c>): factorized embeddings, layers shared across the depth.</summary>
+    Albert,
+    /// <summary>ELECTRA (<c>electra</c>): a discriminator, with embeddings projected when narrower than the hidden states.</summary>
+    Electra,
+}
 
 /// <summary>
 /// A HuggingFace <c>config.json</c> for a BERT-family encoder. Known fields are typed; every field
@@ -18,24 +28,38 @@ public sealed class EncoderConfig
 {
     private readonly JsonObject _raw;
 
+    /// <summary>The architecture (the family's type).</summary>
     public ModelType ModelType => Family.Type;
 
     /// <summary>The architecture family (its defaults, modules and heads).</summary>
     public EncoderFamily Family { get; }
+    /// <summary>Rows of the word embedding table.</summary>
     public int VocabSize { get; }
+    /// <summary>Width of the hidden states.</summary>
     public int HiddenSize { get; }
     /// <summary>Embedding width: ALBERT/ELECTRA's <c>embedding_size</c>; equals HiddenSize for BERT/RoBERTa.</summary>
     public int EmbeddingSize { get; }
+    /// <summary>Transformer layers.</summary>
     public int NumHiddenLayers { get; }
+    /// <summary>Attention heads per layer (divides <see cref="HiddenSize"/>).</summary>
     public int NumAttentionHeads { get; }
+    /// <summary>Width of each layer's feed-forward block.</summary>
     public int IntermediateSize { get; }
+    /// <summary>Feed-forward activation (HF's name: gelu, gelu_new, relu, …).</summary>
     public string HiddenAct { get; }
+    /// <summary>Dropout on embeddings and layer outputs.</summary>
     public double HiddenDropoutProb { get; }
+    /// <summary>Dropout on attention probabilities.</summary>
     public double AttentionProbsDropoutProb { get; }
+    /// <summary>Rows of the position embedding table.</summary>
     public int MaxPositionEmbeddings { get; }
+    /// <summary>Rows of the segment (token type) embedding table.</summary>
     public int TypeVocabSize { get; }
+    /// <summary>ε of every LayerNorm.</summary>
     public double LayerNormEps { get; }
+    /// <summary>The padding token id.</summary>
     public int PadTokenId { get; }
+    /// <summary>Standard deviation of the normal initialization of fresh weights.</summary>
     public double InitializerRange { get; }
     /// <summary>ALBERT: number of distinct layer groups shared across the depth.</summary>
     public int NumHiddenGroups { get; }
@@ -43,12 +67,15 @@ public sealed class EncoderConfig
     public int InnerGroupNum { get; }
     /// <summary>Dropout before classification heads (HF: classifier_dropout, ALBERT classifier_dropout_prob), defaulting to HiddenDropoutProb.</summary>
     public double ClassifierDropout { get; }
+    /// <summary>Whether the MLM decoder shares the word embedding matrix.</summary>
     public bool TieWordEmbeddings { get; }
     /// <summary>HF problem_type for sequence classification (null: inferred from labels).</summary>
     public string? ProblemType { get; }
+    /// <summary>HF class names the checkpoint was saved from (config.json's <c>architectures</c>).</summary>
     public IReadOnlyList<string> Architectures { get; }
     /// <summary>Label names by id; NumLabels is their count.</summary>
     public IReadOnlyList<string> Labels { get; }
+    /// <summary>Number of labels.</summary>
     public int NumLabels => Labels.Count;
 
     /// <summary>Where the config was read from (for error messages), or null for a config built in code.</summary>

@@ -19,6 +19,7 @@ public sealed class EncoderEmbeddings : ExplicitModule
     private readonly bool _paddingOffsetPositions;
     private readonly int _padTokenId;
 
+    /// <summary>Fresh word, position and segment embeddings with LayerNorm and dropout, shaped by <paramref name="config"/>.</summary>
     public EncoderEmbeddings(EncoderConfig config) : base(nameof(EncoderEmbeddings))
     {
         var dim = config.EmbeddingSize;
@@ -69,6 +70,10 @@ public sealed class EncoderEmbeddings : ExplicitModule
     private static Parameter RegisteredWeight(Embedding embedding) =>
         embedding.get_parameter("weight") ?? throw new InvalidOperationException("an embedding without a registered weight.");
 
+    /// <summary>Embeds a batch.</summary>
+    /// <param name="inputIds">[batch, length] int64 token ids.</param>
+    /// <param name="tokenTypeIds">[batch, length] segment ids; null = all zeros.</param>
+    /// <returns>[batch, length, embedding width] after LayerNorm and dropout.</returns>
     public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds)
     {
         var length = inputIds.shape[1];

@@ -31,6 +31,7 @@ public abstract class EncoderFamily
     /// <summary>The family whose config.json <c>model_type</c> is <paramref name="modelType"/>, or null.</summary>
     public static EncoderFamily? Named(string modelType) => All.FirstOrDefault(f => f.ModelTypeName == modelType);
 
+    /// <summary>The architecture this family implements.</summary>
     public abstract ModelType Type { get; }
 
     /// <summary>config.json's <c>model_type</c>; also HF's attribute name for the encoder inside task models, the prefix of their keys.</summary>
@@ -41,8 +42,11 @@ public abstract class EncoderFamily
 
     // ---- config.json: HF's defaults for the fields Acclimate does not require ----------------
 
+    /// <summary>HF's default <c>hidden_act</c>.</summary>
     public virtual string DefaultHiddenAct => "gelu";
+    /// <summary>HF's default hidden and attention dropout.</summary>
     public virtual double DefaultDropout => 0.1;
+    /// <summary>HF's default <c>pad_token_id</c>.</summary>
     public virtual int DefaultPadTokenId => 0;
 
     /// <summary>Whether <c>embedding_size</c> sets an embedding width apart from <c>hidden_size</c> (default 128, as HF).</summary>
@@ -50,6 +54,7 @@ public abstract class EncoderFamily
 
     /// <summary>The config key of the classifier dropout, and its default when absent (null: hidden_dropout_prob).</summary>
     public virtual string ClassifierDropoutKey => "classifier_dropout";
+    /// <summary>The classifier dropout when the config has no value (null: hidden_dropout_prob).</summary>
     public virtual double? DefaultClassifierDropout => null;
 
     /// <summary>Fields a config built in code gets besides its sizes (RoBERTa's special-token ids, say).</summary>
@@ -114,6 +119,7 @@ public abstract class EncoderFamily
         return aliases;
     }
 
+    /// <summary>config.json's <c>model_type</c>.</summary>
     public override string ToString() => ModelTypeName;
 }
 

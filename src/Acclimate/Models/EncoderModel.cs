@@ -16,6 +16,9 @@ public sealed class EncoderModel : ExplicitModule
     private readonly ITransformerStack _stack;
     private readonly IPooler? _pooler;
 
+    /// <summary>A fresh encoder of <paramref name="config"/>'s shape.</summary>
+    /// <param name="config">The model's config.</param>
+    /// <param name="addPoolingLayer">Whether to build the pooler (the tanh dense layer over the first token).</param>
     public EncoderModel(EncoderConfig config, bool addPoolingLayer) : base(nameof(EncoderModel))
     {
         Config = config;
@@ -32,7 +35,9 @@ public sealed class EncoderModel : ExplicitModule
 
     /// <summary>The config (replaced, never changed, when the owning model resizes its vocabulary).</summary>
     public EncoderConfig Config { get; internal set; }
+    /// <summary>The embedding module (word, position and segment tables).</summary>
     public EncoderEmbeddings Embeddings => embeddings;
+    /// <summary>Whether the encoder has a pooler (<see cref="EncoderOutput.PoolerOutput"/> is then set).</summary>
     public bool HasPooler => _pooler is not null;
 
     /// <param name="inputIds">[batch, length] int64 token ids.</param>

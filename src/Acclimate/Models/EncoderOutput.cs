@@ -9,5 +9,6 @@ namespace Acclimate.Models;
 /// </summary>
 public sealed record EncoderOutput(IReadOnlyList<Tensor> HiddenStates, Tensor? PoolerOutput)
 {
+    /// <summary>The last layer's states, [batch, length, hidden].</summary>
     public Tensor LastHiddenState => HiddenStates[^1];
 }

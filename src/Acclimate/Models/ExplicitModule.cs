@@ -11,8 +11,10 @@ namespace Acclimate.Models;
 /// </summary>
 public abstract class ExplicitModule : nn.Module
 {
+    /// <summary>A module named <paramref name="name"/> (TorchSharp's module name, not a checkpoint key).</summary>
     protected ExplicitModule(string name) : base(name) { }
 
+    /// <summary>Does nothing: subclasses register their children and parameters explicitly.</summary>
     protected override void RegisterComponents() { }
 
     /// <summary>Registers <paramref name="value"/> under <paramref name="name"/>, replacing any parameter of that name (vocabulary growth).</summary>

@@ -15,6 +15,9 @@ public sealed class MaskedLmModel : TransformerModel
 {
     private readonly MaskedLmHeads _heads;
 
+    /// <summary>A fresh masked-LM model of <paramref name="config"/>'s shape.</summary>
+    /// <param name="config">The model's config.</param>
+    /// <param name="withSentenceHead">Add the NSP (BERT) or SOP (ALBERT) head: the ForPreTraining model.</param>
     public MaskedLmModel(EncoderConfig config, bool withSentenceHead)
         : base(config, withSentenceHead ? ModelTask.PreTraining : ModelTask.MaskedLM,
                addPoolingLayer: withSentenceHead)
@@ -22,15 +25,19 @@ public sealed class MaskedLmModel : TransformerModel
         _heads = config.Family.CreateMaskedLmHeads(config, Encoder, withSentenceHead, (name, module) => register_module(name, module));
     }
 
+    /// <inheritdoc />
     public override IReadOnlyDictionary<string, string> TiedAliases => _heads.TiedAliases;
 
+    /// <inheritdoc />
     public override bool WritesTiedAliases => Config.Family.WritesMaskedLmTiedAliases;
 
+    /// <inheritdoc />
     protected override void ResizeHeads(int newSize, Tensor? newRows) => _heads.ResizeVocabulary(newSize, newRows);
 
     /// <summary>Vocabulary logits for the given hidden states (e.g. only the masked positions, to save work).</summary>
     public Tensor PredictTokens(Tensor hidden) => _heads.PredictTokens(hidden);
 
+    /// <inheritdoc />
     public override ModelOutputs Forward(ModelInputs inputs)
     {
         var encoded = Encoder.Forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);

@@ -23,10 +23,14 @@ public sealed class ModelOutputs
 {
     private readonly Dictionary<string, Tensor> _heads = new(StringComparer.Ordinal);
 
+    /// <summary>Outputs around <paramref name="encoder"/>'s result; heads are added with <see cref="Add"/>.</summary>
     public ModelOutputs(EncoderOutput encoder) => Encoder = encoder;
 
+    /// <summary>The encoder's hidden states and pooler output.</summary>
     public EncoderOutput Encoder { get; }
+    /// <summary>The scalar loss when labels were given, else null.</summary>
     public Tensor? Loss { get; set; }
+    /// <summary>Head outputs by HF output name.</summary>
     public IReadOnlyDictionary<string, Tensor> Heads => _heads;
 
     /// <summary>The main logits of the head (prediction_logits for MLM, logits for classifiers, …).</summary>
@@ -35,6 +39,7 @@ public sealed class ModelOutputs
         : _heads.TryGetValue("discriminator_logits", out var d) ? d
         : throw new InvalidOperationException("this model has no logits output");
 
+    /// <summary>Adds (or replaces) the head output <paramref name="name"/>.</summary>
     public void Add(string name, Tensor value) => _heads[name] = value;
 
     /// <summary>All outputs under the names the HF-parity fixtures use (hidden_states.i, last_hidden_state, pooler_output, heads, loss).</summary>

@@ -9,13 +9,16 @@ public enum ModelTask
     Base,
     /// <summary>BERT MLM+NSP, ALBERT MLM+SOP, ELECTRA replaced-token discriminator.</summary>
     PreTraining,
+    /// <summary>Masked-language-model head (BertForMaskedLM …).</summary>
     MaskedLM,
+    /// <summary>Per-token classifier (…ForTokenClassification).</summary>
     TokenClassification,
+    /// <summary>Sequence classifier or regressor (…ForSequenceClassification).</summary>
     SequenceClassification,
 }
 
 /// <summary>Maps HF architecture names (e.g. <c>BertForTokenClassification</c>) to and from (type, task).</summary>
-public static class Architectures
+internal static class Architectures
 {
     private static readonly (ModelTask Task, string Suffix)[] Suffixes =
     {

@@ -16,6 +16,7 @@ public sealed class SequenceClassificationModel : TransformerModel, IPooledClass
     private readonly Linear? _poolerClassifier;
     private readonly FirstTokenClassificationHead? _firstTokenClassifier;
 
+    /// <summary>A fresh sequence classifier of <paramref name="config"/>'s shape, with <see cref="EncoderConfig.NumLabels"/> outputs.</summary>
     public SequenceClassificationModel(EncoderConfig config)
         : base(config, ModelTask.SequenceClassification, addPoolingLayer: config.Family.ClassifiesFromPooler)
     {
@@ -31,6 +32,7 @@ public sealed class SequenceClassificationModel : TransformerModel, IPooledClass
         }
     }
 
+    /// <inheritdoc />
     public override ModelOutputs Forward(ModelInputs inputs)
     {
         var encoded = Encoder.Forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);

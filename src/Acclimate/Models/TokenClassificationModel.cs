@@ -13,12 +13,14 @@ public sealed class TokenClassificationModel : TransformerModel
 {
     private readonly Linear classifier;
 
+    /// <summary>A fresh token classifier of <paramref name="config"/>'s shape, with <see cref="EncoderConfig.NumLabels"/> outputs.</summary>
     public TokenClassificationModel(EncoderConfig config) : base(config, ModelTask.TokenClassification, addPoolingLayer: false)
     {
         classifier = nn.Linear(config.HiddenSize, config.NumLabels);
         register_module(nameof(classifier), classifier);
     }
 
+    /// <inheritdoc />
     public override ModelOutputs Forward(ModelInputs inputs)
     {
         var encoded = Encoder.Forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);

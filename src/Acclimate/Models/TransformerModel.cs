@@ -12,6 +12,10 @@ namespace Acclimate.Models;
 /// </summary>
 public abstract class TransformerModel : ExplicitModule
 {
+    /// <summary>Builds the encoder and registers it under the family's name.</summary>
+    /// <param name="config">The model's config.</param>
+    /// <param name="task">The head this subclass adds.</param>
+    /// <param name="addPoolingLayer">Whether the encoder gets a pooler.</param>
     protected TransformerModel(EncoderConfig config, ModelTask task, bool addPoolingLayer) : base(Architectures.Name(config.ModelType, task))
     {
         Config = config;
@@ -20,8 +24,11 @@ public abstract class TransformerModel : ExplicitModule
         register_module(BackboneName, Encoder);
     }
 
+    /// <summary>The config (replaced, never changed, when the vocabulary is resized).</summary>
     public EncoderConfig Config { get; private set; }
+    /// <summary>Which head sits on the encoder.</summary>
     public ModelTask Task { get; }
+    /// <summary>The shared encoder (registered under <see cref="BackboneName"/>).</summary>
     public EncoderModel Encoder { get; }
 
     /// <summary>HF's base-model attribute name, the prefix of the encoder's keys.</summary>

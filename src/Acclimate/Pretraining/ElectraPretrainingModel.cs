@@ -39,6 +39,9 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
     /// <summary>The paper's weight of the discriminator loss.</summary>
     public const double DefaultDiscriminatorWeight = 50.0;
 
+    /// <summary>The subfolder of a saved ELECTRA pretraining checkpoint that holds the generator (an HF masked-LM folder); the discriminator is saved in the checkpoint folder itself.</summary>
+    public const string GeneratorFolder = "generator";
+
     private readonly MaskedLmModel generator;
     private readonly ElectraDiscriminatorModel discriminator;
     private readonly Generator _sampler;
@@ -134,8 +137,11 @@ public sealed class ElectraPretrainingModel : ExplicitModule, IPretrainingObject
             });
     }
 
+    /// <summary>The generator (a small masked-LM model sharing the discriminator's embeddings).</summary>
     public MaskedLmModel Generator => generator;
+    /// <summary>The discriminator, the model kept after pretraining.</summary>
     public ElectraDiscriminatorModel Discriminator => discriminator;
+    /// <summary>λ in generator loss + λ·discriminator loss.</summary>
     public double DiscriminatorWeight { get; }
 
     /// <summary>The sampling generator; save its state (<c>get_state</c>) with a checkpoint to resume exactly.</summary>

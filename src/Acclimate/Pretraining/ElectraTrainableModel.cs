@@ -10,9 +10,9 @@ namespace Acclimate.Pretraining;
 /// discriminator as an HF ElectraForPreTraining folder (fine-tunable as it is) with the generator
 /// as an HF ElectraForMaskedLM folder in its <c>generator/</c> sub-folder.
 /// </summary>
-public sealed class ElectraTrainableModel : ITrainableModel
+internal sealed class ElectraTrainableModel : ITrainableModel
 {
-    public const string GeneratorFolder = "generator";
+    public const string GeneratorFolder = ElectraPretrainingModel.GeneratorFolder;
     private readonly Action<string>? _saveTokenizer;
 
     public ElectraTrainableModel(ElectraPretrainingModel model, Action<string>? saveTokenizer = null)

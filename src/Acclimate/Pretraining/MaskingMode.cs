@@ -25,7 +25,7 @@ public enum MaskSelection
 }
 
 /// <summary>What the collator did to one position.</summary>
-public enum MaskAction : byte
+internal enum MaskAction : byte
 {
     /// <summary>Not selected: label -100, token unchanged.</summary>
     None,

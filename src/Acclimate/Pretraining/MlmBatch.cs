@@ -49,14 +49,18 @@ public sealed class MlmBatch : IDisposable
     /// <summary>[B] NSP/SOP labels, or null.</summary>
     public Tensor? SentenceLabels { get; }
 
+    /// <summary>Rows in the batch (B).</summary>
     public long BatchSize => InputIds.shape[0];
+    /// <summary>Padded length (L).</summary>
     public long SequenceLength => InputIds.shape[1];
+    /// <summary>Selected positions over the batch (M).</summary>
     public long MaskedCount => MaskedPositions.shape[0];
 
     /// <summary>The batch as HF model arguments, with labels (and sentence labels when present).</summary>
     public ModelInputs ToModelInputs() =>
         new(InputIds, AttentionMask, TokenTypeIds) { Labels = Labels, SentenceLabels = SentenceLabels };
 
+    /// <summary>Disposes the tensors.</summary>
     public void Dispose()
     {
         InputIds.Dispose();

@@ -53,9 +53,13 @@ public sealed class MlmCollator
         _device = device;
     }
 
+    /// <summary>Masking probability, replacement fractions, dynamic or static masking.</summary>
     public MlmMaskingOptions Options { get; }
+    /// <summary>Ids never selected for masking nor drawn as replacements.</summary>
     public SpecialTokenIds Specials { get; }
+    /// <summary>Random replacements are drawn from [0, VocabularySize).</summary>
     public int VocabularySize { get; }
+    /// <summary>Word boundaries for whole-word masking, or null for token-level masking.</summary>
     public WordBoundaries? WholeWords { get; }
 
     /// <summary>
@@ -129,7 +133,7 @@ public sealed class MlmCollator
     }
 
     /// <summary>Masks one unpadded sequence with draws from <paramref name="random"/>.</summary>
-    public SequenceMasking MaskSequence(IReadOnlyList<int> ids, Random random, IReadOnlyList<int>? continuationPositions = null)
+    internal SequenceMasking MaskSequence(IReadOnlyList<int> ids, Random random, IReadOnlyList<int>? continuationPositions = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(random);

@@ -55,6 +55,7 @@ public sealed class MlmEvaluation
         _device = device;
     }
 
+    /// <summary>Held-out sequences scored per evaluation.</summary>
     public int Sequences => _examples.Count;
 
     /// <summary>Masked-LM loss of <paramref name="model"/> (eval mode and no_grad inside; the mode is restored).</summary>

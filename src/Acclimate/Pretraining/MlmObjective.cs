@@ -22,6 +22,7 @@ public sealed class MlmObjective : IPretrainingObjective
     private readonly Func<Tensor, Tensor>? _predictSentence;
     private readonly string? _sentencePartName;
 
+    /// <summary>The objective of <paramref name="model"/>: MLM, plus NSP/SOP when it has a sentence head.</summary>
     public MlmObjective(MaskedLmModel model)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
@@ -42,11 +43,13 @@ public sealed class MlmObjective : IPretrainingObjective
         }
     }
 
+    /// <summary>The model being trained.</summary>
     public MaskedLmModel Model => _model;
 
     /// <summary>Whether the model has an NSP or SOP head.</summary>
     public bool HasSentenceHead => _predictSentence is not null;
 
+    /// <summary>Runs the model on <paramref name="batch"/> and returns its loss with the parts (mlm, and nsp or sop).</summary>
     public PretrainingLoss Compute(MlmBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -10,6 +10,7 @@ namespace Acclimate.Pretraining;
 /// <summary>A fixed, indexable set of pretraining sequences (blocks of a token cache, or sentence pairs).</summary>
 public interface IPretrainingExamples
 {
+    /// <summary>Number of examples.</summary>
     int Count { get; }
 
     /// <summary>Sequence <paramref name="index"/>, special tokens included, with <see cref="MlmExample.ExampleIndex"/> = index.</summary>
@@ -38,8 +39,10 @@ public sealed class BlockExamples : IPretrainingExamples
         _references = wordReferences;
     }
 
+    /// <inheritdoc />
     public int Count => _count;
 
+    /// <inheritdoc />
     public MlmExample Get(int index)
     {
         var block = _blocks.Block(index);
@@ -96,7 +99,9 @@ public sealed class PretrainingBatchSequence
         _stream = stream;
     }
 
+    /// <summary>Sequences per batch.</summary>
     public int BatchSize { get; }
+    /// <summary>Batches in one pass over the examples.</summary>
     public long BatchesPerEpoch { get; }
 
     /// <summary>Batch <paramref name="globalIndex"/>.</summary>

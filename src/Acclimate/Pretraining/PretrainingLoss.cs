@@ -9,6 +9,10 @@ namespace Acclimate.Pretraining;
 /// </summary>
 public sealed class PretrainingLoss : IDisposable
 {
+    /// <summary>A loss and its logged parts.</summary>
+    /// <param name="total">The scalar loss to backpropagate.</param>
+    /// <param name="parts">Detached scalar parts by name (mlm, nsp, sop, generator, discriminator).</param>
+    /// <param name="maskedTokens">Positions that carried an MLM prediction.</param>
     public PretrainingLoss(Tensor total, IReadOnlyDictionary<string, Tensor> parts, long maskedTokens)
     {
         Total = total;
@@ -19,11 +23,13 @@ public sealed class PretrainingLoss : IDisposable
     /// <summary>The scalar loss with its autograd graph.</summary>
     public Tensor Total { get; }
 
+    /// <summary>Detached scalar parts by name, logged beside the total.</summary>
     public IReadOnlyDictionary<string, Tensor> Parts { get; }
 
     /// <summary>How many positions carried an MLM prediction.</summary>
     public long MaskedTokens { get; }
 
+    /// <summary>Disposes the total and the parts.</summary>
     public void Dispose()
     {
         foreach (var part in Parts.Values)

@@ -38,6 +38,7 @@ public sealed record PretrainingRunSection : IValidatedOptions
     /// </summary>
     public double MaxTrainSeconds { get; init; }
 
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Name)) yield return "name must not be empty";
@@ -60,12 +61,17 @@ public sealed record PretrainingModelSection : IValidatedOptions
     public string? GeneratorInit { get; init; }
     /// <summary>From scratch: bert, roberta, albert or electra.</summary>
     public ModelType Architecture { get; init; } = ModelType.Bert;
+    /// <summary>From scratch: width of the hidden states.</summary>
     public int HiddenSize { get; init; } = 256;
+    /// <summary>From scratch: transformer layers.</summary>
     public int NumLayers { get; init; } = 4;
+    /// <summary>From scratch: attention heads (divides <see cref="HiddenSize"/>).</summary>
     public int NumHeads { get; init; } = 4;
+    /// <summary>From scratch: feed-forward width.</summary>
     public int IntermediateSize { get; init; } = 1024;
     /// <summary>Factorized embedding width (ALBERT, ELECTRA); null = the architecture's default.</summary>
     public int? EmbeddingSize { get; init; }
+    /// <summary>From scratch: position table rows.</summary>
     public int MaxPositionEmbeddings { get; init; } = 512;
     /// <summary>ELECTRA from scratch: generator width as a fraction of the discriminator's.</summary>
     public double GeneratorFraction { get; init; } = 0.25;
@@ -78,6 +84,7 @@ public sealed record PretrainingModelSection : IValidatedOptions
     /// <summary>Peak learning rate of the head warm-up (linear warm-up over its first 10 %, then linear decay).</summary>
     public double HeadWarmupLearningRate { get; init; } = 5e-4;
 
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
         if (Init is null && Tokenizer is null) yield return "from scratch (no init) a tokenizer folder is required";
@@ -94,9 +101,13 @@ public sealed record PretrainingModelSection : IValidatedOptions
 /// <summary>The <c>objective:</c> section: which loss and how tokens are masked.</summary>
 public sealed record PretrainingObjectiveSection : IValidatedOptions
 {
+    /// <summary>MLM alone, MLM + NSP, MLM + SOP, or ELECTRA.</summary>
     public PretrainingObjectiveKind Kind { get; init; } = PretrainingObjectiveKind.Mlm;
+    /// <summary>Share of tokens selected for prediction (BERT: 0.15).</summary>
     public double MaskProbability { get; init; } = 0.15;
+    /// <summary>Share of selected positions replaced by the mask token (BERT: 0.8); the rest minus the random share stay unchanged.</summary>
     public double MaskTokenFraction { get; init; } = 0.8;
+    /// <summary>Share of selected positions replaced by a random token (BERT: 0.1).</summary>
     public double RandomTokenFraction { get; init; } = 0.1;
     /// <summary>Dynamic (a fresh mask every time a block is seen, the default) or static (one mask per block).</summary>
     public MaskingMode Masking { get; init; } = MaskingMode.Dynamic;
@@ -107,6 +118,7 @@ public sealed record PretrainingObjectiveSection : IValidatedOptions
     /// <summary>NSP: share of random-next pairs; SOP: share of swapped pairs.</summary>
     public double SentenceNegativeProbability { get; init; } = 0.5;
 
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
         if (!(MaskProbability > 0 && MaskProbability <= 1)) yield return $"mask_probability must be in (0, 1] (got {MaskProbability})";
@@ -116,6 +128,8 @@ public sealed record PretrainingObjectiveSection : IValidatedOptions
         if (!(SentenceNegativeProbability >= 0 && SentenceNegativeProbability <= 1)) yield return $"sentence_negative_probability must be in [0, 1] (got {SentenceNegativeProbability})";
     }
 
+    /// <summary>The collator's masking options.</summary>
+    /// <param name="staticSeed">Seed of the one-time masks when masking is static.</param>
     public MlmMaskingOptions ToMasking(long staticSeed) => new()
     {
         MaskProbability = MaskProbability,
@@ -135,6 +149,7 @@ public sealed record PretrainingDataSection : IValidatedOptions
     public string? Eval { get; init; }
     /// <summary>Plain text: line (one document per line), blank_line, or file.</summary>
     public DocumentMode Mode { get; init; } = DocumentMode.Line;
+    /// <summary>text, jsonl or auto (by extension).</summary>
     public CorpusFormat Format { get; init; } = CorpusFormat.Auto;
     /// <summary>JSONL: the field holding the text.</summary>
     public string TextField { get; init; } = "text";
@@ -157,6 +172,7 @@ public sealed record PretrainingDataSection : IValidatedOptions
     /// </summary>
     public string? WholeWordReference { get; init; }
 
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Train)) yield return "train must name a corpus file or folder";
@@ -172,6 +188,7 @@ public sealed record PretrainingDataSection : IValidatedOptions
             yield return "whole_word_reference gives positions per line, so it needs mode line (one document per line)";
     }
 
+    /// <summary>The corpus reading options of this section.</summary>
     public CorpusOptions ToCorpusOptions() => new() { Mode = Mode, Format = Format, TextField = TextField, MaxLineChars = MaxLineChars };
 }
 
@@ -182,7 +199,9 @@ public sealed record PretrainingDataSection : IValidatedOptions
 /// </summary>
 public sealed record PretrainingGeneralSection
 {
+    /// <summary>General-domain training text (rehearsal batches, EWC's Fisher).</summary>
     public string? Train { get; init; }
+    /// <summary>General-domain held-out text (the forgetting report's "before/after" perplexity).</summary>
     public string? Eval { get; init; }
 }
 
@@ -204,6 +223,7 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
     /// <summary>Fisher file: reused when it exists, else estimated and written there (default: fisher.safetensors in the run folder).</summary>
     public string? EwcFisherFile { get; init; }
 
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
         if (RehearsalDomain < 1) yield return $"rehearsal_domain must be >= 1 (got {RehearsalDomain})";
@@ -225,14 +245,22 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
 /// <summary>A whole pretraining recipe, bound section by section from YAML.</summary>
 public sealed record PretrainingRecipe
 {
+    /// <summary>The recipe's top-level section names; any other section is an error.</summary>
     public static readonly string[] SectionNames = { "run", "model", "objective", "data", "general", "forgetting", "training" };
 
+    /// <c>run:</c> folders, resume, time limit.
     public PretrainingRunSection Run { get; init; } = new();
+    /// <c>model:</c> the model to continue from or its fresh shape.
     public PretrainingModelSection Model { get; init; } = new();
+    /// <c>objective:</c> the loss and the masking.
     public PretrainingObjectiveSection Objective { get; init; } = new();
+    /// <c>data:</c> the domain corpus and its blocks.
     public PretrainingDataSection Data { get; init; } = new();
+    /// <c>general:</c> general-domain text.
     public PretrainingGeneralSection General { get; init; } = new();
+    /// <c>forgetting:</c> rehearsal, L2-SP, EWC.
     public PretrainingForgettingSection Forgetting { get; init; } = new();
+    /// <c>training:</c> optimizer, schedule, steps, evaluation and checkpoints.
     public TrainingOptions Training { get; init; } = new();
 
     /// <summary>Binds every section of <paramref name="recipe"/>; unknown sections and keys fail naming file:line:col.</summary>

@@ -69,6 +69,7 @@ public sealed class PretrainingRun
     {
     }
 
+    /// <summary>The recipe the run executes.</summary>
     public PretrainingRecipe Options => _r;
 
     /// <summary>Ends training after this update, as if interrupted (for resume tests and time-boxed sessions).</summary>

@@ -6,7 +6,7 @@ namespace Acclimate.Pretraining;
 /// not keep one generator alive across steps: it makes a fresh one per step from
 /// <c>Derive(seed, step)</c>, and a resumed run that knows the step reproduces the same draws.
 /// </summary>
-public static class RandomStreams
+internal static class RandomStreams
 {
     /// <summary>A seed that depends on every part, mixed with SplitMix64 so nearby inputs give unrelated seeds.</summary>
     public static int Derive(long seed, params long[] parts)

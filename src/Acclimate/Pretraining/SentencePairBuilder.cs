@@ -19,7 +19,7 @@ namespace Acclimate.Pretraining;
 /// document is drawn uniformly from the other non-empty documents (HF retries ten times and may
 /// fall back to the same document), so a label 1 never pairs a document with itself.
 /// </summary>
-public sealed class SentencePairBuilder
+internal sealed class SentencePairBuilder
 {
     private readonly IReadOnlyList<IReadOnlyList<int>>[] _documents;
     private readonly int[] _nonEmpty;

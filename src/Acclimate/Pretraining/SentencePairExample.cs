@@ -5,7 +5,7 @@ namespace Acclimate.Pretraining;
 /// and the last [SEP]) and the sentence label of its task. <see cref="DocumentIndex"/> is the
 /// document A came from.
 /// </summary>
-public sealed record SentencePairExample(int[] InputIds, int[] TokenTypeIds, int Label, int DocumentIndex)
+internal sealed record SentencePairExample(int[] InputIds, int[] TokenTypeIds, int Label, int DocumentIndex)
 {
     /// <summary>The pair as a collator input (the example index keys static masking).</summary>
     public MlmExample ToMlmExample(long? exampleIndex = null) =>

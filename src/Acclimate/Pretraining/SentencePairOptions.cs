@@ -9,6 +9,11 @@ namespace Acclimate.Pretraining;
 /// </summary>
 public sealed record SentencePairOptions
 {
+    /// <summary>Validated pair settings.</summary>
+    /// <param name="task">NSP or SOP.</param>
+    /// <param name="maxLength">Longest pair including its three special tokens.</param>
+    /// <param name="clsId">Id placed first.</param>
+    /// <param name="sepId">Id placed after each segment.</param>
     public SentencePairOptions(SentencePairTask task, int maxLength, int clsId, int sepId)
     {
         if (maxLength < 5)
@@ -21,12 +26,15 @@ public sealed record SentencePairOptions
         SepId = sepId;
     }
 
+    /// <summary>Next-sentence or sentence-order prediction.</summary>
     public SentencePairTask Task { get; }
 
     /// <summary>Longest pair including its three special tokens (HF block_size).</summary>
     public int MaxLength { get; }
 
+    /// <summary>Id placed first in every pair.</summary>
     public int ClsId { get; }
+    /// <summary>Id placed after each segment.</summary>
     public int SepId { get; }
 
     /// <summary>Probability that a document aims at a random target length in [2, MaxLength − 3] instead of the maximum.</summary>
@@ -38,6 +46,8 @@ public sealed record SentencePairOptions
     /// <summary>Tokens available for A and B together.</summary>
     public int MaxContentTokens => MaxLength - 3;
 
+    /// <summary>Checks the probabilities.</summary>
+    /// <exception cref="Acclimate.Errors.ConfigException">A probability is outside [0, 1].</exception>
     public void Validate()
     {
         if (ShortSequenceProbability is < 0 or > 1)

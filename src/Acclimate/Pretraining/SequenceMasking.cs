@@ -4,7 +4,7 @@ namespace Acclimate.Pretraining;
 /// The masking of one sequence, before padding: the ids the model sees, HF labels (original id at
 /// selected positions, -100 elsewhere) and what was done at each position.
 /// </summary>
-public sealed record SequenceMasking(int[] InputIds, int[] Labels, MaskAction[] Actions)
+internal sealed record SequenceMasking(int[] InputIds, int[] Labels, MaskAction[] Actions)
 {
     public int SelectedCount => Actions.Count(a => a != MaskAction.None);
 }

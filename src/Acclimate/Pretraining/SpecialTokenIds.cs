@@ -31,14 +31,19 @@ public sealed record SpecialTokenIds
         All = all;
     }
 
+    /// <summary>The padding id.</summary>
     public int Pad { get; }
+    /// <summary>The id masked positions receive.</summary>
     public int Mask { get; }
+    /// <summary>The first token of a sequence or pair.</summary>
     public int Cls { get; }
+    /// <summary>The separator after each segment.</summary>
     public int Sep { get; }
 
     /// <summary>Every special id, sorted.</summary>
     public IReadOnlySet<int> All { get; }
 
+    /// <summary>Whether <paramref name="id"/> is in <see cref="All"/>.</summary>
     public bool IsSpecial(int id) => All.Contains(id);
 
     /// <summary>BERT's uncased vocabulary layout: [PAD]=0, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103.</summary>

@@ -38,6 +38,7 @@ public sealed class WordBoundaries
     /// <summary>The scheme the boundaries were built from, or null for a custom predicate.</summary>
     public SubwordScheme? Scheme { get; }
 
+    /// <summary>Vocabulary size the boundaries cover.</summary>
     public int VocabularySize => _continues.Length;
 
     /// <summary>Whether the token's string marks it as continuing the previous token's word.</summary>

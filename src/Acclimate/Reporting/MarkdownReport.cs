@@ -19,12 +19,14 @@ public sealed class MarkdownReport
         return this;
     }
 
+    /// <summary>Appends a paragraph; returns this report.</summary>
     public MarkdownReport Paragraph(string text)
     {
         Block(text.Trim());
         return this;
     }
 
+    /// <summary>Appends a bullet list; returns this report.</summary>
     public MarkdownReport Bullets(IEnumerable<string> items)
     {
         Block(string.Join("\n", items.Select(i => "- " + OneLine(i))));

@@ -11,7 +11,9 @@ namespace Acclimate.Reporting;
 /// </summary>
 public static class Plots
 {
+    /// <summary>Default figure width in pixels.</summary>
     public const int DefaultWidth = 800;
+    /// <summary>Default figure height in pixels.</summary>
     public const int DefaultHeight = 500;
 
     // ScottPlot's default family resolves to a serif face on Linux (and so does its Fonts.Sans);

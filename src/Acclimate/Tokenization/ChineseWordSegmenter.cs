@@ -8,7 +8,7 @@ namespace Acclimate.Tokenization;
 /// the role LTP plays for HuggingFace's Chinese whole-word masking references). Returns each word's
 /// character span in the input; punctuation and other non-word characters are left out.
 /// </summary>
-public static class ChineseWordSegmenter
+internal static class ChineseWordSegmenter
 {
     /// <summary>The words of <paramref name="text"/> as [Start, End) character spans, in order.</summary>
     public static IReadOnlyList<(int Start, int End)> Words(string text)

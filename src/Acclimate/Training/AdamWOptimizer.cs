@@ -376,6 +376,7 @@ public sealed class AdamWOptimizer : IDisposable
         target.copy_(converted);
     }
 
+    /// <summary>Disposes the optimizer state (moment estimates and scratch tensors).</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -10,7 +10,7 @@ namespace Acclimate.Training;
 /// so a crash mid-write never leaves a folder that looks resumable but is not; after each write
 /// only the newest <c>keepLast</c> checkpoints are kept.
 /// </summary>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     private const string Prefix = "checkpoint-";
 

@@ -21,6 +21,7 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
         _bar = bar;
     }
 
+    /// <inheritdoc />
     public void Started(TrainingPlan plan)
     {
         _totalSteps = plan.TotalSteps;
@@ -32,8 +33,10 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
             $"training: {epochs}{plan.TotalSteps} updates ({plan.GradAccumulation} micro-batch(es) each), {plan.Schedule.Kind} schedule with {plan.Schedule.WarmupSteps} warmup steps, {plan.Threads} threads{from}"));
     }
 
+    /// <inheritdoc />
     public void Stepped(long step, double loss, double learningRate) { }
 
+    /// <inheritdoc />
     public void Logged(MetricsRecord record) => _out.WriteLine(Bar(record.Step) + Line("step", record) + Eta(record.Step));
 
     /// <summary>A 20-character bar of the share of updates done, or nothing when bars are off.</summary>
@@ -53,10 +56,13 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
         return " | eta " + (remaining.TotalHours >= 1 ? remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture));
     }
 
+    /// <inheritdoc />
     public void Evaluated(MetricsRecord record, bool isBest) => _out.WriteLine(Line("eval", record) + (isBest ? "  (best)" : ""));
 
+    /// <inheritdoc />
     public void CheckpointSaved(long step, string folder) => _out.WriteLine($"checkpoint: {folder}");
 
+    /// <inheritdoc />
     public void Finished(TrainingResult result)
     {
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,

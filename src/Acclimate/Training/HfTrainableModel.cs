@@ -22,6 +22,7 @@ public sealed class HfTrainableModel : ITrainableModel
         _saveTokenizer = saveTokenizer;
     }
 
+    /// <summary>The model being trained.</summary>
     public TransformerModel Model { get; }
 
     /// <inheritdoc />

@@ -12,7 +12,7 @@ public interface IEvaluationScores
 }
 
 /// <summary>Scores that are just metric values.</summary>
-public sealed class MetricValues : IEvaluationScores
+internal sealed class MetricValues : IEvaluationScores
 {
     private readonly IReadOnlyDictionary<string, double> _values;
 

@@ -27,7 +27,7 @@ public interface ITrainingProgress
 }
 
 /// <summary>Progress that goes nowhere (the default for library use).</summary>
-public sealed class SilentProgress : ITrainingProgress
+internal sealed class SilentProgress : ITrainingProgress
 {
     public static readonly SilentProgress Instance = new();
     public void Started(TrainingPlan plan) { }

@@ -12,7 +12,7 @@ namespace Acclimate.Training;
 /// parameter (ALBERT's shared layer group) sits at depth L, everything else (pooler, heads, CRF)
 /// at depth L + 1.
 /// </summary>
-public static partial class LayerwiseLearningRate
+internal static partial class LayerwiseLearningRate
 {
     [GeneratedRegex(@"(?:^|\.)encoder\.layer\.(\d+)\.")]
     private static partial Regex EncoderLayer();

@@ -12,6 +12,11 @@ namespace Acclimate.Training;
 /// </summary>
 public sealed record LearningRateSchedule
 {
+    /// <summary>A schedule of <paramref name="totalSteps"/> updates.</summary>
+    /// <param name="kind">Shape after warmup (linear, cosine, constant…).</param>
+    /// <param name="warmupSteps">Updates of linear warmup from 0 to the peak.</param>
+    /// <param name="totalSteps">All updates, warmup included.</param>
+    /// <param name="cosineCycles">HF's <c>num_cycles</c> for the cosine shape.</param>
     public LearningRateSchedule(ScheduleKind kind, long warmupSteps, long totalSteps, double cosineCycles = 0.5)
     {
         if (warmupSteps < 0) throw new ConfigException($"warmup steps must be >= 0 (got {warmupSteps}).");
@@ -23,8 +28,11 @@ public sealed record LearningRateSchedule
         CosineCycles = cosineCycles;
     }
 
+    /// <summary>Shape after warmup.</summary>
     public ScheduleKind Kind { get; }
+    /// <summary>Updates of linear warmup.</summary>
     public long WarmupSteps { get; }
+    /// <summary>All updates, warmup included.</summary>
     public long TotalSteps { get; }
     /// <summary>HF's <c>num_cycles</c> for the cosine schedule: 0.5 is one half-wave from 1 down to 0.</summary>
     public double CosineCycles { get; }

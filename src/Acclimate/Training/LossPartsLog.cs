@@ -43,6 +43,7 @@ public sealed class LossPartsLog : IDisposable
         return means;
     }
 
+    /// <summary>Disposes the running sums.</summary>
     public void Dispose()
     {
         foreach (var (sum, _) in _parts.Values) sum.Dispose();

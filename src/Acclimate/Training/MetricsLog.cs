@@ -15,12 +15,14 @@ namespace Acclimate.Training;
 /// </summary>
 public sealed class MetricsLog
 {
+    /// <summary>A log appending to <paramref name="path"/> (created on the first write).</summary>
     public MetricsLog(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = System.IO.Path.GetFullPath(path);
     }
 
+    /// <summary>The file (absolute path).</summary>
     public string Path { get; }
 
     /// <summary>Appends <paramref name="record"/> as one line.</summary>

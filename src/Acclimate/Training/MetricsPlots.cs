@@ -3,7 +3,7 @@ using Acclimate.Reporting;
 namespace Acclimate.Training;
 
 /// <summary>A run's curves drawn from its metrics records (metrics.jsonl), with <see cref="Plots"/>.</summary>
-public static class MetricsPlots
+internal static class MetricsPlots
 {
     /// <summary>
     /// The loss curve of a run from its metrics: training loss per log record, and evaluation loss

@@ -2,6 +2,6 @@ namespace Acclimate.Training;
 
 /// <summary>Keeps a settable options property out of recipes (neither read nor written).</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
-public sealed class RecipeIgnoreAttribute : Attribute
+internal sealed class RecipeIgnoreAttribute : Attribute
 {
 }

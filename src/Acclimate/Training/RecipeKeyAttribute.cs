@@ -5,7 +5,7 @@ namespace Acclimate.Training;
 /// well-known HF spelling).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
-public sealed class RecipeKeyAttribute : Attribute
+internal sealed class RecipeKeyAttribute : Attribute
 {
     public RecipeKeyAttribute(string key)
     {

@@ -4,7 +4,7 @@ using System.Text;
 namespace Acclimate.Training;
 
 /// <summary>How option properties are named in recipes: snake_case of the property name, unless <see cref="RecipeKeyAttribute"/> says otherwise.</summary>
-public static class RecipeNames
+internal static class RecipeNames
 {
     /// <summary>"LearningRate" → "learning_rate", "AdamBeta1" → "adam_beta1", "MLMProbability" → "mlm_probability".</summary>
     public static string SnakeCase(string name)

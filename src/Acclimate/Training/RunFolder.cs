@@ -23,12 +23,19 @@ public sealed class RunFolder
     /// <summary>The run's folder (absolute).</summary>
     public string Path { get; }
 
+    /// <c>metrics.jsonl</c>: one JSON record per log or evaluation event.
     public string MetricsFile => Combine("metrics.jsonl");
+    /// <summary>TensorBoard event files.</summary>
     public string EventsFolder => Combine("events");
+    /// <summary>PNG plots of the run's curves.</summary>
     public string PlotsFolder => Combine("plots");
+    /// <summary>Checkpoints with training state (<c>checkpoint-N</c>).</summary>
     public string CheckpointsFolder => Combine("checkpoints");
+    /// <summary>The best model by the evaluation metric, an HF folder.</summary>
     public string BestModelFolder => Combine("best-model");
+    /// <summary>The recipe the run was started with, every setting written out.</summary>
     public string RecipeFile => Combine("recipe.yaml");
+    /// <summary>The run's Markdown report.</summary>
     public string ReportFile => Combine("report.md");
 
     /// <summary>

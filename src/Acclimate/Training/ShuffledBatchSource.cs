@@ -15,7 +15,7 @@ namespace Acclimate.Training;
 /// <c>collate</c> receives the batch's global index (a counter over all batches of all epochs), so
 /// random masking can seed itself from (seed, index) and needs no state of its own to resume.
 /// </remarks>
-public sealed class ShuffledBatchSource<TExample, TBatch> : IBatchSource<TBatch>
+internal sealed class ShuffledBatchSource<TExample, TBatch> : IBatchSource<TBatch>
 {
     private readonly IReadOnlyList<TExample> _examples;
     private readonly int _batchSize;

@@ -14,7 +14,7 @@ namespace Acclimate.Training;
 /// away); the wall time is therefore passed explicitly as whole Unix seconds (its parameter is a
 /// long). Steps are exact up to int.MaxValue.
 /// </remarks>
-public sealed class TensorBoardLog
+internal sealed class TensorBoardLog
 {
     private readonly SummaryWriter _writer;
 

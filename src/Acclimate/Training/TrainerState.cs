@@ -12,7 +12,7 @@ namespace Acclimate.Training;
 /// the step and epoch, where the data stream stands, the RNG state, the schedule it was on, and
 /// the best-model / early-stopping bookkeeping. Stored as <c>trainer_state.json</c> in each checkpoint.
 /// </summary>
-public sealed record TrainerState
+internal sealed record TrainerState
 {
     /// <summary>The file name inside a checkpoint folder.</summary>
     public const string FileName = "trainer_state.json";

@@ -11,13 +11,17 @@ public sealed record TrainingOptions : IValidatedOptions
     public double LearningRate { get; init; } = 5e-5;
     /// <summary>Decoupled (AdamW) weight decay; biases and LayerNorm weights never decay.</summary>
     public double WeightDecay { get; init; } = 0.01;
+    /// <summary>AdamW β₁.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
+    /// <summary>AdamW β₂.</summary>
     public double AdamBeta2 { get; init; } = 0.999;
+    /// <summary>AdamW ε.</summary>
     public double AdamEpsilon { get; init; } = 1e-8;
     /// <summary>Warmup as a fraction of all updates (rounded up); ignored when <see cref="WarmupSteps"/> is positive.</summary>
     public double WarmupRatio { get; init; }
     /// <summary>Warmup in updates; wins over <see cref="WarmupRatio"/> when positive.</summary>
     public long WarmupSteps { get; init; }
+    /// <summary>Learning-rate shape after warmup.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Linear;
     /// <summary>Passes over the data; ignored when <see cref="MaxSteps"/> is positive.</summary>
     public int Epochs { get; init; } = 3;

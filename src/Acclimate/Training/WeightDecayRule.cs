@@ -6,7 +6,7 @@ namespace Acclimate.Training;
 /// classic BERT recipe lists <c>["bias", "LayerNorm.weight"]</c>). Decided by name, so it applies to
 /// saved optimizer layouts as well as to live modules.
 /// </summary>
-public static class WeightDecayRule
+internal static class WeightDecayRule
 {
     /// <summary>True when <paramref name="parameterName"/> (a dotted state-dict name) must not decay.</summary>
     public static bool IsExempt(string parameterName)

@@ -123,6 +123,7 @@ public sealed record AugmentableSentence
     public bool Equals(AugmentableSentence? other) =>
         other is not null && Words.SequenceEqual(other.Words, StringComparer.Ordinal) && Entities.SequenceEqual(other.Entities);
 
+    /// <summary>A hash of the words and the mention count, consistent with <see cref="Equals(AugmentableSentence)"/>.</summary>
     public override int GetHashCode() => Words.Aggregate(Entities.Count, (h, w) => HashCode.Combine(h, w));
 
     private void RequireOutside(int index)

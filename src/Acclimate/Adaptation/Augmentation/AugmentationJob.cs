@@ -9,11 +9,15 @@ namespace Acclimate.Adaptation.Augmentation;
 /// <summary>
 /// Augments one file end to end: checks the settings, reads the input in its format, builds the
 /// operations (looking up WordNet, loading a model only when an operation needs it), makes the
-/// copies and writes them in the input's format. What <c>acclimate augment</c> runs; each step is
-/// also usable on its own (<see cref="AugmentationDataset"/>, <see cref="Augmenter"/>, the operations).
+/// copies and writes them in the input's format. What <c>acclimate augment</c> runs; the steps
+/// (<see cref="AugmentationDataset"/>, <see cref="Augmenter"/>, the operations) are internal to the library.
 /// </summary>
 public static class AugmentationJob
 {
+    /// <summary>Reads the input, writes the augmented copies (with the originals unless turned off) to the output atomically, and says what was done.</summary>
+    /// <param name="options">What to augment and how.</param>
+    /// <param name="log">Progress lines (model loading, counts); null = silent.</param>
+    /// <returns>Examples read, copies written, copies changed per operation, and the time taken.</returns>
     public static AugmentationSummary Run(AugmentationJobOptions options, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);

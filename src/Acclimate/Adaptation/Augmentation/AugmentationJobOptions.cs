@@ -6,6 +6,9 @@ namespace Acclimate.Adaptation.Augmentation;
 /// <summary>Everything one <see cref="AugmentationJob"/> needs: what <c>acclimate augment</c>'s options say.</summary>
 public sealed record AugmentationJobOptions
 {
+    /// <summary>EDA's default change rate α (share of words an operation changes; the deletion probability).</summary>
+    public const double DefaultAlpha = EasyDataAugmentation.DefaultAlpha;
+
     /// <summary>Input file.</summary>
     public required string Input { get; init; }
 
@@ -25,7 +28,7 @@ public sealed record AugmentationJobOptions
     public AugmentationOptions Augmentation { get; init; } = new();
 
     /// <summary>EDA's α, used by every operation.</summary>
-    public double Alpha { get; init; } = EasyDataAugmentation.DefaultAlpha;
+    public double Alpha { get; init; } = DefaultAlpha;
 
     /// <summary>Contextual substitution: candidates sampled from per masked word.</summary>
     public int TopK { get; init; } = 10;

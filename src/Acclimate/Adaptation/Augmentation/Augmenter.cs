@@ -13,6 +13,9 @@ public sealed class Augmenter
 {
     private readonly IReadOnlyList<IAugmentationOperation> _operations;
 
+    /// <summary>An augmenter that cycles through <paramref name="operations"/>.</summary>
+    /// <param name="operations">At least one operation, in turn order.</param>
+    /// <param name="options">Copies per example, whether the original is kept, seed; null = defaults.</param>
     public Augmenter(IReadOnlyList<IAugmentationOperation> operations, AugmentationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(operations);
@@ -21,6 +24,7 @@ public sealed class Augmenter
         Options = options ?? new AugmentationOptions();
     }
 
+    /// <summary>Copies per example, whether the original is kept, and the seed.</summary>
     public AugmentationOptions Options { get; }
 
     /// <summary>The operations, in turn order.</summary>

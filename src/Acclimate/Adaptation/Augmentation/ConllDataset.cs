@@ -28,8 +28,10 @@ public sealed class ConllDataset : AugmentationDataset
         RepairedSentences = repaired;
     }
 
+    /// <inheritdoc />
     public override string SourceFile { get; }
 
+    /// <inheritdoc />
     public override IReadOnlyList<AugmentableSentence> Sentences => _sentences;
 
     /// <summary>The scheme of the file's tags, used again for the output.</summary>
@@ -65,6 +67,7 @@ public sealed class ConllDataset : AugmentationDataset
     public static string[] TagsOf(AugmentableSentence sentence, TaggingScheme scheme) =>
         TagEncoder.Encode(sentence.Entities, sentence.Words.Count, scheme);
 
+    /// <inheritdoc />
     public override void Write(string path, IReadOnlyList<IReadOnlyList<AugmentedCopy>> outputs)
     {
         CheckOutputs(outputs);

@@ -21,12 +21,16 @@ public sealed class ContextualSubstitution : IAugmentationOperation
         TopK = topK >= 1 ? topK : throw new ArgumentOutOfRangeException(nameof(topK), topK, "top-k must be at least 1.");
     }
 
+    /// <inheritdoc />
     public string Name => "contextual";
 
+    /// <summary>Share of the words masked, in (0, 1].</summary>
     public double Alpha { get; }
 
+    /// <summary>Candidates sampled from per masked position.</summary>
     public int TopK { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var candidates = sentence.OutsideIndices().Where(i => WordCase.HasLetter(sentence.Words[i])).ToArray();

@@ -58,13 +58,16 @@ public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
         }
     }
 
+    /// <summary>Synonyms returned per word, at most.</summary>
     public int Neighbours { get; }
 
+    /// <summary>Neighbours with a smaller cosine similarity are left out (-1: none are).</summary>
     public double MinimumCosine { get; }
 
     /// <summary>Number of whole-word vocabulary entries neighbours are drawn from.</summary>
     public int CandidateCount => _candidateWords.Length;
 
+    /// <inheritdoc />
     public IReadOnlyList<string> SynonymsOf(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
@@ -99,6 +102,7 @@ public sealed class EmbeddingNeighbourSynonyms : ISynonymSource, IDisposable
         return result;
     }
 
+    /// <summary>Disposes the embedding copies.</summary>
     public void Dispose()
     {
         _embeddings.Dispose();

@@ -69,6 +69,7 @@ public sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
     /// <summary>The model's whole-word vocabulary.</summary>
     public WholeWordVocabulary Vocabulary => _vocabulary;
 
+    /// <inheritdoc />
     public IReadOnlyList<IReadOnlyList<WordCandidate>> Predict(IReadOnlyList<string> words, IReadOnlyList<int> masked, int topK)
     {
         ArgumentNullException.ThrowIfNull(words);
@@ -131,6 +132,7 @@ public sealed class MaskedLmWordPredictor : IMaskedWordPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Disposes the vocabulary mask, and the model when <see cref="Load"/> made it.</summary>
     public void Dispose()
     {
         _notWord.Dispose();

@@ -10,16 +10,22 @@ public sealed class MentionReplacement : IAugmentationOperation
 {
     private readonly MentionPool _pool;
 
+    /// <summary>Mention replacement drawing from <paramref name="pool"/>.</summary>
+    /// <param name="pool">The training set's mentions by type.</param>
+    /// <param name="alpha">Share of a sentence's mentions replaced, in (0, 1] (at least one).</param>
     public MentionReplacement(MentionPool pool, double alpha)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
         Alpha = EasyDataAugmentation.CheckAlpha(alpha);
     }
 
+    /// <inheritdoc />
     public string Name => "mention";
 
+    /// <summary>Share of a sentence's mentions replaced, in (0, 1].</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         if (sentence.Entities.Count == 0) return sentence;

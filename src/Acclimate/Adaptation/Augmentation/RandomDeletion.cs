@@ -7,12 +7,16 @@ namespace Acclimate.Adaptation.Augmentation;
 /// </summary>
 public sealed class RandomDeletion : IAugmentationOperation
 {
+    /// <summary>Random deletion with probability <paramref name="alpha"/>, in (0, 1].</summary>
     public RandomDeletion(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 
+    /// <inheritdoc />
     public string Name => "rd";
 
+    /// <summary>Probability that a word outside mentions is dropped.</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         if (sentence.Words.Count <= 1) return sentence;

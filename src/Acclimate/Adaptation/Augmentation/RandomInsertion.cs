@@ -11,6 +11,10 @@ public sealed class RandomInsertion : IAugmentationOperation
     private readonly ISynonymSource _synonyms;
     private readonly IReadOnlySet<string> _stopWords;
 
+    /// <summary>Random insertion.</summary>
+    /// <param name="synonyms">Where synonyms come from.</param>
+    /// <param name="alpha">EDA's change rate α, in (0, 1].</param>
+    /// <param name="stopWords">Lower-cased words whose synonyms are never inserted; null for none.</param>
     public RandomInsertion(ISynonymSource synonyms, double alpha, IReadOnlySet<string>? stopWords = null)
     {
         _synonyms = synonyms ?? throw new ArgumentNullException(nameof(synonyms));
@@ -18,10 +22,13 @@ public sealed class RandomInsertion : IAugmentationOperation
         _stopWords = stopWords ?? new HashSet<string>();
     }
 
+    /// <inheritdoc />
     public string Name => "ri";
 
+    /// <summary>EDA's change rate α: insertions = max(1, ⌊α·length⌋).</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var wanted = EasyDataAugmentation.ChangeCount(Alpha, sentence.Words.Count);

@@ -6,12 +6,16 @@ namespace Acclimate.Adaptation.Augmentation;
 /// </summary>
 public sealed class RandomSwap : IAugmentationOperation
 {
+    /// <summary>Random swap with EDA's change rate <paramref name="alpha"/>, in (0, 1].</summary>
     public RandomSwap(double alpha) => Alpha = EasyDataAugmentation.CheckAlpha(alpha);
 
+    /// <inheritdoc />
     public string Name => "rs";
 
+    /// <summary>EDA's change rate α: swaps = max(1, ⌊α·length⌋).</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var outside = sentence.OutsideIndices();

@@ -19,10 +19,13 @@ public sealed class SynonymReplacement : IAugmentationOperation
         _stopWords = stopWords ?? new HashSet<string>();
     }
 
+    /// <inheritdoc />
     public string Name => "sr";
 
+    /// <summary>EDA's change rate α: replacements = max(1, ⌊α·length⌋).</summary>
     public double Alpha { get; }
 
+    /// <inheritdoc />
     public AugmentableSentence Apply(AugmentableSentence sentence, Random random)
     {
         var wanted = EasyDataAugmentation.ChangeCount(Alpha, sentence.Words.Count);

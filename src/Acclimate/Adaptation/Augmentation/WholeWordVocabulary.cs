@@ -14,6 +14,7 @@ public sealed class WholeWordVocabulary
 {
     private readonly Dictionary<int, string> _words = new();
 
+    /// <summary>Collects the whole-word entries of <paramref name="tokenizer"/>'s vocabulary.</summary>
     public WholeWordVocabulary(ITextTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -89,6 +89,7 @@ public sealed class WordNetDictionary : ISynonymSource, IDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<string> SynonymsOf(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
@@ -179,6 +180,7 @@ public sealed class WordNetDictionary : ISynonymSource, IDisposable
         return new WordNetSynset(offset, pos, words, gloss);
     }
 
+    /// <summary>Closes the data files.</summary>
     public void Dispose()
     {
         foreach (var stream in _data.Values) stream.Dispose();

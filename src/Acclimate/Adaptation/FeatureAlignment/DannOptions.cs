@@ -9,11 +9,13 @@ namespace Acclimate.Adaptation.FeatureAlignment;
 /// </summary>
 public sealed record DannOptions : IValidatedOptions
 {
+    /// <summary>Weight of the domain classifier's loss added to the task loss (0 = DANN off).</summary>
     public double Weight { get; init; }
 
     /// <summary>The reversal coefficient λ the schedule rises to.</summary>
     public double Lambda { get; init; } = 1.0;
 
+    /// <summary>How the reversal coefficient grows from 0 to <see cref="Lambda"/> over training.</summary>
     public DannSchedule Schedule { get; init; } = DannSchedule.Ganin;
 
     /// <summary>Width of the domain classifier's hidden layer.</summary>

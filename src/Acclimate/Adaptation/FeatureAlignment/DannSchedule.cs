@@ -14,7 +14,7 @@ public enum DannSchedule
 }
 
 /// <summary>The value of the reversal coefficient at a point of training.</summary>
-public static class DannLambda
+internal static class DannLambda
 {
     /// <param name="schedule">The schedule.</param>
     /// <param name="lambda">The configured (final) λ.</param>

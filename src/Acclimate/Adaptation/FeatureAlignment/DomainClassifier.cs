@@ -11,7 +11,7 @@ namespace Acclimate.Adaptation.FeatureAlignment;
 /// part of the tagger or classifier that a run saves for inference. No dropout, so its output does
 /// not depend on train/eval mode.
 /// </summary>
-public sealed class DomainClassifier : ExplicitModule
+internal sealed class DomainClassifier : ExplicitModule
 {
     private readonly Linear dense;
     private readonly Linear out_proj;

@@ -7,7 +7,7 @@ namespace Acclimate.Adaptation.FeatureAlignment;
 /// identity going forward, the gradient multiplied by −λ going back, so the features learn to
 /// confuse the domain classifier that sits behind it.
 /// </summary>
-public static class GradientReversal
+internal static class GradientReversal
 {
     /// <summary>
     /// <paramref name="features"/> unchanged (bit for bit) with a reversed, λ-scaled gradient:

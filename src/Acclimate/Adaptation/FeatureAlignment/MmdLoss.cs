@@ -10,7 +10,7 @@ namespace Acclimate.Adaptation.FeatureAlignment;
 /// {1/4, 1/2, 1, 2, 4} for the multi-kernel MMD of DAN (Long et al. 2015) or {1} for a single
 /// Gaussian kernel. 0 for identical batches, never negative, growing as the batches part.
 /// </summary>
-public static class MmdLoss
+internal static class MmdLoss
 {
     public static readonly IReadOnlyList<double> MultiKernel = new[] { 0.25, 0.5, 1.0, 2.0, 4.0 };
     public static readonly IReadOnlyList<double> SingleKernel = new[] { 1.0 };

@@ -8,8 +8,10 @@ namespace Acclimate.Adaptation.FeatureAlignment;
 /// </summary>
 public sealed record MmdOptions : IValidatedOptions
 {
+    /// <summary>Weight of the MMD term added to the task loss (0 = MMD off).</summary>
     public double Weight { get; init; }
 
+    /// <summary>The kernel the MMD is computed with.</summary>
     public MmdKernel Kernel { get; init; } = MmdKernel.Multi;
 
     /// <summary>The kernel multipliers <see cref="MmdLoss.Compute"/> takes for <see cref="Kernel"/>.</summary>

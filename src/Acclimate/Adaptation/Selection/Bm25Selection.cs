@@ -21,6 +21,10 @@ public static class Bm25Selection
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private const string TextFieldName = "text";
 
+    /// <summary>Runs every target as a query against the indexed <paramref name="pool"/> and keeps each query's top <paramref name="k"/> documents; the union is ranked by each document's best score.</summary>
+    /// <param name="targets">In-domain texts, each used as a query.</param>
+    /// <param name="pool">Candidate texts to select from.</param>
+    /// <param name="k">Documents kept per query (at least 1).</param>
     public static IReadOnlyList<SelectedDocument> Select(IReadOnlyList<string> targets, IReadOnlyList<string> pool, int k)
     {
         ArgumentNullException.ThrowIfNull(targets);

@@ -6,10 +6,10 @@ using Acclimate.Errors;
 namespace Acclimate.Checkpoints.Onnx;
 
 /// <summary>A weight recovered from an ONNX graph, under its HF name, row-major float32.</summary>
-public sealed record ImportedTensor(long[] Shape, float[] Values);
+internal sealed record ImportedTensor(long[] Shape, float[] Values);
 
 /// <summary>What <see cref="BertOnnxImporter.Import"/> recovered: a BertModel config.json, its weights, and how each setting was found.</summary>
-public sealed record OnnxImport(JsonObject Config, IReadOnlyDictionary<string, ImportedTensor> Weights, IReadOnlyList<string> Notes)
+internal sealed record OnnxImport(JsonObject Config, IReadOnlyDictionary<string, ImportedTensor> Weights, IReadOnlyList<string> Notes)
 {
     public int VocabSize => (int)Weights[BertOnnxImporter.WordEmbeddings].Shape[0];
 }
@@ -27,7 +27,7 @@ public sealed record OnnxImport(JsonObject Config, IReadOnlyDictionary<string, I
 /// [out, in], so it is transposed back), or as <c>Gemm(x, W, bias)</c> honouring transB. The bias
 /// keeps its HF name in both export styles, so following the graph from the bias names the weight.
 /// </remarks>
-public static class BertOnnxImporter
+internal static class BertOnnxImporter
 {
     public const string WordEmbeddings = "embeddings.word_embeddings.weight";
     private const string PositionEmbeddings = "embeddings.position_embeddings.weight";

@@ -9,7 +9,7 @@ namespace Acclimate.Checkpoints.Onnx;
 /// nodes, initializers, inputs and outputs, and the opset. Decoded with Google.Protobuf's
 /// <see cref="CodedInputStream"/>; fields this reader does not need are skipped, so newer files load.
 /// </summary>
-public sealed record OnnxModel(long IrVersion, long Opset, string ProducerName, string ProducerVersion, OnnxGraph Graph)
+internal sealed record OnnxModel(long IrVersion, long Opset, string ProducerName, string ProducerVersion, OnnxGraph Graph)
 {
     /// <summary>Reads <paramref name="path"/>; a file that is not an ONNX model is a <see cref="CheckpointException"/> naming it.</summary>
     public static OnnxModel Load(string path)
@@ -36,11 +36,11 @@ public sealed record OnnxModel(long IrVersion, long Opset, string ProducerName, 
 }
 
 /// <summary>An ONNX graph: nodes in topological order, named constant tensors, and the graph's inputs/outputs.</summary>
-public sealed record OnnxGraph(string Name, IReadOnlyList<OnnxNode> Nodes, IReadOnlyList<OnnxTensor> Initializers,
+internal sealed record OnnxGraph(string Name, IReadOnlyList<OnnxNode> Nodes, IReadOnlyList<OnnxTensor> Initializers,
     IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
 
 /// <summary>One operator application.</summary>
-public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs,
+internal sealed record OnnxNode(string Name, string OpType, string Domain, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs,
     IReadOnlyDictionary<string, OnnxAttribute> Attributes)
 {
     public long? IntAttribute(string name) => Attributes.TryGetValue(name, out var a) ? a.Int : null;
@@ -49,18 +49,18 @@ public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOn
 }
 
 /// <summary>A node attribute: the value fields ONNX can carry (only one is set for a given attribute).</summary>
-public sealed record OnnxAttribute(string Name, long? Int, float? Float, byte[]? Bytes, OnnxTensor? Tensor,
+internal sealed record OnnxAttribute(string Name, long? Int, float? Float, byte[]? Bytes, OnnxTensor? Tensor,
     IReadOnlyList<long> Ints, IReadOnlyList<float> Floats);
 
 /// <summary>ONNX TensorProto element types used here (the numbers are the format's).</summary>
-public enum OnnxDataType
+internal enum OnnxDataType
 {
     Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6, Int64 = 7, String = 8, Bool = 9,
     Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13, BFloat16 = 16,
 }
 
 /// <summary>A constant tensor (initializer or Constant attribute) with its values as stored.</summary>
-public sealed record OnnxTensor(string Name, IReadOnlyList<long> Dims, OnnxDataType DataType, byte[]? RawData,
+internal sealed record OnnxTensor(string Name, IReadOnlyList<long> Dims, OnnxDataType DataType, byte[]? RawData,
     IReadOnlyList<float> FloatData, IReadOnlyList<long> Int64Data, IReadOnlyList<int> Int32Data, bool IsExternal)
 {
     public long ElementCount => Dims.Aggregate(1L, (a, d) => a * d);

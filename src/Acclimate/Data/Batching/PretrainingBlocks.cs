@@ -24,6 +24,13 @@ public sealed class PretrainingBlocks
     private readonly int _content;
     private readonly int[] _nonEmptyDocs;
 
+    /// <summary>Lays out the blocks of <paramref name="cache"/>.</summary>
+    /// <param name="cache">The tokenized corpus.</param>
+    /// <param name="blockSize">Tokens per block, the two special tokens included (at least 8).</param>
+    /// <param name="mode">Packed or line by line.</param>
+    /// <param name="clsId">Id placed first in every block.</param>
+    /// <param name="sepId">Id placed last in every block (and between documents when packed).</param>
+    /// <exception cref="Acclimate.Errors.DataException">The block size is below 8, or the corpus has less than one block.</exception>
     public PretrainingBlocks(TokenCache cache, int blockSize, BlockMode mode, int clsId, int sepId)
     {
         if (blockSize < 8) throw new DataException($"block size {blockSize} is too small (at least 8).");
@@ -42,10 +49,15 @@ public sealed class PretrainingBlocks
                                     "(use a smaller block size or more text).");
     }
 
+    /// <summary>Tokens per block, special tokens included.</summary>
     public int BlockSize { get; }
+    /// <summary>How the blocks were cut.</summary>
     public BlockMode Mode { get; }
+    /// <summary>The id placed first in every block.</summary>
     public int ClsId { get; }
+    /// <summary>The id placed last in every block (and between packed documents).</summary>
     public int SepId { get; }
+    /// <summary>Number of blocks.</summary>
     public int Count { get; }
 
     /// <summary>Line by line: the token cache document block <paramref name="index"/> holds (documents without tokens have no block).</summary>

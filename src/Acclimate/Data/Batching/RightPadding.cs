@@ -6,7 +6,7 @@ namespace Acclimate.Data.Batching;
 /// sentence embedding) builds its ids, attention mask and per-token extras through it, so the
 /// layouts agree wherever a batch is made.
 /// </summary>
-public static class RightPadding
+internal static class RightPadding
 {
     /// <summary>The batch width: the longest row (0 for no rows).</summary>
     public static int Width<T>(IReadOnlyList<IReadOnlyList<T>> rows)

@@ -14,8 +14,11 @@ namespace Acclimate.Data.Caching;
 /// </summary>
 public sealed class TokenCache : IDisposable
 {
+    /// <summary>File name of the flat int32 token ids.</summary>
     public const string IdsFile = "ids.bin";
+    /// <summary>File name of the int64 document start offsets (plus the end).</summary>
     public const string DocsFile = "docs.bin";
+    /// <summary>File name of the JSON description of the corpus and tokenizer.</summary>
     public const string MetaFile = "meta.json";
 
     private readonly MemoryMappedFile _idsMap;
@@ -31,9 +34,13 @@ public sealed class TokenCache : IDisposable
         _docStarts = docStarts;
     }
 
+    /// <summary>The cache folder.</summary>
     public string Folder { get; }
+    /// <summary>What was tokenized, with which tokenizer.</summary>
     public TokenCacheMeta Meta { get; }
+    /// <summary>Number of documents (empty ones included).</summary>
     public int DocumentCount => _docStarts.Length - 1;
+    /// <summary>Number of tokens over all documents.</summary>
     public long TokenCount => _docStarts[^1];
 
     /// <summary>Opens a cache folder written by <see cref="TokenCacheBuilder"/>, checking that its files agree.</summary>
@@ -70,6 +77,7 @@ public sealed class TokenCache : IDisposable
         }
     }
 
+    /// <summary>Tokens in document <paramref name="index"/>.</summary>
     public int DocumentLength(int index) => checked((int)(_docStarts[index + 1] - _docStarts[index]));
 
     /// <summary>The ids of document <paramref name="index"/> (a fresh array).</summary>
@@ -93,6 +101,7 @@ public sealed class TokenCache : IDisposable
     /// <summary>Flat position where document <paramref name="index"/> starts.</summary>
     public long DocumentStart(int index) => _docStarts[index];
 
+    /// <summary>Releases the memory maps.</summary>
     public void Dispose()
     {
         _ids.Dispose();

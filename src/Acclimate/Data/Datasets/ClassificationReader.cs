@@ -9,7 +9,7 @@ namespace Acclimate.Data.Datasets;
 /// label, a row with the wrong number of fields, or a file with no example is an error naming the file
 /// and line.
 /// </summary>
-public static class ClassificationReader
+internal static class ClassificationReader
 {
     /// <summary>All examples of <paramref name="path"/>.</summary>
     public static IEnumerable<ClassificationExample> Read(string path, ClassificationOptions? options = null)

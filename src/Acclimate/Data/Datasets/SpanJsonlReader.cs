@@ -12,7 +12,7 @@ namespace Acclimate.Data.Datasets;
 /// with the type exactly as written. A span that leaves the text, overlaps another span, or whose
 /// mention string differs from the text it covers is an error naming the line.
 /// </summary>
-public static class SpanJsonlReader
+internal static class SpanJsonlReader
 {
     /// <summary>All records of <paramref name="path"/> as tagged character sequences; a file with none is an error.</summary>
     public static IEnumerable<TaggedSentence> Read(string path, string textField = "text", string labelField = "label",

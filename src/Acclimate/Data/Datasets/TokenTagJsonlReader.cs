@@ -8,7 +8,7 @@ namespace Acclimate.Data.Datasets;
 /// Streams sentences from JSONL records <c>{"tokens": [...], "tags": [...]}</c> (field names
 /// configurable). Both lists must be strings and of equal length; anything else is an error naming the line.
 /// </summary>
-public static class TokenTagJsonlReader
+internal static class TokenTagJsonlReader
 {
     /// <summary>All sentences of <paramref name="path"/>; blank lines are skipped, a file with no record is an error.</summary>
     public static IEnumerable<TaggedSentence> Read(string path, string tokensField = "tokens", string tagsField = "tags",

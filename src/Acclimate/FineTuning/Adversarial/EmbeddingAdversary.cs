@@ -24,7 +24,7 @@ namespace Acclimate.FineTuning.Adversarial;
 /// ‖·‖ is the L2 norm over all perturbed rows together; a zero or non-finite gradient skips the
 /// adversarial pass.
 /// </summary>
-public sealed class EmbeddingAdversary
+internal sealed class EmbeddingAdversary
 {
     private readonly Func<Tensor> _weight;
     private readonly AdversarialOptions _options;

@@ -13,13 +13,16 @@ namespace Acclimate.FineTuning.Classification;
 /// <summary>How a saved classifier cuts its inputs (saved as <c>classification.json</c>), so evaluate/predict truncate as training did.</summary>
 public sealed record ClassificationModelInfo(int MaxLength, TruncationStrategy Truncation, int HeadTokens)
 {
+    /// <summary>The file name inside a saved classifier's folder.</summary>
     public const string FileName = "classification.json";
 
+    /// <summary>The truncation settings of a recipe's <c>model:</c> section.</summary>
     public static ClassificationModelInfo From(FineTuneModelOptions model) => new(model.MaxLength, model.Truncation, model.HeadTokens);
 
     /// <summary>The model options that reproduce this truncation for <see cref="ClassificationRun.Encode"/>.</summary>
     public FineTuneModelOptions ToModelOptions(string folder) => new() { Encoder = folder, MaxLength = MaxLength, Truncation = Truncation, HeadTokens = HeadTokens };
 
+    /// <summary>Writes <see cref="FileName"/> into <paramref name="folder"/> atomically.</summary>
     public void Save(string folder)
     {
         var json = new JsonObject { ["max_length"] = MaxLength, ["truncation"] = Truncation.ToString(), ["head_tokens"] = HeadTokens };

@@ -28,14 +28,17 @@ public sealed class ClassificationRun
     private readonly FineTuneRecipe _recipe;
     private readonly RunFolder _run;
 
+    /// <summary>A run of <paramref name="recipe"/> (whose task is sequence classification) writing into <paramref name="run"/>.</summary>
     public ClassificationRun(FineTuneRecipe recipe, RunFolder run)
     {
         _recipe = recipe ?? throw new ArgumentNullException(nameof(recipe));
         _run = run ?? throw new ArgumentNullException(nameof(run));
     }
 
+    /// <summary>Receives the training loop's events (the CLI's progress bar); silent by default.</summary>
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
+    /// <summary>Human-readable progress lines (data read, scores); discarded by default.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
     /// <summary>A checkpoint of an interrupted run of the same recipe to continue from.</summary>
@@ -60,6 +63,7 @@ public sealed class ClassificationRun
         return SequenceTruncation.Truncate(content, truncation, new long[] { tokenizer.ClsTokenId }, new long[] { tokenizer.SepTokenId }).InputIds;
     }
 
+    /// <summary>Trains, keeps the best checkpoint on dev, scores dev (and test, when given) with it, and writes <c>results.json</c> and <c>epochs.md</c> into the run folder.</summary>
     public FineTuneResult Execute()
     {
         var data = _recipe.Data;
@@ -105,6 +109,7 @@ public sealed class ClassificationRun
         ["weighted_f1"] = report.WeightedAverage.F1,
     };
 
+    /// <summary>Accuracy and per-class precision/recall/F1 of <paramref name="predicted"/> labels against the gold examples (same order).</summary>
     public static ClassificationReport Score(IReadOnlyList<ClassificationExample> gold, IReadOnlyList<string> predicted) =>
         ClassificationMetrics.Compute(gold.Select(e => e.Label).ToArray(), predicted);
 

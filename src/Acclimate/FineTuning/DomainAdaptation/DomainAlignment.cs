@@ -20,7 +20,7 @@ namespace Acclimate.FineTuning.DomainAdaptation;
 /// trained with the model (its parameters join the optimizer under <see cref="ParameterPrefix"/>)
 /// and saved beside checkpoints as <see cref="FileName"/>, never inside the model's own files.
 /// </summary>
-public sealed class DomainAlignment : IDisposable
+internal sealed class DomainAlignment : IDisposable
 {
     /// <summary>The domain classifier's weights inside a checkpoint folder.</summary>
     public const string FileName = "domain_classifier.safetensors";

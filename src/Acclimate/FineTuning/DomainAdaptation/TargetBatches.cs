@@ -13,7 +13,7 @@ namespace Acclimate.FineTuning.DomainAdaptation;
 /// (seed, pass), so the stream is a pure function of how many batches were drawn. That count is
 /// the whole state a resumed run needs (<see cref="SaveState"/>).
 /// </summary>
-public sealed class TargetBatches<T>
+internal sealed class TargetBatches<T>
 {
     private readonly IReadOnlyList<T> _examples;
     private readonly int _batchSize;

@@ -9,7 +9,7 @@ using Acclimate.FineTuning.ModelSelection;
 namespace Acclimate.FineTuning.DomainAdaptation;
 
 /// <summary>Reads <c>adaptation.target_text</c>: one text per non-blank line, or a CoNLL file's sentences (tags ignored).</summary>
-public static class TargetText
+internal static class TargetText
 {
     /// <summary>The target examples as word lists (text lines split on whitespace), at most <c>max_target</c>.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> ReadSentences(AdaptationOptions options)

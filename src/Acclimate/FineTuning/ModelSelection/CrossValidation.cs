@@ -10,7 +10,7 @@ namespace Acclimate.FineTuning.ModelSelection;
 /// k-fold cross-validation arithmetic: a seeded, balanced assignment of examples to folds, and the
 /// mean ± sample standard deviation of per-fold metrics.
 /// </summary>
-public static class CrossValidation
+internal static class CrossValidation
 {
     /// <summary>
     /// The fold (0 … k−1) of each of <paramref name="count"/> examples: a seeded permutation dealt

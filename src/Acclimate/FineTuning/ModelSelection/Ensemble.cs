@@ -11,7 +11,7 @@ namespace Acclimate.FineTuning.ModelSelection;
 /// The arithmetic of ensembles over per-word scores: means of emissions or of probabilities, and
 /// entity-level majority voting. <see cref="TaggerEnsemble"/> applies it to saved taggers.
 /// </summary>
-public static class Ensemble
+internal static class Ensemble
 {
     /// <summary>Element-wise mean of the members' [words, labels] matrices for one sentence.</summary>
     public static float[,] Mean(IReadOnlyList<float[,]> members)

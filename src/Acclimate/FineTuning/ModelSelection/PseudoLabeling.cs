@@ -15,7 +15,7 @@ namespace Acclimate.FineTuning.ModelSelection;
 /// mean over its words of the probability of the chosen label: the CRF's marginal for a CRF
 /// tagger (forward–backward), the softmax of the scores otherwise.
 /// </summary>
-public static class PseudoLabeling
+internal static class PseudoLabeling
 {
     /// <summary>Mean over words of probabilities[w, path[w]]; 0 for an empty sentence.</summary>
     public static double Confidence(float[,] probabilities, IReadOnlyList<int> path)

@@ -26,14 +26,18 @@ public sealed class TaggerEnsemble : IDisposable
         Folders = folders;
     }
 
+    /// <summary>The tagging settings the members share (schemes, window length and stride).</summary>
     public TaggingModelInfo Info { get; }
 
-    public WordEncoder Words { get; }
+    internal WordEncoder Words { get; }
 
+    /// <summary>The members' model folders, in member order.</summary>
     public IReadOnlyList<string> Folders { get; }
 
+    /// <summary>The loaded member models.</summary>
     public IReadOnlyList<SequenceLabeler> Members => _members;
 
+    /// <summary>The label list every member shares.</summary>
     public IReadOnlyList<string> Labels => _members[0].Labels;
 
     /// <summary>Loads taggers saved by <c>acclimate finetune</c>; differing labels, schemes or vocabularies are an error naming the folder.</summary>
@@ -112,6 +116,7 @@ public sealed class TaggerEnsemble : IDisposable
         return crf;
     }
 
+    /// <summary>Disposes every member model.</summary>
     public void Dispose()
     {
         foreach (var m in _members) m.Dispose();

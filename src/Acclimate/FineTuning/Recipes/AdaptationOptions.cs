@@ -19,13 +19,16 @@ public sealed record AdaptationOptions : IValidatedOptions
     /// <summary>Unlabeled target-domain text (see <see cref="TargetFormat"/>); null = off.</summary>
     public string? TargetText { get; init; }
 
+    /// <summary>How the target text file is read (plain lines or CoNLL tokens).</summary>
     public TargetTextFormat TargetFormat { get; init; } = TargetTextFormat.Text;
 
     /// <summary>Use at most this many target lines / sentences (0: all).</summary>
     public int MaxTarget { get; init; }
 
+    /// <summary>MMD between source and target features (<c>adaptation.mmd.*</c>).</summary>
     public MmdOptions Mmd { get; init; } = new();
 
+    /// <summary>Domain-adversarial training with gradient reversal (<c>adaptation.dann.*</c>).</summary>
     public DannOptions Dann { get; init; } = new();
 
     /// <summary>True when a target-data loss is on.</summary>

@@ -8,6 +8,7 @@ namespace Acclimate.FineTuning.Recipes;
 /// <summary>Adversarial training on the word embeddings (recipe key <c>adversarial.method</c>).</summary>
 public enum AdversarialMethod
 {
+    /// <summary>No adversarial training.</summary>
     None,
     /// <summary>Fast gradient method (Miyato et al. 2017): one step of ε·g/‖g‖.</summary>
     Fgm,

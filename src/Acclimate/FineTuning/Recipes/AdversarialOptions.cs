@@ -13,6 +13,7 @@ namespace Acclimate.FineTuning.Recipes;
 /// </summary>
 public sealed record AdversarialOptions : IValidatedOptions
 {
+    /// <summary>Which adversarial method perturbs the embeddings (none = off).</summary>
     public AdversarialMethod Method { get; init; } = AdversarialMethod.None;
 
     /// <summary>Size (L2 norm over the perturbed rows) of the FGM step, or radius of PGD's ball.</summary>

@@ -13,6 +13,7 @@ namespace Acclimate.FineTuning.Recipes;
 /// </summary>
 public sealed record FineTuneDataOptions : IValidatedOptions
 {
+    /// <summary>How the split files are written (CoNLL, token/span JSONL, classification, Brown).</summary>
     public DatasetFormat Format { get; init; } = DatasetFormat.Conll;
 
     /// <summary>Training file (not used for <see cref="DatasetFormat.Brown"/>, which splits by genre).</summary>
@@ -43,17 +44,22 @@ public sealed record FineTuneDataOptions : IValidatedOptions
     /// <summary>Brown: genres whose documents form the training set (e.g. news, editorial).</summary>
     public IReadOnlyList<string> BrownTrainGenres { get; init; } = Array.Empty<string>();
 
+    /// <summary>Brown: genres whose documents form the development set.</summary>
     public IReadOnlyList<string> BrownDevGenres { get; init; } = Array.Empty<string>();
 
+    /// <summary>Brown: genres whose documents form the test set.</summary>
     public IReadOnlyList<string> BrownTestGenres { get; init; } = Array.Empty<string>();
 
     /// <summary>Use at most this many training examples, drawn at random with <see cref="SubsampleSeed"/> (0: all).</summary>
     public int MaxTrain { get; init; }
 
+    /// <summary>Use at most this many development examples (0: all).</summary>
     public int MaxDev { get; init; }
 
+    /// <summary>Use at most this many test examples (0: all).</summary>
     public int MaxTest { get; init; }
 
+    /// <summary>Seed of the random subsampling of the splits.</summary>
     public int SubsampleSeed { get; init; } = 13;
 
     /// <summary>
@@ -71,8 +77,10 @@ public sealed record FineTuneDataOptions : IValidatedOptions
     /// <summary>Classification and span JSONL: field of the label(s).</summary>
     public string LabelField { get; init; } = "label";
 
+    /// <summary>Token JSONL: field of the token list.</summary>
     public string TokensField { get; init; } = "tokens";
 
+    /// <summary>Token JSONL: field of the tags, one per token.</summary>
     public string TagsField { get; init; } = "tags";
 
     /// <summary>True when the files carry entity tags in a scheme (not plain tags).</summary>

@@ -13,6 +13,7 @@ namespace Acclimate.FineTuning.Recipes;
 /// </summary>
 public sealed record FineTuneModelOptions : IValidatedOptions
 {
+    /// <summary>Token classification (tagging) or sequence classification.</summary>
     public FineTuneTask Task { get; init; } = FineTuneTask.TokenClassification;
 
     /// <summary>HF model folder of the pretrained encoder (config.json, model.safetensors, tokenizer files).</summary>
@@ -21,6 +22,7 @@ public sealed record FineTuneModelOptions : IValidatedOptions
     /// <summary>Tokenizer folder; null = the encoder folder.</summary>
     public string? Tokenizer { get; init; }
 
+    /// <summary>Token head on the encoder's states: linear, BiLSTM or CNN.</summary>
     public TokenHeadKind Head { get; init; } = TokenHeadKind.Linear;
 
     /// <summary>A CRF over the head's per-word scores (NLL training, Viterbi decoding).</summary>
@@ -29,19 +31,25 @@ public sealed record FineTuneModelOptions : IValidatedOptions
     /// <summary>Forbid the transitions the tagging scheme forbids (e.g. O → I-X in BIO); only with a CRF and a scheme.</summary>
     public bool ConstrainCrf { get; init; } = true;
 
+    /// <summary>How hidden states of the last layers are combined before the head.</summary>
     public LayerFusion Fusion { get; init; } = LayerFusion.Last;
 
     /// <summary>Number of last hidden states fused (1 with fusion 'last').</summary>
     public int FusedLayers { get; init; } = 1;
 
+    /// <summary>Dropout before the head.</summary>
     public double Dropout { get; init; } = 0.1;
 
+    /// <summary>BiLSTM head: hidden size per direction.</summary>
     public int LstmHiddenSize { get; init; } = 256;
 
+    /// <summary>BiLSTM head: stacked layers.</summary>
     public int LstmLayers { get; init; } = 1;
 
+    /// <summary>CNN head: kernel widths, one convolution each.</summary>
     public IReadOnlyList<int> CnnKernelSizes { get; init; } = new[] { 3 };
 
+    /// <summary>CNN head: output channels of each convolution.</summary>
     public int CnnChannels { get; init; } = 128;
 
     /// <summary>Which subwords carry a word's label in training (first_subword or all_subwords).</summary>
@@ -53,6 +61,7 @@ public sealed record FineTuneModelOptions : IValidatedOptions
     /// <summary>Tokens shared by consecutive windows when a sentence is longer than <see cref="MaxLength"/> at prediction time.</summary>
     public int Stride { get; init; } = 32;
 
+    /// <summary>Classification: the sentence vector (the encoder's pooler or the mean of the token states).</summary>
     public ClassificationPooling Pooling { get; init; } = ClassificationPooling.Pooler;
 
     /// <summary>Classification: which tokens survive truncation (head, tail, head_tail).</summary>

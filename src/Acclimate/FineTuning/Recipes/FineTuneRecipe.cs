@@ -22,6 +22,7 @@ public sealed record FineTuneRecipe(
     CrossValidationOptions CrossValidation,
     PseudoLabelOptions PseudoLabels)
 {
+    /// <summary>The recipe's top-level section names; any other section is an error.</summary>
     public static readonly string[] SectionNames = { "model", "data", "training", "optimizer", "output", "cross_validation", "pseudo_labels", "adaptation", "adversarial", "mixup" };
 
     /// <summary>Feature-level adaptation with unlabeled target text (MMD, DANN); off by default.</summary>

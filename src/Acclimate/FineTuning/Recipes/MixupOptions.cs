@@ -14,8 +14,10 @@ namespace Acclimate.FineTuning.Recipes;
 /// </summary>
 public sealed record MixupOptions : IValidatedOptions
 {
+    /// <summary>α of Beta(α, α), from which λ is drawn once per batch (0 = off).</summary>
     public double Alpha { get; init; }
 
+    /// <summary>Whether mixup is on (α &gt; 0).</summary>
     public bool Enabled => Alpha > 0;
 
     /// <inheritdoc />

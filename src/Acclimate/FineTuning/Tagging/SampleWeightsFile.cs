@@ -13,7 +13,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// sentence (or example), e.g. the importance weights p(target|x)/p(pool|x) that
 /// <c>acclimate select --method classifier --weights</c> writes for a pool given as the training file.
 /// </summary>
-public static class SampleWeightsFile
+internal static class SampleWeightsFile
 {
     /// <summary>The weights in file order; a line that is not a finite number ≥ 0 is an error naming file and line.</summary>
     public static IReadOnlyList<double> Read(string path)

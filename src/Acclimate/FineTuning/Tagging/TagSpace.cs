@@ -15,6 +15,10 @@ namespace Acclimate.FineTuning.Tagging;
 /// </summary>
 public sealed class TagSpace
 {
+    /// <summary>The label side of a run.</summary>
+    /// <param name="fileScheme">The files' scheme; null for plain tags.</param>
+    /// <param name="modelScheme">The scheme the model is trained in; null for plain tags.</param>
+    /// <param name="labels">The model's labels (in <paramref name="modelScheme"/>).</param>
     public TagSpace(TaggingScheme? fileScheme, TaggingScheme? modelScheme, IReadOnlyList<string> labels)
     {
         FileScheme = fileScheme;
@@ -23,8 +27,10 @@ public sealed class TagSpace
         if (labels.Count == 0) throw new DataException("the label set is empty; the training data has no tags.");
     }
 
+    /// <summary>The tagging scheme of the data files (null: plain tags).</summary>
     public TaggingScheme? FileScheme { get; }
 
+    /// <summary>The tagging scheme the model predicts in (null: plain tags).</summary>
     public TaggingScheme? ModelScheme { get; }
 
     /// <summary>The model's labels by id (in the model scheme).</summary>

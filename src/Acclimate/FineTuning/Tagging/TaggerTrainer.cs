@@ -19,7 +19,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// clipping, early stopping), and a dev evaluation after every epoch that keeps the best model.
 /// Cross-validation and pseudo-labelling call it once per fold / round.
 /// </summary>
-public sealed class TaggerTrainer
+internal sealed class TaggerTrainer
 {
     private readonly FineTuneRecipe _recipe;
     private readonly TagSpace _space;

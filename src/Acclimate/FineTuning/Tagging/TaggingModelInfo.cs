@@ -18,8 +18,10 @@ namespace Acclimate.FineTuning.Tagging;
 /// </summary>
 public sealed record TaggingModelInfo(TaggingScheme? FileScheme, TaggingScheme? ModelScheme, int MaxLength, int Stride)
 {
+    /// <summary>The file name inside a saved tagger's folder.</summary>
     public const string FileName = "tagging.json";
 
+    /// <summary>Writes <see cref="FileName"/> into <paramref name="folder"/> atomically.</summary>
     public void Save(string folder)
     {
         var json = new JsonObject

@@ -12,6 +12,11 @@ namespace Acclimate.FineTuning.Tagging;
 /// <summary>Writes gold and predicted tags per sentence as JSONL (<c>{"source","line","tokens","gold","pred"}</c>), atomically.</summary>
 public static class TaggingPredictionsFile
 {
+    /// <summary>Writes one line per sentence.</summary>
+    /// <param name="path">Output file.</param>
+    /// <param name="gold">Sentences with their gold tags and source positions.</param>
+    /// <param name="predicted">Predicted tags, one list per sentence, same order.</param>
+    /// <param name="folds">Cross-validation: the fold that predicted each sentence, added as <c>"fold"</c>.</param>
     public static void Write(string path, IReadOnlyList<TaggedSentence> gold, IReadOnlyList<IReadOnlyList<string>> predicted, IReadOnlyList<int>? folds = null)
     {
         var lines = new System.Text.StringBuilder();

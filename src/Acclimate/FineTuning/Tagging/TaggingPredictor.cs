@@ -14,7 +14,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// window where it has the most context). Decoding is Viterbi with a CRF, argmax without — on the
 /// scores of one model, or on scores averaged over an ensemble.
 /// </summary>
-public static class TaggingPredictor
+internal static class TaggingPredictor
 {
     /// <summary>Per sentence, the emissions of its words [words, labels].</summary>
     public static IReadOnlyList<float[,]> WordScores(SequenceLabeler labeler, WordEncoder encoder, IReadOnlyList<IReadOnlyList<string>> sentences, int stride, int batchSize = 32)

@@ -28,6 +28,7 @@ public sealed class TaggingRun
     private readonly FineTuneRecipe _recipe;
     private readonly RunFolder _run;
 
+    /// <summary>A run of <paramref name="recipe"/> (whose task is token classification) writing into <paramref name="run"/>.</summary>
     public TaggingRun(FineTuneRecipe recipe, RunFolder run)
     {
         _recipe = recipe ?? throw new ArgumentNullException(nameof(recipe));
@@ -37,6 +38,7 @@ public sealed class TaggingRun
     /// <summary>Called after every epoch's dev evaluation (the CLI prints a table); the evaluation's label names the fold or pseudo-label round.</summary>
     public Action<EpochEvaluation>? EpochEvaluated { get; init; }
 
+    /// <summary>Receives the training loop's events (the CLI's progress bar); silent by default.</summary>
     public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
 
     /// <summary>Free-text progress messages.</summary>
@@ -45,6 +47,7 @@ public sealed class TaggingRun
     /// <summary>A checkpoint of an interrupted run of the same recipe to continue from (plain runs only, not CV or pseudo-label rounds).</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>Trains (plain, cross-validated or with pseudo-label rounds, as the recipe says), scores dev (and test, when given) with the best model, and writes the results into the run folder.</summary>
     public FineTuneResult Execute()
     {
         // Fails before any data is read when training.device names a device this machine lacks (the trainers resolve it again).

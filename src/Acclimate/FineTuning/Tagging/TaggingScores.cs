@@ -26,10 +26,13 @@ public sealed class TaggingScores : IEvaluationScores
         Accuracy = accuracy;
     }
 
+    /// <summary>Seqeval entity scores (with a scheme), else null.</summary>
     public SeqevalReport? Entities { get; }
 
+    /// <summary>Seqeval strict-mode micro F1 (where the scheme allows strict mode), else null.</summary>
     public double? StrictF1 { get; }
 
+    /// <summary>Per-tag precision/recall/F1 (without a scheme), else null.</summary>
     public ClassificationReport? Tags { get; }
 
     /// <summary>Token (word) accuracy.</summary>

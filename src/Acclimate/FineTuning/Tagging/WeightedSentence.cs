@@ -7,4 +7,4 @@ using Acclimate.FineTuning.DomainAdaptation;
 namespace Acclimate.FineTuning.Tagging;
 
 /// <summary>A training sentence and the weight of its loss (W1 for gold, W2 for pseudo-labelled).</summary>
-public sealed record WeightedSentence(TaggedSentence Sentence, double Weight = 1.0);
+internal sealed record WeightedSentence(TaggedSentence Sentence, double Weight = 1.0);

@@ -13,7 +13,7 @@ namespace Acclimate.FineTuning.Tagging;
 /// character) becomes [UNK], so every word has a first subword to be predicted from. Pieces are
 /// cached per distinct word.
 /// </summary>
-public sealed class WordEncoder
+internal sealed class WordEncoder
 {
     private static readonly EncodeOptions NoSpecials = new() { AddSpecialTokens = false };
     private readonly ITextTokenizer _tokenizer;
