@@ -26,9 +26,10 @@ public static class SweepCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and every cell's recipe, list the cells, run nothing." };
         var reportOnly = new Option<bool>("--report") { Description = "Only (re)write the leaderboard from the cells finished so far." };
         var baseline = new Option<string?>("--baseline") { Description = "With --report: compare against this setting instead of the file's baseline, into leaderboard-vs-NAME.md/.csv (the main leaderboard is left alone)." };
+        var metric = new Option<string?>("--metric") { Description = "With --report: summarize another number of each cell's metric file (a dotted path, e.g. test.macro_f1), into leaderboard-METRIC.md/.csv (the main leaderboard is left alone)." };
         var command = new Command("sweep", "Run recipes × settings × seeds (grid or random search), skip finished cells, and write leaderboard.md/.csv/.png with mean ± std and paired tests.")
         {
-            config, parallel, dryRun, reportOnly, baseline,
+            config, parallel, dryRun, reportOnly, baseline, metric,
         };
         command.SetAction(result =>
         {
@@ -38,6 +39,13 @@ public static class SweepCommand
             {
                 if (!result.GetValue(reportOnly)) throw new ConfigException("--baseline only goes with --report (the sweep file's baseline is the one a run reports against).");
                 spec = spec with { Baseline = otherBaseline };
+            }
+            var otherMetric = result.GetValue(metric);
+            if (otherMetric is not null)
+            {
+                if (!result.GetValue(reportOnly)) throw new ConfigException("--metric only goes with --report (a run records the sweep file's metric).");
+                if (otherMetric.Split('.').Any(string.IsNullOrWhiteSpace)) throw new ConfigException($"--metric '{otherMetric}': expected a dotted path into each cell's {spec.MetricFile}, e.g. test.macro_f1.");
+                spec = spec with { Metric = otherMetric };
             }
             var plan = SweepPlan.Create(spec, Validator(spec.Kind));
             if (result.GetValue(dryRun))
@@ -56,9 +64,9 @@ public static class SweepCommand
                 foreach (var (cell, why) in outcome.Failed) output.WriteLine($"failed: {cell.Folder}: {why}");
             }
             var rows = Leaderboard.Compute(plan);
-            if (otherBaseline is not null)
+            if (otherBaseline is not null || otherMetric is not null)
             {
-                var name = "leaderboard-vs-" + SweepPlan.Slug(otherBaseline);
+                var name = "leaderboard" + (otherMetric is null ? "" : "-" + SweepPlan.Slug(otherMetric)) + (otherBaseline is null ? "" : "-vs-" + SweepPlan.Slug(otherBaseline));
                 Leaderboard.Write(plan, rows, name);
                 output.Write(Leaderboard.ToMarkdown(plan, rows));
                 output.WriteLine($"wrote {Path.Combine(spec.Output, name)}.md and .csv");

@@ -214,6 +214,72 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public async Task ReportOnAnotherMetricReadsEachCellsResultsAndBootstrapsClassifierPredictionsOverExamples()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var file = WriteSweep(temp, """
+            settings:
+              base: { training.learning_rate: 1e-5 }
+              better: { training.learning_rate: 2e-5 }
+              same: { training.learning_rate: 3e-5 }
+            axes:
+              training.seed: [1, 2]
+            baseline: base
+            """, metric: "test.accuracy");
+        var plan = SweepPlan.Create(SweepSpec.Load(file), (_, _) => { });
+        // 40 test examples, 30 of label A and 10 of B. base (and same) predicts A for every one;
+        // better is right everywhere with seed 1 and calls the first two B examples A with seed 2.
+        var gold = Enumerable.Range(0, 40).Select(i => i < 30 ? "A" : "B").ToArray();
+        string[] Predicted(string setting, string seed) => setting == "better"
+            ? gold.Select((g, i) => seed == "2" && i is 30 or 31 ? "A" : g).ToArray()
+            : gold.Select(_ => "A").ToArray();
+        await new SweepRunner(plan, (cell, _) =>
+        {
+            Directory.CreateDirectory(cell.Folder);
+            var predicted = Predicted(cell.Setting, cell.Seed);
+            var report = ClassificationRun.Score(gold.Select((g, i) => new Acclimate.Data.Datasets.ClassificationExample($"text {i}", null, g, "test.jsonl", i + 1)).ToList(), predicted);
+            File.WriteAllText(Path.Combine(cell.Folder, "results.json"), new JsonObject
+            {
+                ["test"] = new JsonObject { ["accuracy"] = report.Accuracy, ["macro_f1"] = report.MacroF1 },
+            }.ToJsonString());
+            File.WriteAllLines(Path.Combine(cell.Folder, "predictions-test.jsonl"), gold.Select((g, i) => new JsonObject { ["gold"] = g, ["pred"] = predicted[i] }.ToJsonString()));
+            return Task.FromResult(true);
+        }).RunAsync(1);
+
+        Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report"], new StringWriter(), new StringWriter()));
+        var mainFile = File.ReadAllText(temp.File("sweep/leaderboard.md"));
+        // Accuracy, the sweep's metric: base 0.75; better 1.0 and 0.95.
+        var main = Leaderboard.Compute(plan).ToDictionary(r => r.Setting);
+        Assert.Equal(0.975, main["better"].Mean, 12);
+        Assert.Equal(0.225, main["better"].VsBaseline!.MeanDifference, 12);
+        Assert.True(main["better"].VsBaseline!.BootstrapP < 0.01, $"p = {main["better"].VsBaseline!.BootstrapP}");
+        Assert.Equal(1.0, main["same"].VsBaseline!.BootstrapP);
+
+        // Macro-F1 by hand: base predicts only A: F1(A) = 2·30/(40 + 30) = 6/7, F1(B) = 0 → 3/7.
+        // better, seed 2: A 30 of 32 predicted → 60/62; B 8 of 8 predicted, 10 gold → 16/18.
+        var stdout = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report", "--metric", "test.macro_f1"], stdout, new StringWriter()));
+        var macro = File.ReadAllText(temp.File("sweep/leaderboard-test.macro_f1.md"));
+        var betterMacro = (1.0 + (60.0 / 62 + 16.0 / 18) / 2) / 2;
+        Assert.Contains(FormattableString.Invariant($"| better | 2 | {betterMacro:F4} ± "), macro);
+        Assert.Contains(FormattableString.Invariant($"| {betterMacro - 3.0 / 7:+0.0000} vs base |"), macro);
+        Assert.Contains("# Leaderboard: test.macro_f1", macro);
+        var betterLine = macro.Split('\n').Single(l => l.StartsWith("| better |", StringComparison.Ordinal));
+        var bootstrapP = betterLine.Split('|')[^2].Trim();
+        Assert.True(bootstrapP == "< 0.001" || double.Parse(bootstrapP, System.Globalization.CultureInfo.InvariantCulture) < 0.01, betterLine);
+        Assert.Contains("| 1.000 |", macro.Split('\n').Single(l => l.StartsWith("| same |", StringComparison.Ordinal)));
+        Assert.Contains("# Leaderboard: test.accuracy", mainFile);
+        Assert.Equal(mainFile, File.ReadAllText(temp.File("sweep/leaderboard.md")));   // the main leaderboard is left alone
+
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["sweep", "--config", file, "--metric", "test.macro_f1"], new StringWriter(), stderr));
+        Assert.Contains("--metric only goes with --report", stderr.ToString());
+        stderr = new StringWriter();
+        Assert.NotEqual(0, CliApp.Run(["sweep", "--config", file, "--report", "--metric", "test.nope"], new StringWriter(), stderr));
+        Assert.Contains("no 'test.nope'", stderr.ToString());
+    }
+
+    [Fact]
     public async Task AFailedCellIsReportedAndNotMarkedFinished()
     {
         using var temp = TestPaths.NewTempFolder();
@@ -234,7 +300,7 @@ public sealed class SweepTests
 
     private static void BindFinetune(string recipe, IReadOnlyList<string> overrides) => FineTuneRecipe.From(Recipe.Load(recipe, overrides));
 
-    private static string WriteSweep(TempFolder temp, string body)
+    private static string WriteSweep(TempFolder temp, string body, string metric = "test.f1")
     {
         var recipe = temp.File("base.yaml");
         File.WriteAllText(recipe, """
@@ -249,7 +315,7 @@ public sealed class SweepTests
               epochs: 1
             """);
         var path = temp.File("sweep.yaml");
-        File.WriteAllText(path, $"kind: finetune\nrecipe: {recipe}\noutput: {temp.File("sweep")}\nmetric: test.f1\n{body}");
+        File.WriteAllText(path, $"kind: finetune\nrecipe: {recipe}\noutput: {temp.File("sweep")}\nmetric: {metric}\n{body}");
         return path;
     }
 }

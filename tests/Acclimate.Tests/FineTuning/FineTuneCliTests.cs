@@ -177,6 +177,43 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
             Assert.Contains(line["label"]!.GetValue<string>(), new[] { "pos", "neg" });
         }
     }
+
+    [Fact]
+    public void Classification_takes_labels_from_all_splits_when_asked_and_writes_its_predictions()
+    {
+        var train = _f.Temp.File("cls-train.jsonl");
+        File.WriteAllText(train, string.Join("\n", Enumerable.Range(0, 6).Select(i => i % 2 == 0
+            ? $"{{\"text\": \"good great fine {i}\", \"label\": \"pos\"}}"
+            : $"{{\"text\": \"bad awful poor {i}\", \"label\": \"neg\"}}")) + "\n");
+        var eval = _f.Temp.File("cls-eval.jsonl");
+        File.WriteAllText(eval, "{\"text\": \"good great\", \"label\": \"pos\"}\n{\"text\": \"so so\", \"label\": \"neutral\"}\n{\"text\": \"bad awful\", \"label\": \"neg\"}\n");
+        var recipe = _f.Recipe("cls-all-splits", model: "task: sequence_classification\npooling: mean");
+        string[] Data(string more) => new[] { "--set", "data.format=classification", "--set", $"data.train={train}", "--set", $"data.dev={eval}", "--set", $"data.test={eval}", "--set", more };
+
+        // By default a dev label the training set lacks stops the run, naming the file and line.
+        var refused = _f.Temp.File("run-cls-refused");
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out var errors, new[] { "finetune", "--config", recipe, "--run-dir", refused }.Concat(Data("training.seed=1")).ToArray()));
+        Assert.Contains($"{eval}:2: label 'neutral' is not in the training label set", errors);
+
+        var run = Finetune(recipe, Data("data.labels_from_all_splits=true"));
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!;
+        foreach (var split in new[] { "dev", "test" })
+        {
+            var lines = File.ReadAllLines(Path.Combine(run, $"predictions-{split}.jsonl")).Select(l => JsonNode.Parse(l)!).ToArray();
+            Assert.Equal(new[] { "pos", "neutral", "neg" }, lines.Select(l => l["gold"]!.GetValue<string>()));
+            Assert.Equal(new[] { 1, 2, 3 }, lines.Select(l => l["line"]!.GetValue<int>()));
+            foreach (var line in lines)
+            {
+                var probabilities = line["probabilities"]!.AsObject();
+                Assert.Equal(new[] { "neg", "neutral", "pos" }, probabilities.Select(p => p.Key).Order(StringComparer.Ordinal));
+                Assert.Equal(1.0, probabilities.Sum(p => p.Value!.GetValue<double>()), 4);
+                Assert.Equal(probabilities.MaxBy(p => p.Value!.GetValue<double>()).Key, line["pred"]!.GetValue<string>());
+            }
+            // The file scores to the numbers results.json reports.
+            var accuracy = lines.Count(l => l["gold"]!.GetValue<string>() == l["pred"]!.GetValue<string>()) / 3.0;
+            Assert.Equal(results[split]!["accuracy"]!.GetValue<double>(), accuracy, 5);   // results.json keeps 6 decimals
+        }
+    }
 }
 
 /// <summary>Shares one tiny encoder among the CLI tests.</summary>

@@ -63,7 +63,7 @@ public sealed class ClassificationRun
         return SequenceTruncation.Truncate(content, truncation, new long[] { tokenizer.ClsTokenId }, new long[] { tokenizer.SepTokenId }).InputIds;
     }
 
-    /// <summary>Trains, keeps the best checkpoint on dev, scores dev (and test, when given) with it, and writes <c>results.json</c> and <c>epochs.md</c> into the run folder.</summary>
+    /// <summary>Trains, keeps the best checkpoint on dev, scores dev (and test, when given) with it, and writes <c>results.json</c>, <c>epochs.md</c> and (unless <c>output.save_predictions</c> is off) the best model's predictions into the run folder.</summary>
     public FineTuneResult Execute()
     {
         var data = _recipe.Data;
@@ -71,7 +71,9 @@ public sealed class ClassificationRun
         var train = TaggingDataset.Subsample(Read(data.Train!, data), data.MaxTrain, data.SubsampleSeed, data.Train!);
         var dev = TaggingDataset.Subsample(Read(data.Dev!, data), data.MaxDev, data.SubsampleSeed + 1, data.Dev!);
         var test = data.Test is null ? null : TaggingDataset.Subsample(Read(data.Test, data), data.MaxTest, data.SubsampleSeed + 2, data.Test);
-        var labels = LabelSet.ForLabels(train);
+        // labels_from_all_splits: a label too rare to survive a training subsample (ChemProt has 4
+        // AGONIST-INHIBITOR examples in 4,169) still gets its output, so dev/test keep every item.
+        var labels = LabelSet.ForLabels(data.LabelsFromAllSplits ? train.Concat(dev).Concat(test ?? Array.Empty<ClassificationExample>()) : train);
         LabelSet.CheckLabelsCovered(labels, dev);
         if (test is not null) LabelSet.CheckLabelsCovered(labels, test);
         Log.WriteLine($"data: {train.Count} train, {dev.Count} dev, {test?.Count ?? 0} test examples; {labels.Count} labels");
@@ -85,9 +87,20 @@ public sealed class ClassificationRun
         var bestFolder = trained.BestModelFolder;
         using var bestModel = DevicePlacement.MoveTo(ClassifierFolder.Load(bestFolder), device);
         using var precision = Autocast.Enter(_recipe.Training.Precision);   // the final scores in the precision dev was scored in
-        var devReport = Score(dev, Predict(bestModel, devIds, pad).Select(p => labels[p.Label]).ToArray());
+        var devPredictions = Predict(bestModel, devIds, pad);
+        var devReport = Score(dev, devPredictions.Select(p => labels[p.Label]).ToArray());
         ClassificationReport? testReport = null;
-        if (test is not null) testReport = Score(test, Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad).Select(p => labels[p.Label]).ToArray());
+        IReadOnlyList<(int Label, float[] Probabilities)>? testPredictions = null;
+        if (test is not null)
+        {
+            testPredictions = Predict(bestModel, test.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray(), pad);
+            testReport = Score(test, testPredictions.Select(p => labels[p.Label]).ToArray());
+        }
+        if (_recipe.Output.SavePredictions)
+        {
+            ClassificationPredictionsFile.Write(Path.Combine(_run.Path, "predictions-dev.jsonl"), dev, devPredictions, labels);
+            if (test is not null) ClassificationPredictionsFile.Write(Path.Combine(_run.Path, "predictions-test.jsonl"), test, testPredictions!, labels);
+        }
         var results = new JsonObject
         {
             ["best_model"] = bestFolder,
