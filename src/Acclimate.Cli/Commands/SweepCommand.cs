@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Diagnostics;
 using Acclimate.Errors;
@@ -58,8 +59,27 @@ public static class SweepCommand
             var failed = 0;
             if (!result.GetValue(reportOnly))
             {
-                var runner = new SweepRunner(plan, (cell, cancel) => RunCellAsync(spec.Kind, cell, cancel), output);
-                var outcome = runner.RunAsync(result.GetValue(parallel)).GetAwaiter().GetResult();
+                var runner = new SweepRunner(plan, (cell, claim, cancel) => RunCellAsync(spec.Kind, cell, claim, cancel), output);
+                // SIGINT / SIGTERM stop the running cells' processes too (each cell is its own process,
+                // which would otherwise go on writing its folder after the sweep is gone).
+                using var interrupt = new CancellationTokenSource();
+                using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+                using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+                void Stop(PosixSignalContext context)
+                {
+                    context.Cancel = true;
+                    interrupt.Cancel();
+                }
+                SweepOutcome outcome;
+                try
+                {
+                    outcome = runner.RunAsync(result.GetValue(parallel), interrupt.Token).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+                {
+                    output.WriteLine($"interrupted: running cells stopped; {plan.Cells.Count(SweepRunner.IsFinished)} of {plan.Cells.Count} cells finished. Run the same command again to resume.");
+                    return 130;
+                }
                 failed = outcome.Failed.Count;
                 foreach (var (cell, why) in outcome.Failed) output.WriteLine($"failed: {cell.Folder}: {why}");
             }
@@ -89,7 +109,7 @@ public static class SweepCommand
     };
 
     /// <summary>One cell in its own process (a clean libtorch state and thread pool per run); its output goes to the cell's run.log.</summary>
-    private static async Task<bool> RunCellAsync(SweepKind kind, SweepCell cell, CancellationToken cancel)
+    private static async Task<bool> RunCellAsync(SweepKind kind, SweepCell cell, SweepCellLock claim, CancellationToken cancel)
     {
         var interrupted = Directory.Exists(cell.Folder);
         var arguments = new List<string>();
@@ -114,7 +134,9 @@ public static class SweepCommand
         var start = new ProcessStartInfo(processPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
-        await using var log = new StreamWriter(Path.Combine(cell.Folder, "run.log"), append: true);
+        claim.Add(process);
+        // Flushed line by line, so run.log shows a long cell's progress while it runs.
+        await using var log = new StreamWriter(Path.Combine(cell.Folder, "run.log"), append: true) { AutoFlush = true };
         var pump = Task.WhenAll(Pump(process.StandardOutput, log), Pump(process.StandardError, log));
         try
         {

@@ -15,7 +15,8 @@ public sealed record SweepOutcome(int Ran, int Skipped, IReadOnlyList<(SweepCell
 /// Runs a <see cref="SweepPlan"/>'s cells, one at a time or several side by side. A cell is finished
 /// when its folder holds <see cref="DoneFile"/> (written after the run succeeded and its metric was
 /// read), so a killed sweep resumes where it stopped: finished cells are skipped, an interrupted
-/// one is run again by the executor (which may resume it from its own checkpoint).
+/// one is run again by the executor (which may resume it from its own checkpoint). A running cell
+/// is claimed by a <see cref="SweepCellLock"/>, so two sweeps never write one cell folder.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -23,12 +24,23 @@ public sealed class SweepRunner
     public const string DoneFile = "sweep-cell.json";
 
     private readonly SweepPlan _plan;
-    private readonly Func<SweepCell, CancellationToken, Task<bool>> _execute;
+    private readonly Func<SweepCell, SweepCellLock, CancellationToken, Task<bool>> _execute;
     private readonly TextWriter _log;
     private readonly object _logGate = new();
 
+    /// <param name="plan">The cells.</param>
     /// <param name="execute">Runs one cell into its folder; true when the run succeeded.</param>
+    /// <param name="log">Progress lines (cell started, finished, failed).</param>
     public SweepRunner(SweepPlan plan, Func<SweepCell, CancellationToken, Task<bool>> execute, TextWriter? log = null)
+        : this(plan, execute is null ? null! : (cell, _, cancel) => execute(cell, cancel), log)
+    {
+    }
+
+    /// <param name="plan">The cells.</param>
+    /// <param name="execute">Runs one cell into its folder; true when the run succeeded. It gets the cell's
+    /// <see cref="SweepCellLock"/> to add the process it starts, so the claim holds while that process lives.</param>
+    /// <param name="log">Progress lines (cell started, finished, failed).</param>
+    public SweepRunner(SweepPlan plan, Func<SweepCell, SweepCellLock, CancellationToken, Task<bool>> execute, TextWriter? log = null)
     {
         _plan = plan ?? throw new ArgumentNullException(nameof(plan));
         _execute = execute ?? throw new ArgumentNullException(nameof(execute));
@@ -62,7 +74,9 @@ public sealed class SweepRunner
                 string? why = null;
                 try
                 {
-                    if (!await _execute(cell, cancel).ConfigureAwait(false)) why = "the run failed (see its log)";
+                    // Claimed for as long as it runs: another sweep over these cells skips it as failed.
+                    using var claim = SweepCellLock.Acquire(cell);
+                    if (!await _execute(cell, claim, cancel).ConfigureAwait(false)) why = "the run failed (see its log)";
                     else MarkFinished(cell, clock.Elapsed);
                 }
                 catch (AcclimateException e) { why = e.Message; }
