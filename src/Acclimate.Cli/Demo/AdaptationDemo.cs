@@ -220,31 +220,19 @@ public sealed class AdaptationDemo
             new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
             new CrossValidationOptions(),
             new PseudoLabelOptions());
-        var identity = DemoStageRunner.Identity(typed, upstream);
-        if (_stages.Reuse<DemoNerStage>(folder, identity, s => s.Recipe) is { } done) return done;
-        // Bound and checked like a recipe file, before any work; an invalid setting names this stage and the demo's recipe.
-        var recipe = Recipe.From(typed, $"demo stage '{name}' (from {_o.RecipePath})");
-        var options = FineTuneRecipe.From(recipe);
-        var run = RunFolder.At(folder);
-        run.SaveRecipe(recipe);
         var epochs = new List<DemoNerEpoch>();
-        var clock = Stopwatch.StartNew();
-        var result = new TaggingRun(options, run)
-        {
-            Log = _log,
-            Progress = new ConsoleTrainingProgress(_log, bar: true),
-            EpochEvaluated = e =>
+        return _stages.Tag(name, typed, upstream, e =>
             {
                 var f1 = e.Scores.Entities?.MicroAverage.F1 ?? double.NaN;
                 epochs.Add(new DemoNerEpoch(e.Epoch, e.Step, e.TrainLoss, f1, e.IsBest));
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev entity F1 {f1:F4}{(e.IsBest ? " (best so far)" : "")}"));
             },
-        }.Execute();
-        var test = result.Test ?? throw new InvalidOperationException($"{name}: the run has a test set but reported no test scores.");
-        var stage = new DemoNerStage(identity, key, seed, folder, clock.Elapsed.TotalSeconds, epochs,
-            result.Dev["f1"], test["f1"], test["precision"], test["recall"], result.BestStep);
-        DemoStageFile.Write(folder, stage);
-        return stage;
+            (identity, result, seconds) =>
+            {
+                var test = result.Test ?? throw new InvalidOperationException($"{name}: the run has a test set but reported no test scores.");
+                return new DemoNerStage(identity, key, seed, folder, seconds, epochs, result.Dev["f1"], test["f1"], test["precision"], test["recall"], result.BestStep);
+            },
+            progressBar: true);
     }
 
     // ===== report sections ===========================================================================

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Acclimate.FineTuning.Recipes;
+using Acclimate.FineTuning.Tagging;
 using Acclimate.Pretraining;
 using Acclimate.Training;
 using Spectre.Console;
@@ -10,6 +12,8 @@ namespace Acclimate.Cli.Demo;
 /// <summary>A demo stage's outcome that names its folder and how long it took when it ran.</summary>
 public interface IDemoStage
 {
+    /// <summary>The stage's identity (<see cref="DemoStageRunner.Identity{T}"/>) when it ran; a rerun reuses it only when unchanged.</summary>
+    string Recipe { get; }
     string Folder { get; }
     double Seconds { get; }
 }
@@ -101,6 +105,30 @@ public sealed class DemoStageRunner
             result.Training.TrainingTime.TotalSeconds,
             result.Forgetting.Select(r => new DemoHeldOut(r.Set, r.Before.Loss, r.After.Loss)).ToList(),
             losses.Select(r => (double)r.Step).ToList(), losses.Select(r => r.Get("loss")!.Value).ToList());
+        DemoStageFile.Write(folder, stage);
+        return stage;
+    }
+
+    /// <summary>
+    /// A tagging stage in <c>OutputDir/name</c> from <paramref name="recipe"/>, built on
+    /// <paramref name="upstream"/>: reused when it finished with the same identity; otherwise bound
+    /// and checked like a recipe file before any work (an invalid setting names this stage and the
+    /// demo's recipe), run with <paramref name="onEpoch"/> seeing each dev evaluation, and recorded as
+    /// <paramref name="record"/> makes it from its identity, the run's result and its wall seconds.
+    /// </summary>
+    public T Tag<T>(string name, FineTuneRecipe recipe, string upstream, Action<EpochEvaluation> onEpoch,
+        Func<string, FineTuneResult, double, T> record, bool progressBar = false) where T : class, IDemoStage
+    {
+        var identity = Identity(recipe, upstream);
+        var folder = Path.Combine(OutputDir, name);
+        if (Reuse<T>(folder, identity, s => s.Recipe) is { } done) return done;
+        var bound = Recipe.From(recipe, $"demo stage '{name}' (from {_recipeSource})");
+        var options = FineTuneRecipe.From(bound);
+        var run = RunFolder.At(folder);
+        run.SaveRecipe(bound);
+        var clock = Stopwatch.StartNew();
+        var result = new TaggingRun(options, run) { Log = _log, Progress = new ConsoleTrainingProgress(_log, progressBar), EpochEvaluated = onEpoch }.Execute();
+        var stage = record(identity, result, clock.Elapsed.TotalSeconds);
         DemoStageFile.Write(folder, stage);
         return stage;
     }

@@ -224,32 +224,15 @@ public sealed class PipelineDemo
             new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
             new CrossValidationOptions(),
             new PseudoLabelOptions());
-        var identity = DemoStageRunner.Identity(typed, upstream + _s.Data);
-        if (_stages.Reuse<DemoFinetuneStage>(folder, identity, s => s.Recipe) is { } done) return done;
-        // Bound and checked like a recipe file, before any work; an invalid setting names this stage and the demo's recipe.
-        var recipe = Recipe.From(typed, $"demo stage '{name}' (from {_o.RecipePath})");
-        var options = FineTuneRecipe.From(recipe);
-        var run = RunFolder.At(folder);
-        run.SaveRecipe(recipe);
         var epochs = new List<DemoEpoch>();
-        var labels = 0;
-        var clock = Stopwatch.StartNew();
-        var result = new TaggingRun(options, run)
-        {
-            Log = _log,
-            Progress = new ConsoleTrainingProgress(_log),
-            EpochEvaluated = e =>
+        return _stages.Tag(name, typed, upstream + _s.Data, e =>
             {
                 epochs.Add(new DemoEpoch(e.Epoch, e.Step, e.TrainLoss, e.Scores.Accuracy, e.IsBest));
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, dev accuracy {e.Scores.Accuracy:P2}{(e.IsBest ? " (best so far)" : "")}"));
             },
-        }.Execute();
-        labels = TaggingModelLabels(result.BestModelFolder);
-        var stage = new DemoFinetuneStage(identity, key, folder, clock.Elapsed.TotalSeconds, epochs,
-            result.Dev["accuracy"], result.Test?["accuracy"], result.Dev.GetValueOrDefault("macro_f1", double.NaN),
-            result.Test?.GetValueOrDefault("macro_f1", double.NaN), result.BestStep, labels);
-        DemoStageFile.Write(folder, stage);
-        return stage;
+            (identity, result, seconds) => new DemoFinetuneStage(identity, key, folder, seconds, epochs,
+                result.Dev["accuracy"], result.Test?["accuracy"], result.Dev.GetValueOrDefault("macro_f1", double.NaN),
+                result.Test?.GetValueOrDefault("macro_f1", double.NaN), result.BestStep, TaggingModelLabels(result.BestModelFolder)));
     }
 
     private static int TaggingModelLabels(string modelFolder)

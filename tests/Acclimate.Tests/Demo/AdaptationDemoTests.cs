@@ -86,7 +86,9 @@ public sealed class AdaptationDemoTests
         var outDir = Path.Combine(temp.Path, "demo");
         var args = new[] { "demo", "--quick", "--output", outDir, "--threads", "1" };
 
-        // Ctrl-C (SIGINT) to a child process as soon as it reports the plain DAPT stage running.
+        // SIGTERM to a child process as soon as it reports the plain DAPT stage running. Not SIGINT: a
+        // test run started in the background (`cmd &` in a script) inherits SIGINT ignored, and .NET
+        // keeps an inherited ignore, so the child would finish instead of stopping.
         var cli = Path.Combine(AppContext.BaseDirectory, "Acclimate.Cli.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(cli);
@@ -102,10 +104,10 @@ public sealed class AdaptationDemoTests
                 if (!sawDaptTraining && File.Exists(Path.Combine(outDir, "warmup", "demo-stage.json")) && line.StartsWith("training: 5 updates", StringComparison.Ordinal))
                 {
                     sawDaptTraining = true;
-                    Process.Start("kill", new[] { "-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!.WaitForExit();
+                    Process.Start("kill", new[] { "-TERM", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!.WaitForExit();
                 }
             }
-            Assert.True(child.WaitForExit(60_000), "the demo did not stop after SIGINT");
+            Assert.True(child.WaitForExit(60_000), "the demo did not stop after SIGTERM");
             Assert.True(sawDaptTraining, "the child never reached the DAPT stage");
             Assert.NotEqual(0, child.ExitCode);
         }
