@@ -96,6 +96,13 @@ public sealed class TrainingLoop<TBatch>
     public bool WritePlots { get; init; } = true;
 
     /// <summary>
+    /// Also save a checkpoint after every evaluation, besides every <c>save_every</c> updates. Fine-tuning
+    /// evaluates once an epoch and is often shorter than <c>save_every</c>; without this a killed
+    /// fine-tuning run (a sweep cell, say) had nothing to resume from and started over.
+    /// </summary>
+    public bool CheckpointAfterEvaluation { get; init; }
+
+    /// <summary>
     /// Ends <see cref="Train"/> right after this update's regular log, evaluation and checkpoint, as
     /// if the process were killed there: no extra evaluation, checkpoint or plot. For time-boxed
     /// sessions that resume later, and for testing resume.
@@ -234,7 +241,7 @@ public sealed class TrainingLoop<TBatch>
                 stoppedEarly = RunEvaluation(metrics, events, TrainLossSinceEvaluation()) && !last;
                 lastEvaluated = _globalStep;
             }
-            if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly))
+            if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly || (evaluateNow && CheckpointAfterEvaluation)))
             {
                 lastCheckpoint = SaveCheckpoint(checkpoints);
                 lastSaved = _globalStep;

@@ -91,6 +91,27 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
     }
 
     [Fact]
+    public void Fine_tuning_checkpoints_after_every_epoch_even_when_save_every_is_longer_than_the_run()
+    {
+        // A few updates an epoch, 3 epochs, save_every far beyond the run.
+        var keep = new[] { "--set", "training.save_every=1000", "--set", "training.keep_last=0", "--set", "training.epochs=3" };
+        var tagger = Finetune(_f.Recipe("epoch-checkpoints"), keep);
+        var data = _f.Temp.File("cls-epochs.jsonl");
+        File.WriteAllText(data, string.Join("\n", Enumerable.Range(0, 8).Select(i => $"{{\"text\": \"{(i % 2 == 0 ? "good great" : "bad awful")} {i}\", \"label\": \"{(i % 2 == 0 ? "pos" : "neg")}\"}}")) + "\n");
+        var classifier = Finetune(_f.Recipe("epoch-checkpoints-cls", model: "task: sequence_classification\npooling: mean"),
+            keep.Concat(new[] { "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}" }).ToArray());
+        foreach (var run in new[] { tagger, classifier })
+        {
+            // One checkpoint at each epoch's dev evaluation, and no other.
+            var evaluated = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())
+                .Where(n => n.Any(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal))).Select(n => n["step"]!.GetValue<long>()).ToArray();
+            Assert.Equal(3, evaluated.Length);
+            Assert.Equal(evaluated.Select(step => $"checkpoint-{step}").Order(StringComparer.Ordinal),
+                Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Ensemble_of_two_seeds_evaluates_by_averaging_and_by_voting()
     {
         var recipe = _f.Recipe("ens", model: "crf: true");

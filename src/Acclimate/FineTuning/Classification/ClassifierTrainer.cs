@@ -72,6 +72,7 @@ internal sealed class ClassifierTrainer
             SaveExtraState = objective.SaveState,
             RestoreExtraState = objective.RestoreState,
             Run = run,
+            CheckpointAfterEvaluation = true,   // once an epoch: a killed run resumes from its last finished epoch
             Progress = Progress,
             Evaluate = () =>
             {

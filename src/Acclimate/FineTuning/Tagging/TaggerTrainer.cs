@@ -160,6 +160,7 @@ internal sealed class TaggerTrainer
             SaveExtraState = objective.SaveState,
             RestoreExtraState = objective.RestoreState,
             Run = run,
+            CheckpointAfterEvaluation = true,   // once an epoch: a killed run resumes from its last finished epoch
             Progress = Progress,
             CountTokens = b => b.Tokens,
             Evaluate = () =>
