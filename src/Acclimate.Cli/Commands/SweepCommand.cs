@@ -48,18 +48,20 @@ public static class SweepCommand
                 if (otherMetric.Split('.').Any(string.IsNullOrWhiteSpace)) throw new ConfigException($"--metric '{otherMetric}': expected a dotted path into each cell's {spec.MetricFile}, e.g. test.macro_f1.");
                 spec = spec with { Metric = otherMetric };
             }
-            var plan = SweepPlan.Create(spec, Validator(spec.Kind));
+            var plan = SweepPlan.Create(spec, Validator(spec.Kind), Validator(SweepKind.Pretrain));
             if (result.GetValue(dryRun))
             {
+                foreach (var cell in plan.PretrainingCells)
+                    output.WriteLine($"{(SweepRunner.IsFinished(cell) ? "done" : "todo")}  {cell.Folder}  pretrain --config {cell.Recipe} {string.Join(" ", cell.Overrides.Select(o => "--set " + o))}");
                 foreach (var cell in plan.Cells)
                     output.WriteLine($"{(SweepRunner.IsFinished(cell) ? "done" : "todo")}  {cell.Folder}  {string.Join(" ", cell.Overrides.Select(o => "--set " + o))}");
-                output.WriteLine($"{plan.Cells.Count} cells, {plan.Settings.Count} settings; nothing run (--dry-run).");
+                output.WriteLine($"{plan.Cells.Count} cells, {plan.Settings.Count} settings{(plan.PretrainingCells.Count > 0 ? $", {plan.PretrainingCells.Count} pretraining runs" : "")}; nothing run (--dry-run).");
                 return 0;
             }
             var failed = 0;
             if (!result.GetValue(reportOnly))
             {
-                var runner = new SweepRunner(plan, (cell, claim, cancel) => RunCellAsync(spec.Kind, cell, claim, cancel), output);
+                var runner = new SweepRunner(plan, (cell, claim, cancel) => RunCellAsync(cell.Kind, cell, claim, cancel), output);
                 // SIGINT / SIGTERM stop the running cells' processes too (each cell is its own process,
                 // which would otherwise go on writing its folder after the sweep is gone).
                 using var interrupt = new CancellationTokenSource();
@@ -127,8 +129,12 @@ public static class SweepCommand
         }
         else
         {
-            if (interrupted) Directory.Delete(cell.Folder, recursive: true);
+            // An interrupted pretraining run continues from its newest checkpoint (checkpoints are
+            // written atomically, so one that exists is whole); without one it starts over.
+            var checkpoint = interrupted ? NewestCheckpoint(cell.Folder) : null;
+            if (interrupted && checkpoint is null) Directory.Delete(cell.Folder, recursive: true);
             arguments.AddRange(new[] { "--set", "run.folder=" + cell.Folder });
+            if (checkpoint is not null) arguments.AddRange(new[] { "--resume", checkpoint });
         }
         Directory.CreateDirectory(cell.Folder);
         var start = new ProcessStartInfo(processPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -149,6 +155,15 @@ public static class SweepCommand
         }
         await pump.ConfigureAwait(false);
         return process.ExitCode == 0;
+    }
+
+    private static string? NewestCheckpoint(string runFolder)
+    {
+        var folder = Path.Combine(runFolder, "checkpoints");
+        if (!Directory.Exists(folder)) return null;
+        return Directory.GetDirectories(folder, "checkpoint-*")
+            .Select(d => (Path: d, Step: long.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out var n) ? n : -1))
+            .Where(c => c.Step >= 0).OrderByDescending(c => c.Step).Select(c => c.Path).FirstOrDefault();
     }
 
     private static async Task Pump(StreamReader from, StreamWriter to)

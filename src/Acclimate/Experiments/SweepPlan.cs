@@ -10,14 +10,25 @@ namespace Acclimate.Experiments;
 /// <param name="Recipe">The base recipe file.</param>
 /// <param name="Overrides">key=value overrides, as --set takes them.</param>
 /// <param name="Folder">The run folder.</param>
-public sealed record SweepCell(string Setting, string Seed, string Recipe, IReadOnlyList<string> Overrides, string Folder);
+public sealed record SweepCell(string Setting, string Seed, string Recipe, IReadOnlyList<string> Overrides, string Folder)
+{
+    /// <summary>What the cell runs: the sweep's kind, or <see cref="SweepKind.Pretrain"/> for a pretraining run of the pretraining level.</summary>
+    public SweepKind Kind { get; init; } = SweepKind.Finetune;
+    /// <summary>The independent pretraining run this cell belongs to (its pretraining seed), or null when its setting does not pretrain.</summary>
+    public string? PretrainingRun { get; init; }
+    /// <summary>The pretraining cell whose final model this cell fine-tunes, or null.</summary>
+    public SweepCell? Pretraining { get; init; }
+    /// <summary>The label of the unit this cell's value belongs to in a table: the seed, or "run R, seed S".</summary>
+    public string UnitLabel => PretrainingRun is null ? Seed : $"run {PretrainingRun} seed {Seed}";
+}
 
 /// <summary>The cells of a sweep, in a fixed order (settings, then seeds), every recipe checked before anything runs.</summary>
 public sealed class SweepPlan
 {
-    private SweepPlan(SweepSpec spec, IReadOnlyList<SweepCell> cells, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string> baselineOf)
+    private SweepPlan(SweepSpec spec, IReadOnlyList<SweepCell> pretraining, IReadOnlyList<SweepCell> cells, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string> baselineOf)
     {
         Spec = spec;
+        PretrainingCells = pretraining;
         Cells = cells;
         Settings = settings;
         BaselineOf = baselineOf;
@@ -32,8 +43,12 @@ public sealed class SweepPlan
 
     /// <summary>The sweep file the plan was built from.</summary>
     public SweepSpec Spec { get; }
-    /// <summary>Every cell (setting × axis values × seed), each with its folder and overrides.</summary>
+    /// <summary>Every cell (setting × axis values × [pretraining run ×] seed), each with its folder and overrides: the leaderboard's values.</summary>
     public IReadOnlyList<SweepCell> Cells { get; }
+    /// <summary>The pretraining level: one cell per pretraining setting and pretraining run, run before the cells that fine-tune its model.</summary>
+    public IReadOnlyList<SweepCell> PretrainingCells { get; }
+    /// <summary>Independent pretraining runs behind <paramref name="setting"/>: 0 when it does not pretrain in this sweep.</summary>
+    public int PretrainingRunsOf(string setting) => Cells.Where(c => c.Setting == setting && c.PretrainingRun is not null).Select(c => c.PretrainingRun).Distinct().Count();
     /// <summary>Setting labels in plan order.</summary>
     public IReadOnlyList<string> Settings { get; }
 
@@ -41,10 +56,17 @@ public sealed class SweepPlan
     /// Expands <paramref name="spec"/>; <paramref name="validate"/> binds one cell's recipe with its
     /// overrides and throws on an unknown key or a bad value (so a typo fails before any run).
     /// </summary>
-    public static SweepPlan Create(SweepSpec spec, Action<string, IReadOnlyList<string>> validate)
+    public static SweepPlan Create(SweepSpec spec, Action<string, IReadOnlyList<string>> validate) => Create(spec, validate, validate);
+
+    /// <summary>
+    /// Expands <paramref name="spec"/>, binding every cell's recipe with <paramref name="validate"/> and
+    /// every pretraining cell's with <paramref name="validatePretraining"/>.
+    /// </summary>
+    public static SweepPlan Create(SweepSpec spec, Action<string, IReadOnlyList<string>> validate, Action<string, IReadOnlyList<string>> validatePretraining)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(validate);
+        ArgumentNullException.ThrowIfNull(validatePretraining);
         var seeds = spec.Axes.FirstOrDefault(a => a.Key == spec.SeedKey).Values ?? new[] { "default" };
         var otherAxes = spec.Axes.Where(a => a.Key != spec.SeedKey).ToList();
 
@@ -91,20 +113,52 @@ public sealed class SweepPlan
         }
 
         var cells = new List<SweepCell>();
+        var pretrainingCells = new Dictionary<(string Name, string Run), SweepCell>();
         foreach (var (label, recipe, overrides) in combos)
         {
             if (!File.Exists(recipe)) throw new ConfigException($"{spec.Source}: recipe '{recipe}' not found.");
-            foreach (var seed in seeds)
+            var pretrain = overrides.Where(o => o.Key.StartsWith(SweepSpec.PretrainPrefix, StringComparison.Ordinal)).ToList();
+            var own = overrides.Where(o => !o.Key.StartsWith(SweepSpec.PretrainPrefix, StringComparison.Ordinal)).Select(o => $"{o.Key}={o.Value}").ToList();
+            var runs = pretrain.Count == 0 ? new string?[] { null } : spec.PretrainingRuns.Select(r => (string?)r).ToArray();
+            foreach (var run in runs)
             {
-                var all = overrides.Select(o => $"{o.Key}={o.Value}").ToList();
-                if (seed != "default") all.Add($"{spec.SeedKey}={seed}");
-                try { validate(recipe, all); }
-                catch (AcclimateException e) { throw new ConfigException($"{spec.Source}: setting '{label}', seed {seed}: {e.Message}", e); }
-                cells.Add(new SweepCell(label, seed, recipe, all, Path.Combine(spec.Output, Slug(label), "seed-" + Slug(seed))));
+                SweepCell? pretraining = null;
+                if (run is not null)
+                {
+                    var name = parts[label].Name;
+                    if (!pretrainingCells.TryGetValue((name, run), out pretraining))
+                    {
+                        var pretrainRecipe = pretrain.Single(o => o.Key == SweepSpec.PretrainPrefix + "recipe").Value;
+                        if (!File.Exists(pretrainRecipe)) throw new ConfigException($"{spec.Source}: setting '{name}': pretraining recipe '{pretrainRecipe}' not found.");
+                        var pretrainOverrides = pretrain.Where(o => o.Key != SweepSpec.PretrainPrefix + "recipe")
+                            .Select(o => $"{o.Key[SweepSpec.PretrainPrefix.Length..]}={o.Value}").Append($"{spec.PretrainingSeedKey}={run}").ToList();
+                        try { validatePretraining(pretrainRecipe, pretrainOverrides); }
+                        catch (AcclimateException e) { throw new ConfigException($"{spec.Source}: setting '{name}', pretraining run {run}: {e.Message}", e); }
+                        pretraining = new SweepCell(name, run, pretrainRecipe, pretrainOverrides, Path.Combine(spec.Output, "pretraining", Slug(name), "run-" + Slug(run)))
+                        {
+                            Kind = SweepKind.Pretrain,
+                            PretrainingRun = run,
+                        };
+                        pretrainingCells[(name, run)] = pretraining;
+                    }
+                }
+                foreach (var seed in seeds)
+                {
+                    var all = own.ToList();
+                    if (pretraining is not null) all.Add($"{spec.PretrainedModelKey}={Path.Combine(pretraining.Folder, PretrainedModelFolder)}");
+                    if (seed != "default") all.Add($"{spec.SeedKey}={seed}");
+                    try { validate(recipe, all); }
+                    catch (AcclimateException e) { throw new ConfigException($"{spec.Source}: setting '{label}', seed {seed}: {e.Message}", e); }
+                    var folder = run is null ? Path.Combine(spec.Output, Slug(label), "seed-" + Slug(seed)) : Path.Combine(spec.Output, Slug(label), "pretraining-run-" + Slug(run), "seed-" + Slug(seed));
+                    cells.Add(new SweepCell(label, seed, recipe, all, folder) { Kind = spec.Kind, PretrainingRun = run, Pretraining = pretraining });
+                }
             }
         }
-        return new SweepPlan(spec, cells, combos.Select(c => c.Label).ToList(), baselineOf);
+        return new SweepPlan(spec, pretrainingCells.Values.ToList(), cells, combos.Select(c => c.Label).ToList(), baselineOf);
     }
+
+    /// <summary>The sub-folder of a pretraining run that holds its final model (the pretraining run's <c>model/</c>).</summary>
+    public const string PretrainedModelFolder = "model";
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + ", " + b;
 

@@ -57,11 +57,31 @@ public sealed class SweepRunner
     {
         var width = parallel ?? _plan.Spec.Parallel;
         if (width < 1) throw new ConfigException($"parallel must be >= 1 (got {width}).");
+        var pretraining = _plan.PretrainingCells.Where(c => !IsFinished(c)).ToList();
         var todo = _plan.Cells.Where(c => !IsFinished(c)).ToList();
         var skipped = _plan.Cells.Count - todo.Count;
-        Log($"sweep {_plan.Spec.Source}: {_plan.Cells.Count} cells ({_plan.Settings.Count} settings), {skipped} already finished, {todo.Count} to run, {width} at a time");
+        Log($"sweep {_plan.Spec.Source}: {_plan.Cells.Count} cells ({_plan.Settings.Count} settings), {skipped} already finished, {todo.Count} to run, {width} at a time" +
+            (_plan.PretrainingCells.Count == 0 ? "" : $"; first {pretraining.Count} of {_plan.PretrainingCells.Count} pretraining runs"));
         var failed = new List<(SweepCell, string)>();
         using var gate = new SemaphoreSlim(width);
+        // The pretraining level first: every fine-tuning cell of a pretraining setting needs its run's model.
+        await RunAllAsync(pretraining, gate, failed, cancel).ConfigureAwait(false);
+        var ready = new List<SweepCell>();
+        foreach (var cell in todo)
+        {
+            if (cell.Pretraining is { } p && !IsFinished(p))
+            {
+                failed.Add((cell, $"its pretraining run {p.Folder} did not finish"));
+                Log($"[{cell.Setting} | {cell.UnitLabel}] not run: its pretraining run {p.Folder} did not finish");
+            }
+            else ready.Add(cell);
+        }
+        await RunAllAsync(ready, gate, failed, cancel).ConfigureAwait(false);
+        return new SweepOutcome(todo.Count, skipped, failed);
+    }
+
+    private async Task RunAllAsync(IReadOnlyList<SweepCell> todo, SemaphoreSlim gate, List<(SweepCell, string)> failed, CancellationToken cancel)
+    {
         var done = 0;
         var tasks = todo.Select(async cell =>
         {
@@ -70,7 +90,8 @@ public sealed class SweepRunner
             {
                 cancel.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                Log($"[{cell.Setting} | seed {cell.Seed}] running in {cell.Folder}");
+                var name = $"[{(cell.Kind != _plan.Spec.Kind ? "pretraining " : "")}{cell.Setting} | {cell.UnitLabel}]";
+                Log($"{name} running in {cell.Folder}");
                 string? why = null;
                 try
                 {
@@ -81,11 +102,11 @@ public sealed class SweepRunner
                 }
                 catch (AcclimateException e) { why = e.Message; }
                 var n = Interlocked.Increment(ref done);
-                if (why is null) Log($"[{cell.Setting} | seed {cell.Seed}] finished in {clock.Elapsed.TotalMinutes:F1} min ({n}/{todo.Count})");
+                if (why is null) Log($"{name} finished in {clock.Elapsed.TotalMinutes:F1} min ({n}/{todo.Count})");
                 else
                 {
                     lock (failed) failed.Add((cell, why));
-                    Log($"[{cell.Setting} | seed {cell.Seed}] FAILED: {why} ({n}/{todo.Count})");
+                    Log($"{name} FAILED: {why} ({n}/{todo.Count})");
                 }
             }
             finally
@@ -94,21 +115,22 @@ public sealed class SweepRunner
             }
         }).ToList();
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new SweepOutcome(todo.Count, skipped, failed);
     }
 
     /// <summary>Reads the cell's metric and records the cell as finished (atomically, last).</summary>
     private void MarkFinished(SweepCell cell, TimeSpan elapsed)
     {
-        var value = ReadMetric(_plan.Spec, cell.Folder);
+        // A pretraining run of the pretraining level has no leaderboard metric; its own files tell the rest.
+        var leaderboardCell = cell.Kind == _plan.Spec.Kind;
         var json = new JsonObject
         {
             ["setting"] = cell.Setting,
             ["seed"] = cell.Seed,
+            ["pretraining_run"] = cell.PretrainingRun,
             ["recipe"] = cell.Recipe,
             ["overrides"] = new JsonArray(cell.Overrides.Select(o => (JsonNode?)JsonValue.Create(o)).ToArray()),
-            ["metric"] = _plan.Spec.Metric,
-            ["value"] = value,
+            ["metric"] = leaderboardCell ? _plan.Spec.Metric : null,
+            ["value"] = leaderboardCell ? ReadMetric(_plan.Spec, cell.Folder) : null,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 1),
         };
         AtomicFile.WriteAllText(Path.Combine(cell.Folder, DoneFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

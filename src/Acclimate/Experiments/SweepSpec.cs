@@ -5,6 +5,33 @@ using YamlDotNet.RepresentationModel;
 
 namespace Acclimate.Experiments;
 
+/// <summary>
+/// How the bootstrap groups test items: each prediction's row in its test file (JSONL, found by the
+/// prediction's <c>source</c> and <c>line</c>) gives <see cref="Field"/>; items whose values are equal
+/// after deleting every match of <see cref="Remove"/> form one group.
+/// </summary>
+public sealed record BootstrapGroup
+{
+    /// <summary>Groups test items by <paramref name="field"/>, after deleting matches of <paramref name="remove"/>.</summary>
+    public BootstrapGroup(string field, string? remove)
+    {
+        Field = field;
+        Remove = remove;
+        Pattern = remove is null ? null : new System.Text.RegularExpressions.Regex(remove, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>The test file's field that names an item's group (e.g. text).</summary>
+    public string Field { get; }
+    /// <summary>A regular expression deleted from the field before comparing (e.g. entity markers), or null.</summary>
+    public string? Remove { get; }
+    /// <summary>The compiled <see cref="Remove"/>.</summary>
+    internal System.Text.RegularExpressions.Regex? Pattern { get; }
+
+    /// <summary>The group key of a field value: whitespace runs collapsed after the removal.</summary>
+    public string KeyOf(string value) =>
+        System.Text.RegularExpressions.Regex.Replace(Pattern is null ? value : Pattern.Replace(value, ""), @"\s+", " ").Trim();
+}
+
 /// <summary>What each cell of a sweep runs.</summary>
 public enum SweepKind
 {
@@ -71,9 +98,35 @@ public sealed record SweepSpec
     public int SearchSeed { get; init; }
     /// <summary>Cells run at the same time.</summary>
     public int Parallel { get; init; } = 1;
+    /// <summary>The family-wise correction over the leaderboard's comparisons (Holm unless told otherwise).</summary>
+    public Correction Correction { get; init; } = Correction.Holm;
+    /// <summary>The level a corrected p must stay below for a gain or a loss.</summary>
+    public double Alpha { get; init; } = 0.05;
+    /// <summary>The power at which the minimum detectable effect is stated.</summary>
+    public double Power { get; init; } = 0.8;
+    /// <summary>An effect (metric units, e.g. 0.01 for one F1 point) whose required number of seeds or pretraining runs each verdict states; null: the observed difference.</summary>
+    public double? EffectOfInterest { get; init; }
+    /// <summary>Resample groups of test items instead of items in the bootstrap (e.g. the sentence of each ChemProt relation pair); null: items.</summary>
+    public BootstrapGroup? BootstrapGroup { get; init; }
+    /// <summary>
+    /// Independent pretraining runs of every setting that pretrains (a <c>pretrain.recipe</c> override):
+    /// each is run with its value as <see cref="PretrainingSeedKey"/>, and every fine-tuning seed runs
+    /// on every one of them. Empty: no pretraining level.
+    /// </summary>
+    public IReadOnlyList<string> PretrainingRuns { get; init; } = Array.Empty<string>();
+    /// <summary>The pretraining recipe key that takes each pretraining run's value.</summary>
+    public string PretrainingSeedKey { get; init; } = "training.seed";
+    /// <summary>The fine-tuning recipe key that receives a pretraining run's final model folder.</summary>
+    public string PretrainedModelKey { get; init; } = "model.encoder";
+
+    /// <summary>A setting's override key that names its pretraining recipe; <c>pretrain.KEY</c> overrides KEY of that recipe.</summary>
+    public const string PretrainPrefix = "pretrain.";
 
     private static readonly string[] KnownKeys =
-        { "kind", "recipe", "recipes", "output", "metric", "metric_file", "greater_is_better", "seed_key", "settings", "axes", "baseline", "search", "trials", "search_seed", "parallel" };
+    {
+        "kind", "recipe", "recipes", "output", "metric", "metric_file", "greater_is_better", "seed_key", "settings", "axes", "baseline", "search", "trials", "search_seed", "parallel",
+        "correction", "alpha", "power", "effect_of_interest", "bootstrap_group", "pretraining_runs", "pretraining_seed_key", "pretrained_model_key",
+    };
 
     /// <summary>Reads a sweep file; recipe paths are taken relative to the current folder, as on the command line.</summary>
     public static SweepSpec Load(string path)
@@ -132,6 +185,44 @@ public sealed record SweepSpec
             }
         }
 
+        double Real(string key, double fallback, double min, double max)
+        {
+            if (Scalar(key) is not { } v) return fallback;
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !(d > min && d < max))
+                throw new ConfigException($"{At(Get(key)!)}: {key} must be a number between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)} (exclusive), got '{v}'.");
+            return d;
+        }
+
+        var pretrainingRuns = new List<string>();
+        if (Get("pretraining_runs") is { } runsNode)
+        {
+            if (runsNode is YamlSequenceNode list && list.Children.Count > 0)
+                pretrainingRuns.AddRange(list.Children.Select(c => ScalarValue(c, At)));
+            else if (runsNode is YamlScalarNode { Value: { } count } && int.TryParse(count, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) && k >= 1)
+                pretrainingRuns.AddRange(Enumerable.Range(1, k).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+            else
+                throw new ConfigException($"{At(runsNode)}: pretraining_runs must be a count (>= 1) or a non-empty list of pretraining seeds.");
+            if (pretrainingRuns.Distinct().Count() != pretrainingRuns.Count) throw new ConfigException($"{At(runsNode)}: pretraining_runs lists a value twice.");
+        }
+
+        BootstrapGroup? group = null;
+        if (Get("bootstrap_group") is { } groupNode)
+        {
+            if (groupNode is not YamlMappingNode groupMap)
+                throw new ConfigException($"{At(groupNode)}: bootstrap_group must be a mapping: {{ field: NAME, remove: REGEX }} (remove is optional).");
+            string? field = null, remove = null;
+            foreach (var (k, v) in groupMap.Children)
+            {
+                var name = (k as YamlScalarNode)?.Value;
+                if (name == "field") field = ScalarValue(v, At);
+                else if (name == "remove") remove = ScalarValue(v, At);
+                else throw new ConfigException($"{At(k)}: unknown bootstrap_group key '{name}' (expected field, remove).");
+            }
+            if (string.IsNullOrWhiteSpace(field)) throw new ConfigException($"{At(groupNode)}: bootstrap_group needs 'field': the test file's field whose equal values form one group.");
+            try { group = new BootstrapGroup(field, remove); }
+            catch (ArgumentException e) { throw new ConfigException($"{At(groupNode)}: bootstrap_group remove is not a valid regular expression ({e.Message}).", e); }
+        }
+
         var spec = new SweepSpec
         {
             Source = path,
@@ -149,6 +240,14 @@ public sealed record SweepSpec
             Trials = Int("trials", 0),
             SearchSeed = Int("search_seed", 0),
             Parallel = Int("parallel", 1),
+            Correction = Enum("correction", Correction.Holm),
+            Alpha = Real("alpha", 0.05, 0, 1),
+            Power = Real("power", 0.8, 0, 1),
+            EffectOfInterest = Scalar("effect_of_interest") is null ? null : Real("effect_of_interest", 0, 0, double.PositiveInfinity),
+            BootstrapGroup = group,
+            PretrainingRuns = pretrainingRuns,
+            PretrainingSeedKey = Scalar("pretraining_seed_key") ?? "training.seed",
+            PretrainedModelKey = Scalar("pretrained_model_key") ?? "model.encoder",
         };
         spec.Validate();
         return spec;
@@ -168,5 +267,18 @@ public sealed record SweepSpec
         var duplicate = Axes.GroupBy(a => a.Key).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ConfigException($"{Source}: axis '{duplicate.Key}' is given twice.");
         if (Settings.Select(s => s.Name).Distinct().Count() != Settings.Count) throw new ConfigException($"{Source}: two settings share a name.");
+        if (Axes.Any(a => a.Key.StartsWith(PretrainPrefix, StringComparison.Ordinal)))
+            throw new ConfigException($"{Source}: pretraining keys ({PretrainPrefix}…) belong in a setting, not on an axis.");
+        var pretraining = Settings.Where(s => s.Overrides.Any(o => o.Key.StartsWith(PretrainPrefix, StringComparison.Ordinal))).ToList();
+        foreach (var (name, overrides) in pretraining)
+        {
+            if (Kind != SweepKind.Finetune) throw new ConfigException($"{Source}: setting '{name}': {PretrainPrefix}… keys need kind: finetune (the pretraining runs feed fine-tuning cells).");
+            if (!overrides.Any(o => o.Key == PretrainPrefix + "recipe")) throw new ConfigException($"{Source}: setting '{name}' has {PretrainPrefix}… keys but no {PretrainPrefix}recipe (the pretraining recipe its runs start from).");
+            if (overrides.Any(o => o.Key == PretrainedModelKey)) throw new ConfigException($"{Source}: setting '{name}' pretrains, so its {PretrainedModelKey} is the pretraining run's model; remove the override.");
+        }
+        if (pretraining.Count > 0 && PretrainingRuns.Count == 0)
+            throw new ConfigException($"{Source}: settings {string.Join(", ", pretraining.Select(s => $"'{s.Name}'"))} pretrain, so the sweep needs pretraining_runs (how many independent pretraining runs per setting, e.g. 2).");
+        if (PretrainingRuns.Count > 0 && pretraining.Count == 0)
+            throw new ConfigException($"{Source}: pretraining_runs is set but no setting has a {PretrainPrefix}recipe.");
     }
 }

@@ -166,7 +166,7 @@ public sealed class SweepTests
         Assert.Equal("base", plan.BaselineOf["better"]);
         Leaderboard.Write(plan, rows);
         var markdown = File.ReadAllText(Path.Combine(spec.Output, "leaderboard.md"));
-        Assert.Contains("| better | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0300 vs base | 0.035 |", markdown);
+        Assert.Contains("| better | — | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0300 vs base (+0.0052 to +0.0548) | 0.035 | 0.035 |", markdown);
         Assert.Contains("better", File.ReadAllText(Path.Combine(spec.Output, "leaderboard.csv")));
     }
 
@@ -198,9 +198,9 @@ public sealed class SweepTests
         Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report", "--baseline", "control"], stdout, new StringWriter()));
         var other = File.ReadAllText(temp.File("sweep/leaderboard-vs-control.md"));
         // dapt − control per seed: 0.02, 0.03, 0.02 → mean 0.0233, sd 0.00577, t = 7, p (df 2) = 0.0198.
-        Assert.Contains("| dapt | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0233 vs control | 0.020 |", other);
+        Assert.Contains("| dapt | — | 3 | 0.8400 ± 0.0100 | 0.8300 | 0.8500 | 1: 0.8300, 2: 0.8400, 3: 0.8500 | +0.0233 vs control (+0.0090 to +0.0377) | 0.020 |", other);
         Assert.Contains("| control |", other);
-        Assert.Contains("baseline", other.Split('\n').Single(l => l.StartsWith("| control |", StringComparison.Ordinal)));
+        Assert.Contains("baseline", other.Split('\n').First(l => l.StartsWith("| control |", StringComparison.Ordinal)));
         Assert.Equal(main, File.ReadAllText(temp.File("sweep/leaderboard.md")));
         Assert.Contains("+0.0300 vs base", main);
         Assert.True(File.Exists(temp.File("sweep/leaderboard-vs-control.csv")));
@@ -261,13 +261,13 @@ public sealed class SweepTests
         Assert.Equal(0, CliApp.Run(["sweep", "--config", file, "--report", "--metric", "test.macro_f1"], stdout, new StringWriter()));
         var macro = File.ReadAllText(temp.File("sweep/leaderboard-test.macro_f1.md"));
         var betterMacro = (1.0 + (60.0 / 62 + 16.0 / 18) / 2) / 2;
-        Assert.Contains(FormattableString.Invariant($"| better | 2 | {betterMacro:F4} ± "), macro);
-        Assert.Contains(FormattableString.Invariant($"| {betterMacro - 3.0 / 7:+0.0000} vs base |"), macro);
+        Assert.Contains(FormattableString.Invariant($"| better | — | 2 | {betterMacro:F4} ± "), macro);
+        Assert.Contains(FormattableString.Invariant($"| {betterMacro - 3.0 / 7:+0.0000} vs base ("), macro);
         Assert.Contains("# Leaderboard: test.macro_f1", macro);
-        var betterLine = macro.Split('\n').Single(l => l.StartsWith("| better |", StringComparison.Ordinal));
-        var bootstrapP = betterLine.Split('|')[^2].Trim();
+        var betterLine = macro.Split('\n').First(l => l.StartsWith("| better |", StringComparison.Ordinal));
+        var bootstrapP = betterLine.Split('|')[^4].Trim();
         Assert.True(bootstrapP == "< 0.001" || double.Parse(bootstrapP, System.Globalization.CultureInfo.InvariantCulture) < 0.01, betterLine);
-        Assert.Contains("| 1.000 |", macro.Split('\n').Single(l => l.StartsWith("| same |", StringComparison.Ordinal)));
+        Assert.Contains("| 1.000 | 1.000 | no detectable difference", macro.Split('\n').First(l => l.StartsWith("| same |", StringComparison.Ordinal)));
         Assert.Contains("# Leaderboard: test.accuracy", mainFile);
         Assert.Equal(mainFile, File.ReadAllText(temp.File("sweep/leaderboard.md")));   // the main leaderboard is left alone
 
