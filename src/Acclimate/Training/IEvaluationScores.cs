@@ -24,6 +24,7 @@ internal sealed class MetricValues : IEvaluationScores
 /// <summary>
 /// One finished evaluation, as <see cref="TrainingLoop{TBatch}.Evaluated"/> reports it: the step, the
 /// scores the evaluation returned, whether they improved the best-model metric, and the mean training
-/// loss of the updates since the previous evaluation (NaN when there were none in this call).
+/// loss of the updates since the previous evaluation (those before a resume included, when the
+/// checkpoint kept them; NaN when there were none).
 /// </summary>
 public sealed record EvaluationOutcome(long Step, double Epoch, IEvaluationScores Scores, bool IsBest, double TrainLoss);

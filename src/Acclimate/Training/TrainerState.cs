@@ -10,7 +10,8 @@ namespace Acclimate.Training;
 /// <summary>
 /// Everything besides weights and optimizer moments that a resumed run needs to continue exactly:
 /// the step and epoch, where the data stream stands, the RNG state, the schedule it was on, and
-/// the best-model / early-stopping bookkeeping. Stored as <c>trainer_state.json</c> in each checkpoint.
+/// the best-model / early-stopping bookkeeping, and the evaluations made so far (so that a resumed
+/// run's per-evaluation record covers the whole run). Stored as <c>trainer_state.json</c> in each checkpoint.
 /// </summary>
 internal sealed record TrainerState
 {
@@ -24,6 +25,8 @@ internal sealed record TrainerState
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // A train loss or a metric may be NaN (no update since the last evaluation, a macro average over nothing).
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public string Format { get; init; } = CurrentFormat;
@@ -51,6 +54,29 @@ internal sealed record TrainerState
     public long TokensSeen { get; init; }
     /// <summary>Whatever the objective saved through <c>TrainingLoop.SaveExtraState</c> (e.g. its own RNG).</summary>
     public JsonNode? Extra { get; init; }
+    /// <summary>Every evaluation up to this checkpoint, oldest first; null in checkpoints written before the loop kept them.</summary>
+    public List<EvaluationEntry>? Evaluations { get; init; }
+    /// <summary>
+    /// Set when the run once resumed from a checkpoint without <see cref="Evaluations"/>: the evaluations
+    /// at or before this step are missing from it. Carried on, so a later resume still knows.
+    /// </summary>
+    public long? EvaluationsMissingUpToStep { get; init; }
+    /// <summary>Sum of the update losses since the last evaluation (the next evaluation's mean train loss continues from it).</summary>
+    public double TrainLossSum { get; init; }
+    /// <summary>Number of updates in <see cref="TrainLossSum"/>.</summary>
+    public long TrainLossCount { get; init; }
+
+    /// <summary>One evaluation as stored: what <c>EvaluationOutcome</c> held, its scores as metric values and (when the caller saves them) in the caller's own form.</summary>
+    public sealed record EvaluationEntry
+    {
+        public long Step { get; init; }
+        public double Epoch { get; init; }
+        public double TrainLoss { get; init; }
+        public bool IsBest { get; init; }
+        public Dictionary<string, double> Metrics { get; init; } = new(StringComparer.Ordinal);
+        /// <summary>What <c>TrainingLoop.SaveScores</c> made of the scores, or null without it.</summary>
+        public JsonNode? Scores { get; init; }
+    }
 
     /// <summary>The schedule parameters, as stored.</summary>
     public sealed record ScheduleSnapshot

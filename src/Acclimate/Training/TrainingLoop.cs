@@ -1,5 +1,6 @@
 using Acclimate.Runtime;
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acclimate.Errors;
 using Acclimate.Reporting;
@@ -43,6 +44,12 @@ public sealed class TrainingLoop<TBatch>
     private double? _bestMetric;
     private long? _bestStep;
     private int _evaluationsWithoutImprovement;
+    // Every evaluation of the run so far (those before a resume restored from the checkpoint), as
+    // reported and as stored; and the update losses since the last one, for its mean train loss.
+    private readonly List<(EvaluationOutcome Outcome, TrainerState.EvaluationEntry Entry)> _evaluations = new();
+    private long? _evaluationsMissingUpToStep;
+    private double _trainLossSum;
+    private long _trainLossCount;
 
     /// <param name="options">Validated here; the schedule and the number of updates are fixed from them.</param>
     /// <param name="model">The model (and how to checkpoint it).</param>
@@ -91,6 +98,16 @@ public sealed class TrainingLoop<TBatch>
 
     /// <summary>Restores what <see cref="SaveExtraState"/> saved, when resuming.</summary>
     public Action<JsonNode?>? RestoreExtraState { get; init; }
+
+    /// <summary>
+    /// Turns an evaluation's scores into JSON kept in every later checkpoint's trainer_state.json, so
+    /// that a resumed run's <see cref="TrainingResult.Evaluations"/> carries the earlier evaluations'
+    /// full scores (a tagger's per-type table, say). Without it only their metric values are kept.
+    /// </summary>
+    public Func<IEvaluationScores, JsonNode?>? SaveScores { get; init; }
+
+    /// <summary>Rebuilds scores from what <see cref="SaveScores"/> made of them, when resuming.</summary>
+    public Func<JsonNode, IEvaluationScores>? RestoreScores { get; init; }
 
     /// <summary>Render plots/loss.png (and the best metric's curve) at the end (default true; needs <see cref="Run"/>).</summary>
     public bool WritePlots { get; init; } = true;
@@ -154,6 +171,7 @@ public sealed class TrainingLoop<TBatch>
         if (state.DataPosition is null) throw new CheckpointException($"{checkpointFolder}: trainer state has no data position.");
         _model.Load(checkpointFolder);
         _optimizer.LoadState(Path.Combine(checkpointFolder, AdamWOptimizer.StateFileName));
+        RestoreEvaluations(state, checkpointFolder);
         _resumeState = state;
     }
 
@@ -181,11 +199,11 @@ public sealed class TrainingLoop<TBatch>
         // something reports them (a log record, an evaluation, a checkpoint, the end), so a step
         // never waits for the device.
         var pending = new List<(long Step, StepOutcome Outcome, TimeSpan Elapsed)>();
-        var lossesAtEvaluation = 0;
+        // The mean loss of the updates since the previous evaluation, those before a resume included.
         double TrainLossSinceEvaluation()
         {
-            var mean = losses.Count > lossesAtEvaluation ? losses.Skip(lossesAtEvaluation).Average() : double.NaN;
-            lossesAtEvaluation = losses.Count;
+            var mean = _trainLossCount > 0 ? _trainLossSum / _trainLossCount : double.NaN;
+            (_trainLossSum, _trainLossCount) = (0, 0);
             return mean;
         }
         void Flush()
@@ -196,6 +214,8 @@ public sealed class TrainingLoop<TBatch>
             {
                 var (step, outcome, elapsed) = pending[i];
                 losses.Add(values[i]);
+                _trainLossSum += values[i];
+                _trainLossCount++;
                 window.Add(values[i], outcome.LearningRate, i == pending.Count - 1 ? gradNorm : double.NaN, outcome.Tokens, elapsed);
                 Progress.Stepped(step, values[i], outcome.LearningRate);
                 outcome.Dispose();
@@ -243,6 +263,7 @@ public sealed class TrainingLoop<TBatch>
             }
             if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly || (evaluateNow && CheckpointAfterEvaluation)))
             {
+                Flush();   // the checkpoint keeps the losses since the last evaluation
                 lastCheckpoint = SaveCheckpoint(checkpoints);
                 lastSaved = _globalStep;
                 Progress.CheckpointSaved(_globalStep, lastCheckpoint);
@@ -265,7 +286,11 @@ public sealed class TrainingLoop<TBatch>
         }
 
         var result = new TrainingResult(_globalStep, startStep, losses, _bestMetric, _bestStep,
-            Run is not null && _bestStep is not null ? Run.BestModelFolder : null, lastCheckpoint, stoppedEarly, trainingTime, total.Elapsed);
+            Run is not null && _bestStep is not null ? Run.BestModelFolder : null, lastCheckpoint, stoppedEarly, trainingTime, total.Elapsed)
+        {
+            Evaluations = _evaluations.Select(e => e.Outcome).ToArray(),
+            EvaluationsMissingUpToStep = _evaluationsMissingUpToStep,
+        };
         Progress.Finished(result);
         return result;
     }
@@ -288,6 +313,8 @@ public sealed class TrainingLoop<TBatch>
         _bestMetric = state.BestMetric;
         _bestStep = state.BestStep;
         _evaluationsWithoutImprovement = state.EvaluationsWithoutImprovement;
+        _trainLossSum = state.TrainLossSum;
+        _trainLossCount = state.TrainLossCount;
         _data.RestorePosition(state.DataPosition!);
         RestoreExtraState?.Invoke(state.Extra);
         // The RNG is restored last, right before the first update, so nothing the caller did
@@ -411,7 +438,17 @@ public sealed class TrainingLoop<TBatch>
             _evaluationsWithoutImprovement++;
         }
         Progress.Evaluated(record, improved);
-        Evaluated?.Invoke(new EvaluationOutcome(_globalStep, record.Epoch, scores, improved, trainLoss));
+        var outcome = new EvaluationOutcome(_globalStep, record.Epoch, scores, improved, trainLoss);
+        _evaluations.Add((outcome, new TrainerState.EvaluationEntry
+        {
+            Step = outcome.Step,
+            Epoch = outcome.Epoch,
+            TrainLoss = trainLoss,
+            IsBest = improved,
+            Metrics = scores.Metrics().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            Scores = SaveScores?.Invoke(scores),
+        }));
+        Evaluated?.Invoke(outcome);
         return _options.EarlyStoppingPatience > 0 && _evaluationsWithoutImprovement >= _options.EarlyStoppingPatience;
     }
 
@@ -442,7 +479,37 @@ public sealed class TrainingLoop<TBatch>
             EvaluationsWithoutImprovement = _evaluationsWithoutImprovement,
             TokensSeen = _tokensSeen,
             Extra = SaveExtraState?.Invoke(),
+            Evaluations = _evaluations.Select(e => e.Entry).ToList(),
+            EvaluationsMissingUpToStep = _evaluationsMissingUpToStep,
+            TrainLossSum = _trainLossSum,
+            TrainLossCount = _trainLossCount,
         };
+    }
+
+    // The evaluations a checkpoint holds, as they were reported (scores through RestoreScores when
+    // they were saved with SaveScores, else as metric values). A checkpoint from before they were
+    // kept leaves the evaluations up to its step missing (if it came after the first one), and
+    // says so in the result.
+    private void RestoreEvaluations(TrainerState state, string checkpointFolder)
+    {
+        _evaluations.Clear();
+        if (state.Evaluations is not { } entries)
+        {
+            var evaluatedBefore = Evaluate is not null && _options.EvalEvery > 0 && state.GlobalStep >= _options.EvalEvery;
+            _evaluationsMissingUpToStep = evaluatedBefore ? state.GlobalStep : null;
+            return;
+        }
+        _evaluationsMissingUpToStep = state.EvaluationsMissingUpToStep;
+        foreach (var entry in entries)
+        {
+            IEvaluationScores scores;
+            try { scores = entry.Scores is { } saved && RestoreScores is not null ? RestoreScores(saved) : new MetricValues(entry.Metrics); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+            {
+                throw new CheckpointException($"{Path.Combine(checkpointFolder, TrainerState.FileName)}: the scores of the evaluation at step {entry.Step} cannot be read ({e.Message}).", e);
+            }
+            _evaluations.Add((new EvaluationOutcome(entry.Step, entry.Epoch, scores, entry.IsBest, entry.TrainLoss), entry));
+        }
     }
 
     private double FractionalEpoch() =>

@@ -21,4 +21,18 @@ public sealed record TrainingResult(
     string? LastCheckpoint,
     bool StoppedEarly,
     TimeSpan TrainingTime,
-    TimeSpan TotalTime);
+    TimeSpan TotalTime)
+{
+    /// <summary>
+    /// Every evaluation of the run, oldest first: after a resume, those before it (restored from the
+    /// checkpoint) and then this call's, so a per-evaluation table covers the whole run.
+    /// </summary>
+    public IReadOnlyList<EvaluationOutcome> Evaluations { get; init; } = Array.Empty<EvaluationOutcome>();
+
+    /// <summary>
+    /// Null when <see cref="Evaluations"/> is the whole run. Otherwise the run was resumed (at some
+    /// point) from a checkpoint written before checkpoints kept the evaluations, and those at or
+    /// before this step are missing.
+    /// </summary>
+    public long? EvaluationsMissingUpToStep { get; init; }
+}

@@ -68,6 +68,15 @@ public sealed class TrainingResumeTests
         Assert.Equal(full.BestMetric, secondHalf.BestMetric);
         Assert.Equal(full.BestStep, secondHalf.BestStep);
 
+        // The resumed call's result lists every evaluation of the run (step 4 restored from checkpoint-6),
+        // with the uninterrupted run's values; the train loss of step 8's covers updates 5-8 across the resume.
+        static string Describe(EvaluationOutcome e) => $"{e.Step} {e.Epoch:R} {BitConverter.DoubleToInt64Bits(e.TrainLoss)} {e.IsBest} " +
+            string.Join(",", e.Scores.Metrics().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={BitConverter.DoubleToInt64Bits(kv.Value)}"));
+        Assert.Equal(new long[] { 4, 8, 12 }, full.Evaluations.Select(e => e.Step));
+        Assert.Null(secondHalf.EvaluationsMissingUpToStep);
+        Assert.Equal(full.Evaluations.Select(Describe), secondHalf.Evaluations.Select(Describe));
+        Assert.Equal(full.StepLosses.Skip(4).Take(4).Average(), secondHalf.Evaluations[1].TrainLoss);
+
         // The loss curve really changes over the run (a model that learned nothing would make equality trivial).
         Assert.True(full.StepLosses.Distinct().Count() == 12, "losses repeat: dropout or data order is not varying");
 
@@ -101,6 +110,35 @@ public sealed class TrainingResumeTests
         resumed.Loop.ResumeFrom(checkpoint);
         var rest = resumed.Loop.Train();
         Assert.NotEqual(full.StepLosses.Skip(6).ToList(), rest.StepLosses.ToList());
+    }
+
+    [Fact]
+    public void A_checkpoint_without_the_evaluation_record_still_resumes_and_the_result_says_which_evaluations_are_missing()
+    {
+        using var folder = TestPaths.NewTempFolder();
+        var options = TrainingRig.ResumeOptions;
+        using (var rig = new TrainingRig(options, RunFolder.At(folder.Path), stopAtStep: 6))
+            rig.Loop.Train();
+        // trainer_state.json as written before checkpoints kept the evaluations.
+        var statePath = Path.Combine(folder.Path, "checkpoints", "checkpoint-6", TrainerState.FileName);
+        var state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        foreach (var key in new[] { "evaluations", "train_loss_sum", "train_loss_count" }) Assert.True(state.Remove(key), key);
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        TrainingResult second;
+        using (var rig = new TrainingRig(options, RunFolder.At(folder.Path), stopAtStep: 9))
+        {
+            rig.Loop.ResumeFrom(Path.GetDirectoryName(statePath)!);
+            second = rig.Loop.Train();
+        }
+        Assert.Equal(6, second.EvaluationsMissingUpToStep);
+        Assert.Equal(new long[] { 8 }, second.Evaluations.Select(e => e.Step));
+        // A later resume (from checkpoint-9, written with the record) still knows the evaluations up to step 6 are missing.
+        using var third = new TrainingRig(options, RunFolder.At(folder.Path));
+        third.Loop.ResumeFrom(Path.Combine(folder.Path, "checkpoints", "checkpoint-9"));
+        var last = third.Loop.Train();
+        Assert.Equal(6, last.EvaluationsMissingUpToStep);
+        Assert.Equal(new long[] { 8, 12 }, last.Evaluations.Select(e => e.Step));
     }
 
     [Fact]

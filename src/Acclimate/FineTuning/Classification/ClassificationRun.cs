@@ -82,6 +82,8 @@ public sealed class ClassificationRun
         TorchRuntime.SetThreads(TrainingEnvironment.ThreadsFor(_recipe.Training.Threads));
         var trained = new ClassifierTrainer(_recipe, tokenizer, labels, device) { Progress = Progress, Log = Log }.Train(train, dev, _run, ResumeFrom);
         var result = trained.Training;
+        if (trained.EpochsMissingUpToStep is long missing)
+            Log.WriteLine($"note: results.json lists no epochs up to step {missing}: the run resumed from a checkpoint written before checkpoints kept the epochs' scores (metrics.jsonl has their eval_* values)");
         var pad = trained.PadTokenId;
         var devIds = dev.Select(e => Encode(tokenizer, e, _recipe.Model)).ToArray();
         var bestFolder = trained.BestModelFolder;
@@ -109,6 +111,8 @@ public sealed class ClassificationRun
             ["dev"] = TaggingRun.ToJson(Metrics(devReport)),
             ["test"] = testReport is null ? null : TaggingRun.ToJson(Metrics(testReport)),
         };
+        // Only after a resume from a checkpoint that did not keep the earlier epochs: "epochs" lacks those up to this step.
+        if (trained.EpochsMissingUpToStep is long lost) results["epochs_missing_up_to_step"] = lost;
         AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         AtomicFile.WriteAllText(Path.Combine(_run.Path, "epochs.md"), "dev (best checkpoint)\n\n" + MetricsTable.Format(devReport) + (testReport is null ? "" : "\n\ntest (best checkpoint)\n\n" + MetricsTable.Format(testReport)) + "\n");
         return new FineTuneResult(_run.Path, bestFolder, Metrics(devReport), testReport is null ? null : Metrics(testReport), result.BestStep ?? result.GlobalStep);

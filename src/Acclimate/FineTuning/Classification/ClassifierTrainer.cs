@@ -12,8 +12,15 @@ using static TorchSharp.torch;
 
 namespace Acclimate.FineTuning.Classification;
 
-/// <summary>What <see cref="ClassifierTrainer.Train"/> returns: the best checkpoint, the dev metrics of every epoch, the loop's result.</summary>
-internal sealed record ClassifierTrainingResult(string BestModelFolder, IReadOnlyList<IReadOnlyDictionary<string, double>> Epochs, TrainingResult Training, long PadTokenId);
+/// <summary>
+/// What <see cref="ClassifierTrainer.Train"/> returns: the best checkpoint, the dev metrics of every
+/// epoch of the run (a resumed run's earlier epochs restored from its checkpoint), the loop's result.
+/// </summary>
+internal sealed record ClassifierTrainingResult(string BestModelFolder, IReadOnlyList<IReadOnlyDictionary<string, double>> Epochs, TrainingResult Training, long PadTokenId)
+{
+    /// <summary>Null when <see cref="Epochs"/> covers the whole run; else the run resumed from a checkpoint that did not keep the epochs, and those up to this step are missing.</summary>
+    public long? EpochsMissingUpToStep => Training.EvaluationsMissingUpToStep;
+}
 
 /// <summary>
 /// Trains one sequence classifier from a recipe: the pretrained encoder with a pooler head (or a
@@ -62,7 +69,6 @@ internal sealed class ClassifierTrainer
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
             DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, model)));
         var devIds = dev.Select(e => ClassificationRun.Encode(_tokenizer, e, _recipe.Model)).ToArray();
-        var epochs = new List<IReadOnlyDictionary<string, double>>();
         TrainingLoop<ModelInputs>? loop = null;
         loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(new ClassifierTrainable(model, _tokenizer, ClassificationModelInfo.From(_recipe.Model))), optimizer, batches,
             b => objective.Loss(b, (double)loop!.GlobalStep / loop.TotalSteps))
@@ -78,15 +84,14 @@ internal sealed class ClassifierTrainer
             {
                 var report = ClassificationRun.Score(dev, ClassificationRun.Predict(model, devIds, pad).Select(p => _labels[p.Label]).ToArray());
                 Log.WriteLine(MetricsTable.Format(report));
-                var metrics = ClassificationRun.Metrics(report);
-                epochs.Add(metrics);
-                return new MetricValues(metrics);
+                return new MetricValues(ClassificationRun.Metrics(report));
             },
         };
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation.");
-        return new ClassifierTrainingResult(best, epochs, result, pad);
+        // Every epoch's metrics, those before a resume included (the checkpoint keeps them).
+        return new ClassifierTrainingResult(best, result.Evaluations.Select(e => e.Scores.Metrics()).ToArray(), result, pad);
     }
 
     /// <summary>

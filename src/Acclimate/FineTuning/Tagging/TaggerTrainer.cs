@@ -113,7 +113,9 @@ internal sealed class TaggerTrainer
     /// <summary>
     /// Trains into <paramref name="run"/>; the best dev model ends up in <c>run/best-model</c>.
     /// With <paramref name="resumeFrom"/> (a checkpoint of an interrupted run of the same recipe)
-    /// training continues exactly where it stopped; only the epochs after it are reported.
+    /// training continues exactly where it stopped; <see cref="EpochEvaluated"/> reports only the epochs
+    /// after it, while the result holds every epoch of the run (the earlier ones restored from the
+    /// checkpoint; see <see cref="TaggerTrainingResult.EpochsMissingUpToStep"/> for old checkpoints).
     /// </summary>
     public TaggerTrainingResult Train(IReadOnlyList<WeightedSentence> train, IReadOnlyList<TaggedSentence> dev, RunFolder run, string? resumeFrom = null)
     {
@@ -149,7 +151,6 @@ internal sealed class TaggerTrainer
         using var objective = new TaggingObjective(_recipe, labeler, Words, Device);
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
             DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
-        var epochs = new List<EpochEvaluation>();
         var devWords = dev.Select(s => s.Words).ToArray();
         TrainingLoop<TaggingBatch>? loop = null;
         loop = new TrainingLoop<TaggingBatch>(loopOptions, objective.Trainable(new LabelerTrainable(labeler, Tokenizer, Info)), optimizer, batches,
@@ -168,18 +169,23 @@ internal sealed class TaggerTrainer
                 var predicted = TaggingPredictor.PredictTags(labeler, Words, devWords, _recipe.Model.Stride).Select(t => _space.ToFile(t)).ToArray();
                 return TaggingScores.Compute(dev, predicted, _space.FileScheme);
             },
-            Evaluated = outcome =>
-            {
-                var epoch = (int)((outcome.Step + perEpoch - 1) / perEpoch);
-                var evaluation = new EpochEvaluation(epoch, outcome.Step, outcome.TrainLoss, (TaggingScores)outcome.Scores, outcome.IsBest, Label);
-                epochs.Add(evaluation);
-                EpochEvaluated?.Invoke(evaluation);
-            },
+            Evaluated = outcome => EpochEvaluated?.Invoke(ToEpoch(outcome)),
+            // The checkpoints keep each epoch's whole scores, so a resumed run's epochs.md has the earlier tables too.
+            SaveScores = scores => ((TaggingScores)scores).ToJson(),
+            RestoreScores = TaggingScores.FromJson,
         };
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation (the metric '{BestMetric}' was never finite).");
-        return new TaggerTrainingResult(best, epochs, result);
+        return new TaggerTrainingResult(best, result.Evaluations.Select(ToEpoch).ToArray(), result);
+
+        EpochEvaluation ToEpoch(EvaluationOutcome outcome)
+        {
+            var epoch = (int)((outcome.Step + perEpoch - 1) / perEpoch);
+            var scores = outcome.Scores as TaggingScores
+                ?? throw new CheckpointException($"{resumeFrom}: the evaluation at step {outcome.Step} was not kept with a tagger's scores; resume with the recipe the run was started with.");
+            return new EpochEvaluation(epoch, outcome.Step, outcome.TrainLoss, scores, outcome.IsBest, Label);
+        }
     }
 
     /// <summary>

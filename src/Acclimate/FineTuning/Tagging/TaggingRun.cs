@@ -82,6 +82,12 @@ public sealed class TaggingRun
             var label = rounds == 0 ? "" : $"round {round}";
             var trainer = new TaggerTrainer(_recipe, tokenizer, space) { Progress = Progress, EpochEvaluated = EpochEvaluated, Label = label };
             var trained = trainer.Train(train, data.Dev, folder, ResumeFrom);
+            if (trained.EpochsMissingUpToStep is long missing)
+            {
+                var note = $"epochs up to step {missing} are missing from this table: the run resumed from a checkpoint written before checkpoints kept the epochs' scores (metrics.jsonl has their eval_* values)";
+                Log.WriteLine("note: " + note);
+                epochsText.Append(CultureInfo.InvariantCulture, $"\n({note}.)\n");
+            }
             foreach (var epoch in trained.Epochs) epochsText.Append(epoch.ToMarkdown());
             result = ScoreBest(trainer, trained, data, folder, epochsText, label);
             if (round < rounds)
@@ -136,6 +142,8 @@ public sealed class TaggingRun
             ["dev_sentences"] = data.Dev.Count,
             ["test_sentences"] = data.Test?.Count,
         };
+        // Only after a resume from a checkpoint that did not keep the earlier epochs: "epochs" lacks those up to this step.
+        if (trained.EpochsMissingUpToStep is long missing) results["epochs_missing_up_to_step"] = missing;
         AtomicFile.WriteAllText(Path.Combine(folder.Path, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         WriteReport(folder, trained, dev, test);
         return new FineTuneResult(folder.Path, trained.BestModelFolder, dev.Metrics(), test?.Metrics(), bestStep);

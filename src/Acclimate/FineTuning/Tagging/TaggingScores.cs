@@ -1,6 +1,9 @@
 using Acclimate.Training;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Acclimate.Data.Datasets;
 using Acclimate.Data.Tagging;
 using Acclimate.Evaluation;
@@ -58,6 +61,39 @@ public sealed class TaggingScores : IEvaluationScores
         var tags = ClassificationMetrics.Compute(truth.SelectMany(t => t).ToArray(), predicted.SelectMany(t => t).ToArray());
         return new TaggingScores(null, null, tags, accuracy);
     }
+
+    /// <summary>
+    /// Everything these scores hold, as JSON (non-finite numbers as <c>"NaN"</c>): how a checkpoint keeps
+    /// the earlier epochs' evaluations, so that a resumed run's epochs.md shows their tables too.
+    /// </summary>
+    internal JsonNode ToJson() => JsonSerializer.SerializeToNode(new Stored(Accuracy, StrictF1,
+        Entities is { } e ? new StoredEntities(e.Mode, e.Scheme, e.Types.ToArray(), e.MicroAverage, e.MacroAverage, e.WeightedAverage, e.Accuracy, e.NonEntityTags.ToArray()) : null,
+        Tags is { } t ? new StoredTags(t.Accuracy, t.Total, t.Classes.ToArray(), t.MacroAverage, t.WeightedAverage) : null), StoredJson)!;
+
+    /// <summary>Scores equal to those <see cref="ToJson"/> wrote.</summary>
+    internal static TaggingScores FromJson(JsonNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var s = node.Deserialize<Stored>(StoredJson) ?? throw new JsonException("empty tagging scores");
+        if ((s.Entities is null) == (s.Tags is null)) throw new JsonException("tagging scores hold either entity scores or tag scores");
+        var entities = s.Entities is { } e ? new SeqevalReport(e.Mode, e.Scheme, e.Types, e.Micro, e.Macro, e.Weighted, e.Accuracy, e.NonEntityTags) : null;
+        var tags = s.Tags is { } t ? new ClassificationReport(t.Accuracy, t.Total, t.Classes, t.Macro, t.Weighted) : null;
+        return new TaggingScores(entities, s.StrictF1, tags, s.Accuracy);
+    }
+
+    private static readonly JsonSerializerOptions StoredJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        RespectNullableAnnotations = true,
+    };
+
+    private sealed record Stored(double Accuracy, double? StrictF1, StoredEntities? Entities, StoredTags? Tags);
+
+    private sealed record StoredEntities(SeqevalMode Mode, TaggingScheme? Scheme, ScoreRow[] Types, ScoreRow Micro, ScoreRow Macro, ScoreRow Weighted, double Accuracy, string[] NonEntityTags);
+
+    private sealed record StoredTags(double Accuracy, int Total, ScoreRow[] Classes, ScoreRow Macro, ScoreRow Weighted);
 
     /// <summary>Named values for metrics.jsonl and best-model selection: f1, precision, recall, macro_f1, strict_f1, accuracy.</summary>
     public IReadOnlyDictionary<string, double> Metrics()
