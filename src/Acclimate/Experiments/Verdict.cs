@@ -76,9 +76,9 @@ public sealed record Verdict(VerdictKind Kind, double? MinimumDetectableEffect, 
         ArgumentNullException.ThrowIfNull(rules);
         var delta = Amount(e.Difference, rules.Points, signed: true);
         var alphaEach = rules.Alpha / Math.Max(1, rules.FamilySize);
-        var mde = e.UnitStd is { } sd ? PairedStatistics.MinimumDetectableEffect(sd, e.Units, alphaEach, rules.Power) : null;
+        var mde = e.UnitStd is { } sd and > 0 ? PairedStatistics.MinimumDetectableEffect(sd, e.Units, alphaEach, rules.Power) : null;
         var target = rules.EffectOfInterest ?? e.Difference;
-        var needed = e.UnitStd is { } s2 ? PairedStatistics.UnitsToDetect(s2, target, alphaEach, rules.Power) : null;
+        var needed = e.UnitStd is { } s2 and > 0 ? PairedStatistics.UnitsToDetect(s2, target, alphaEach, rules.Power) : null;
         var interval = e.Interval is { } ci ? $" (95 % CI {Amount(ci.Low, rules.Points, true, unit: false)} to {Amount(ci.High, rules.Points, true)})" : "";
         if (e.TooFewWhy is not null || e.AdjustedP is null)
             return new Verdict(VerdictKind.NotTestable, mde, needed,
@@ -93,10 +93,11 @@ public sealed record Verdict(VerdictKind Kind, double? MinimumDetectableEffect, 
             return new Verdict(better ? VerdictKind.Gain : VerdictKind.Loss, mde, needed, $"{(better ? "gain" : "loss")}: {delta}{interval}; {tests}.");
 
         var why = byUnits ? "consistent over the units but within the noise of the test items" : byItems && e.AdjustedBootstrapP is not null ? "beyond the noise of the test items but not over the units" : "within noise";
-        var detectable = mde is { } m ? $"; an effect of ±{Amount(m, rules.Points)} would have been detected at n = {e.Units} {e.UnitName} ({rules.Power:P0} power)" : "";
+        var detectable = e.UnitStd == 0 ? $"; the {e.UnitName} gave identical differences, so their spread cannot say how large an effect would have shown"
+            : mde is { } m ? $"; an effect of ±{Amount(m, rules.Points)} would have been detected at n = {e.Units} {e.UnitName} ({rules.Power:P0} power)" : "";
         var toDetect = needed is { } n && n > e.Units
             ? $"; about {n} {e.UnitName} would detect ±{Amount(Math.Abs(target), rules.Points)}"
-            : needed is null && target != 0 && e.UnitStd is not null ? $"; more than 1,000 {e.UnitName} would be needed for ±{Amount(Math.Abs(target), rules.Points)}" : "";
+            : needed is null && target != 0 && e.UnitStd is > 0 ? $"; more than 1,000 {e.UnitName} would be needed for ±{Amount(Math.Abs(target), rules.Points)}" : "";
         return new Verdict(VerdictKind.NoDetectableDifference, mde, needed, $"no detectable difference: {delta}{interval}, {why} ({tests}){detectable}{toDetect}.");
     }
 

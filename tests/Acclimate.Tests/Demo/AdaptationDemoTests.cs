@@ -39,8 +39,11 @@ public sealed class AdaptationDemoTests
         Assert.Matches(new Regex($@"\| DAPT \| warm-up \| {Num} → {Num} \| [+-]{Num}% \| {Num} → {Num} \| [+-]{Num}% \| 5 \|"), report);
         Assert.Matches(new Regex($@"\| DAPT \+ rehearsal \| warm-up \| {Num} → {Num} \|"), report);
         // Per-seed test F1, mean ± std, and the paired tests against the base encoder.
-        Assert.Matches(new Regex($@"\| base all-MiniLM-L6-v2 \| {Num} \| {Num} \| {Num} ± {Num} \| {Num} \| {Num} \|  \|  \|  \|"), report);
-        Assert.Matches(new Regex($@"\| DAPT \| {Num} \| {Num} \| {Num} ± {Num} \| {Num} \| {Num} \| [+-]{Num} \| (< )?{Num} \| (< )?{Num} \|"), report);
+        Assert.Matches(new Regex($@"\| base all-MiniLM-L6-v2 \| {Num} \| {Num} \| {Num} ± {Num} \| {Num} \| {Num} \|  \|  \|  \|  \|  \|  \|"), report);
+        // Δ with its 95 % interval, raw and Holm-corrected p of both tests, and the verdict.
+        Assert.Matches(new Regex($@"\| DAPT \| {Num} \| {Num} \| {Num} ± {Num} \| {Num} \| {Num} \| [+-]{Num} \([+-]{Num} to [+-]{Num}\) \| (< )?{Num} \| (< )?{Num} \| (< )?{Num} \| (< )?{Num} \| (gain|loss|no detectable difference( \(±{Num} points\))?) \|"), report);
+        Assert.Matches(new Regex(@"\*\*Answer:\*\* This DAPT run against the base encoder, NCBI-disease test F1 — (gain|loss|no detectable difference): ([+−]|0\.00 points)"), report);
+        Assert.Contains("One pretraining run stands behind it", report);
         Assert.Matches(new Regex($@"\| DAPT \| Disease \| {Num} \| {Num} \| {Num} \| [0-9]+ \|"), report);
         Assert.Contains("**Where the two taggers disagree** (seed 1)", report);
 
