@@ -4,8 +4,9 @@ using Mono.Cecil.Cil;
 namespace Acclimate.Tests;
 
 /// <summary>
-/// The library's layers point one way (DESIGN.md 2b): a namespace may use its own layer and the
-/// layers below it, never one above. Every reference is read from the compiled IL (signatures,
+/// The library's layers point one way (the diagram at the top of docs/architecture.md, which
+/// the Layers list below spells out): a namespace may use its own layer and the layers below
+/// it, never one above. Every reference is read from the compiled IL (signatures,
 /// fields, base types, and the types and members method bodies use), so a `using` that is not
 /// needed does not count and a fully qualified name does.
 /// </summary>

@@ -8,7 +8,6 @@ using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Models;
 using Acclimate.Tokenization;
 using Acclimate.Runtime;

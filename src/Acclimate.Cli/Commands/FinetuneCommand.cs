@@ -5,7 +5,6 @@ using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Training;
 using Spectre.Console;
 
@@ -20,7 +19,7 @@ public static class FinetuneCommand
 {
     public static Command Create(TextWriter output)
     {
-        var config = new Option<string>("--config") { Description = "Fine-tuning recipe (YAML: model, data, training, optimizer, output, cross_validation, pseudo_labels).", Required = true };
+        var config = new Option<string>("--config") { Description = $"Fine-tuning recipe (YAML sections: {string.Join(", ", FineTuneRecipe.SectionNames)}).", Required = true };
         var set = new Option<string[]>("--set") { Description = "Override a recipe value: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var runDir = new Option<string?>("--run-dir") { Description = "Write the run into exactly this folder (overrides output.dir/name)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run in --run-dir from its latest checkpoint (same recipe)." };

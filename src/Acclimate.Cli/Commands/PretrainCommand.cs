@@ -9,7 +9,7 @@ public static class PretrainCommand
 {
     public static Command Create(TextWriter output)
     {
-        var config = new Option<string>("--config") { Description = "The recipe (YAML): run, model, objective, data, general, forgetting, training sections.", Required = true };
+        var config = new Option<string>("--config") { Description = $"The recipe (YAML sections: {string.Join(", ", PretrainingRecipe.SectionNames)}).", Required = true };
         var set = new Option<string[]>("--set")
         {
             Description = "Override a recipe value, e.g. --set training.max_steps=200 (repeatable).",

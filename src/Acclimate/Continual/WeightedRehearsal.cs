@@ -5,8 +5,8 @@ namespace Acclimate.Continual;
 
 /// <summary>
 /// The loss-weighted form of rehearsal: every step sees a domain batch and a general batch and
-/// minimizes L_domain + α·L_general, instead of alternating batches as
-/// <see cref="RehearsalMixer{T}"/> does. α = 0 is plain domain training.
+/// minimizes L_domain + α·L_general, instead of alternating batches by a <see cref="RehearsalSchedule"/>
+/// (the mixing <see cref="Pretraining.PretrainingBatchSource"/> does). α = 0 is plain domain training.
 /// </summary>
 internal sealed class WeightedRehearsal
 {

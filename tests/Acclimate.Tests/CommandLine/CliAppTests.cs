@@ -24,6 +24,19 @@ public sealed class CliAppTests
     }
 
     [Fact]
+    public void ConfigHelpListsEverySectionTheRecipeAccepts()
+    {
+        // The --config help is built from the recipes' section lists, so a new section cannot be left out of it.
+        static string ConfigHelp(System.CommandLine.Command command) =>
+            command.Options.Single(o => o.Name == "--config").Description!;
+        var finetune = ConfigHelp(Acclimate.Cli.Commands.FinetuneCommand.Create(new StringWriter()));
+        Assert.Contains("model, data, training, optimizer, output, cross_validation, pseudo_labels, adaptation, adversarial, mixup", finetune);
+        var pretrain = ConfigHelp(Acclimate.Cli.Commands.PretrainCommand.Create(new StringWriter()));
+        Assert.Contains(string.Join(", ", Acclimate.Pretraining.PretrainingRecipe.SectionNames), pretrain);
+        Assert.Contains("run, model, objective, data, general, forgetting, training", pretrain);
+    }
+
+    [Fact]
     public void HelpNamesTheCommandUsersTypeNotTheExecutable()
     {
         // Run as `dotnet Acclimate.Cli.dll`, System.CommandLine would write "Acclimate.Cli finetune [options]"

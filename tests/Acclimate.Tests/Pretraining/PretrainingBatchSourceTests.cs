@@ -95,6 +95,47 @@ public sealed class PretrainingBatchSourceTests
     }
 
     [Fact]
+    public void MixingTakesEachSourcesBatchesInOrderAndIsAFunctionOfTheStep()
+    {
+        PretrainingBatchSequence Domain() => new("domain", new Tagged(0, 14), Collator(), 2, seed: 5, stream: 0);
+        PretrainingBatchSequence General() => new("general", new Tagged(1, 8), Collator(), 2, seed: 5, stream: 1);
+        long[] Content(MlmBatch b) => Originals(b).Concat(b.InputIds.data<long>().ToArray()).ToArray();
+        var mix = new RehearsalSchedule(3, 2);
+        var source = new PretrainingBatchSource(Domain(), 5, General(), mix);
+        var domain = Domain();
+        var general = General();
+        // 7 domain and 4 general batches per pass: 40 steps wrap both sources into later passes.
+        var pattern = new System.Text.StringBuilder();
+        var all = new List<long[]>();
+        long d = 0, g = 0;
+        for (long k = 0; k < 40; k++)
+        {
+            var b = source.At(k);
+            pattern.Append(b.Source == BatchSource.General ? 'G' : 'D');
+            Assert.Null(b.General);
+            // Each source's batches come in order, none skipped or repeated: the domain batch at a step is
+            // domain batch (domain steps before it), likewise for general.
+            using var expected = b.Source == BatchSource.General ? general.Batch(g++) : domain.Batch(d++);
+            using (b.Batch)
+            {
+                Assert.Equal(b.Source == BatchSource.General ? 1 : 0, SetOf(b.Batch));
+                Assert.Equal(Content(expected), Content(b.Batch));
+                all.Add(Content(b.Batch));
+            }
+        }
+        Assert.Equal("DDGDGDDGDGDDGDG", pattern.ToString(0, 15));
+        Assert.Equal((24L, 16L), (d, g));
+
+        // A fresh source asked from step 23 on gives exactly what the first one gave (no state but the step).
+        var resumed = new PretrainingBatchSource(Domain(), 5, General(), mix);
+        for (long k = 23; k < 40; k++)
+        {
+            var b = resumed.At(k);
+            using (b.Batch) Assert.Equal(all[(int)k], Content(b.Batch));
+        }
+    }
+
+    [Fact]
     public void WeightedRehearsalPairsEveryDomainBatchWithAGeneralBatch()
     {
         var domain = new PretrainingBatchSequence("domain", new Tagged(0, 8), Collator(), 2, seed: 5, stream: 0);

@@ -51,9 +51,6 @@ public sealed record AugmentableSentence
     /// <summary>The words joined by single spaces.</summary>
     public string Text => string.Join(' ', Words);
 
-    /// <summary>True when word <paramref name="index"/> belongs to an entity mention.</summary>
-    public bool IsInsideEntity(int index) => _inside[index];
-
     /// <summary>Indices of the words outside every mention: the only words operations may change.</summary>
     public IReadOnlyList<int> OutsideIndices() => Enumerable.Range(0, Words.Count).Where(i => !_inside[i]).ToArray();
 

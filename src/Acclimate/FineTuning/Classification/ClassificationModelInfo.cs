@@ -6,7 +6,6 @@ using Acclimate.IO;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Classification;
 

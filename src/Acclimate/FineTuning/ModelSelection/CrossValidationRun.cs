@@ -10,7 +10,6 @@ using Acclimate.IO;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.ModelSelection;
 

@@ -4,7 +4,6 @@ using Acclimate.Errors;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.ModelSelection;
 

@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.ModelSelection;
 

@@ -5,7 +5,6 @@ using Acclimate.Errors;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Tagging;
 

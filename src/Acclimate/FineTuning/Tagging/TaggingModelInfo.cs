@@ -7,7 +7,6 @@ using Acclimate.IO;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Tagging;
 

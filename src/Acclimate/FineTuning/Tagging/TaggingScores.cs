@@ -10,7 +10,6 @@ using Acclimate.Evaluation;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Tagging;
 

@@ -2,7 +2,6 @@ using Acclimate.Data.Datasets;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Tagging;
 

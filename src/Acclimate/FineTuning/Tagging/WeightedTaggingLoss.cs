@@ -2,7 +2,6 @@ using static TorchSharp.torch;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 
 namespace Acclimate.FineTuning.Tagging;
 

@@ -4,7 +4,6 @@ using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 using static TorchSharp.torch;
 

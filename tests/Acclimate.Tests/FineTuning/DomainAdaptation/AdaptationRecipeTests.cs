@@ -5,7 +5,6 @@ using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Tests.Training;
 using Acclimate.Training;
 

@@ -3,7 +3,6 @@ using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.DomainAdaptation;
 using Acclimate.Training;
 
 namespace Acclimate.Tests.FineTuning.Tagging;
