@@ -19,7 +19,7 @@ public sealed record SweepCell(string Setting, string Seed, string Recipe, IRead
     /// <summary>The pretraining cell whose final model this cell fine-tunes, or null.</summary>
     public SweepCell? Pretraining { get; init; }
     /// <summary>The label of the unit this cell's value belongs to in a table: the seed, or "run R, seed S".</summary>
-    public string UnitLabel => PretrainingRun is null ? Seed : $"run {PretrainingRun} seed {Seed}";
+    public string UnitLabel => PretrainingRun is null ? Seed : Kind == SweepKind.Pretrain && Pretraining is null ? $"run {PretrainingRun}" : $"run {PretrainingRun} seed {Seed}";
 }
 
 /// <summary>The cells of a sweep, in a fixed order (settings, then seeds), every recipe checked before anything runs.</summary>
