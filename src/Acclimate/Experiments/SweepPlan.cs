@@ -134,11 +134,12 @@ public sealed class SweepPlan
                             .Select(o => $"{o.Key[SweepSpec.PretrainPrefix.Length..]}={o.Value}").Append($"{spec.PretrainingSeedKey}={run}").ToList();
                         try { validatePretraining(pretrainRecipe, pretrainOverrides); }
                         catch (AcclimateException e) { throw new ConfigException($"{spec.Source}: setting '{name}', pretraining run {run}: {e.Message}", e); }
-                        pretraining = new SweepCell(name, run, pretrainRecipe, pretrainOverrides, Path.Combine(spec.Output, "pretraining", Slug(name), "run-" + Slug(run)))
+                        pretraining = new SweepCell(name, run, pretrainRecipe, pretrainOverrides, Path.Combine(spec.PretrainingOutput ?? Path.Combine(spec.Output, "pretraining"), Slug(name), "run-" + Slug(run)))
                         {
                             Kind = SweepKind.Pretrain,
                             PretrainingRun = run,
                         };
+                        CheckSameRun(spec, pretraining);
                         pretrainingCells[(name, run)] = pretraining;
                     }
                 }
@@ -155,6 +156,23 @@ public sealed class SweepPlan
             }
         }
         return new SweepPlan(spec, pretrainingCells.Values.ToList(), cells, combos.Select(c => c.Label).ToList(), baselineOf);
+    }
+
+    /// <summary>
+    /// A finished pretraining run (shared with another sweep through <c>pretraining_output</c>, or
+    /// left by an earlier version of this one) is reused only when it was made from the same recipe
+    /// and overrides; anything else would silently fine-tune another model than the file describes.
+    /// </summary>
+    private static void CheckSameRun(SweepSpec spec, SweepCell cell)
+    {
+        var done = Path.Combine(cell.Folder, SweepRunner.DoneFile);
+        if (!File.Exists(done)) return;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(done));
+        var recipe = node?["recipe"]?.GetValue<string>();
+        var overrides = (node?["overrides"] as System.Text.Json.Nodes.JsonArray)?.Select(o => o!.GetValue<string>()).ToList() ?? new List<string>();
+        if (recipe != cell.Recipe || !overrides.SequenceEqual(cell.Overrides))
+            throw new ConfigException($"{spec.Source}: setting '{cell.Setting}', pretraining run {cell.PretrainingRun}: {cell.Folder} already holds a run made from {recipe} " +
+                                      $"with [{string.Join(", ", overrides)}], not from {cell.Recipe} with [{string.Join(", ", cell.Overrides)}]; rename the setting or move that folder.");
     }
 
     /// <summary>The sub-folder of a pretraining run that holds its final model (the pretraining run's <c>model/</c>).</summary>

@@ -119,13 +119,20 @@ public sealed record SweepSpec
     /// <summary>The fine-tuning recipe key that receives a pretraining run's final model folder.</summary>
     public string PretrainedModelKey { get; init; } = "model.encoder";
 
+    /// <summary>
+    /// The folder that receives the pretraining runs (<c>&lt;folder&gt;/&lt;setting&gt;/run-&lt;r&gt;</c>); null:
+    /// <c>&lt;output&gt;/pretraining</c>. Sweeps that name the same folder share the runs of settings with
+    /// the same name, pretraining recipe and overrides (a run made with other ones is refused).
+    /// </summary>
+    public string? PretrainingOutput { get; init; }
+
     /// <summary>A setting's override key that names its pretraining recipe; <c>pretrain.KEY</c> overrides KEY of that recipe.</summary>
     public const string PretrainPrefix = "pretrain.";
 
     private static readonly string[] KnownKeys =
     {
         "kind", "recipe", "recipes", "output", "metric", "metric_file", "greater_is_better", "seed_key", "settings", "axes", "baseline", "search", "trials", "search_seed", "parallel",
-        "correction", "alpha", "power", "effect_of_interest", "bootstrap_group", "pretraining_runs", "pretraining_seed_key", "pretrained_model_key",
+        "correction", "alpha", "power", "effect_of_interest", "bootstrap_group", "pretraining_runs", "pretraining_seed_key", "pretrained_model_key", "pretraining_output",
     };
 
     /// <summary>Reads a sweep file; recipe paths are taken relative to the current folder, as on the command line.</summary>
@@ -248,6 +255,7 @@ public sealed record SweepSpec
             PretrainingRuns = pretrainingRuns,
             PretrainingSeedKey = Scalar("pretraining_seed_key") ?? "training.seed",
             PretrainedModelKey = Scalar("pretrained_model_key") ?? "model.encoder",
+            PretrainingOutput = Scalar("pretraining_output"),
         };
         spec.Validate();
         return spec;

@@ -237,6 +237,49 @@ public sealed class SweepDesignTests
     }
 
     [Fact]
+    public async Task SweepsNamingOnePretrainingOutputShareItsRunsAndRefuseARunMadeOtherwise()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllText(temp.File("p.yaml"), "run:\n  folder: x\n");
+        var shared = temp.File("pretraining-runs");
+        string Sweep(string output, string lr) => WriteSweep(temp, $"""
+            settings:
+              base: {"{"} model.encoder: enc {"}"}
+              dapt: {"{"} pretrain.recipe: {temp.File("p.yaml")}, pretrain.training.learning_rate: {lr} {"}"}
+            axes:
+              training.seed: [1, 2]
+            pretraining_runs: 2
+            pretraining_output: {shared}
+            baseline: base
+            """, output: output);
+        var pretrained = new List<string>();
+        Task<bool> Execute(SweepCell c, CancellationToken _)
+        {
+            Directory.CreateDirectory(c.Folder);
+            if (c.Kind == SweepKind.Pretrain) lock (pretrained) pretrained.Add(c.Folder);
+            else WriteResults(c.Folder, 0.8, bestIsLast: false, updates: 10);
+            return Task.FromResult(true);
+        }
+        var first = SweepPlan.Create(SweepSpec.Load(Sweep("task-a", "1e-4")), (_, _) => { });
+        Assert.All(first.PretrainingCells, c => Assert.StartsWith(shared, c.Folder));
+        await new SweepRunner(first, Execute).RunAsync(2);
+        Assert.Equal(2, pretrained.Count);
+
+        // A second task's sweep with the same pretraining reuses both runs.
+        pretrained.Clear();
+        var second = SweepPlan.Create(SweepSpec.Load(Sweep("task-b", "1e-4")), (_, _) => { });
+        var outcome = await new SweepRunner(second, Execute).RunAsync(2);
+        Assert.Empty(pretrained);
+        Assert.Empty(outcome.Failed);
+        Assert.Contains(Path.Combine(shared, "dapt", "run-1", "model"), second.Cells.First(c => c.PretrainingRun == "1").Overrides.Single(o => o.StartsWith("model.encoder=", StringComparison.Ordinal)));
+
+        // One that would pretrain differently under the same name is refused before anything runs.
+        var other = Assert.Throws<ConfigException>(() => SweepPlan.Create(SweepSpec.Load(Sweep("task-c", "5e-5")), (_, _) => { }));
+        Assert.Contains("already holds a run made from", other.Message);
+        Assert.Contains("training.learning_rate=1e-4", other.Message);
+    }
+
+    [Fact]
     public void APretrainingLevelIsCheckedBeforeAnythingRuns()
     {
         using var temp = TestPaths.NewTempFolder();
@@ -278,12 +321,12 @@ public sealed class SweepDesignTests
         return path;
     }
 
-    private static string WriteSweep(TempFolder temp, string body, string metric = "test.f1")
+    private static string WriteSweep(TempFolder temp, string body, string metric = "test.f1", string output = "sweep")
     {
         var recipe = temp.File("base.yaml");
         File.WriteAllText(recipe, "model:\n  task: token_classification\n  encoder: enc\ndata:\n  format: conll\n  train: train.conll\n  dev: dev.conll\ntraining:\n  epochs: 1\n");
         var path = temp.File($"sweep-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, $"kind: finetune\nrecipe: {recipe}\noutput: {temp.File("sweep")}\nmetric: {metric}\n{body}");
+        File.WriteAllText(path, $"kind: finetune\nrecipe: {recipe}\noutput: {temp.File(output)}\nmetric: {metric}\n{body}");
         return path;
     }
 }
