@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate model forward|info|init|import|fetch</c>: run, describe, create, import or fetch HF model folders.</summary>
+/// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average</c>: run, describe, create, import, fetch or combine (in weight space) HF model folders.</summary>
 public static class ModelCommand
 {
     public static Command Create(TextWriter output)
@@ -19,6 +19,8 @@ public static class ModelCommand
         command.Subcommands.Add(ModelInitCommand.Create(output));
         command.Subcommands.Add(ModelImportCommand.CreateImport(output));
         command.Subcommands.Add(ModelImportCommand.CreateFetch(output));
+        command.Subcommands.Add(ModelCombineCommand.CreateInterpolate(output));
+        command.Subcommands.Add(ModelCombineCommand.CreateAverage(output));
         return command;
     }
 
