@@ -196,3 +196,62 @@ public sealed class PytorchBinTests
         Assert.Contains("expected a file name in the same folder", e.Message);
     }
 }
+
+/// <summary>Damaged .bin files (random byte changes in data.pkl) fail with a CheckpointException, never another exception or a crash.</summary>
+public sealed class PytorchBinCorruptionTests
+{
+    public PytorchBinCorruptionTests() => TorchRuntime.EnsureInitialized();
+
+    [Fact]
+    public void MutatedPicklesFailCleanly()
+    {
+        var source = TestPaths.Fixture("pytorch-bin", "single", "pytorch_model.bin");
+        var pickle = Read(source, "pytorch_model/data.pkl");
+        var storages = new List<(string Name, byte[] Bytes)>();
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(source))
+            foreach (var entry in zip.Entries.Where(e => e.FullName != "pytorch_model/data.pkl"))
+                storages.Add((entry.FullName, Read(source, entry.FullName)));
+
+        using var temp = TestPaths.NewTempFolder();
+        var random = new Random(27);
+        var refused = 0;
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var mutated = (byte[])pickle.Clone();
+            for (var k = random.Next(1, 4); k > 0; k--) mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+            var path = temp.File($"m{trial}.bin");
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+            {
+                Write(zip, "pytorch_model/data.pkl", mutated);
+                foreach (var (name, bytes) in storages) Write(zip, name, bytes);
+            }
+            try
+            {
+                using var file = PytorchBinFile.Open(path);
+                foreach (var key in file.Keys) file.ReadTensor(key).Dispose();
+            }
+            catch (CheckpointException e)
+            {
+                Assert.Contains(path, e.Message);
+                refused++;
+            }
+        }
+        Assert.True(refused > 100, $"only {refused} of 300 mutations were refused");
+    }
+
+    private static byte[] Read(string path, string name)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        var entry = zip.GetEntry(name)!;
+        using var s = entry.Open();
+        var bytes = new byte[entry.Length];
+        s.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static void Write(System.IO.Compression.ZipArchive zip, string name, byte[] bytes)
+    {
+        using var s = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.NoCompression).Open();
+        s.Write(bytes);
+    }
+}

@@ -105,7 +105,8 @@ internal sealed class PytorchBinFile : IDisposable
                 if (!entries.TryAdd(entry.FullName, entry))
                     throw InFile(fullPath, $"the archive holds '{entry.FullName}' twice; expected unique entry names.");
             var storages = new Dictionary<string, PickleStorage>(StringComparer.Ordinal);
-            var root = RestrictedUnpickler.Load(pickle, fullPath, (pid, at) => LoadStorage(fullPath, prefix, entries, storages, pid, at));
+            var fileLength = stream.Length;
+            var root = RestrictedUnpickler.Load(pickle, fullPath, (pid, at) => LoadStorage(fullPath, fileLength, prefix, entries, storages, pid, at));
             var tensors = CollectTensors(fullPath, root);
             return new PytorchBinFile(fullPath, stream, zip, prefix, tensors);
         }
@@ -142,7 +143,7 @@ internal sealed class PytorchBinFile : IDisposable
         return bytes;
     }
 
-    private static object LoadStorage(string path, string prefix, Dictionary<string, ZipArchiveEntry> entries,
+    private static object LoadStorage(string path, long fileLength, string prefix, Dictionary<string, ZipArchiveEntry> entries,
                                       Dictionary<string, PickleStorage> storages, PickleTuple pid, long at)
     {
         var items = pid.Items;
@@ -164,6 +165,10 @@ internal sealed class PytorchBinFile : IDisposable
         catch (OverflowException) { throw InFile(path, $"storage '{key}' claims {count} elements, more than a file can hold."); }
         if (entry.Length != bytes)
             throw InFile(path, $"storage '{key}' ({type.Name}) should hold {count} elements = {bytes} bytes but '{name}' has {entry.Length} bytes.");
+        // torch.save stores storages uncompressed; requiring that bounds every allocation by the file's size.
+        if (entry.CompressedLength != entry.Length || entry.Length > fileLength)
+            throw InFile(path, $"storage entry '{name}' is compressed or larger than the file ({entry.CompressedLength} of {entry.Length} bytes in a " +
+                               $"{fileLength}-byte file); expected an uncompressed entry as torch.save writes it.");
         var storage = new PickleStorage(key, type, location, count);
         storages[key] = storage;
         return storage;
