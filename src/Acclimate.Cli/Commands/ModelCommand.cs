@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average</c>: run, describe, create, import, fetch or combine (in weight space) HF model folders.</summary>
+/// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average|convert</c>: run, describe, create, import, fetch, combine (in weight space) or convert HF model folders.</summary>
 public static class ModelCommand
 {
     public static Command Create(TextWriter output)
@@ -21,6 +21,28 @@ public static class ModelCommand
         command.Subcommands.Add(ModelImportCommand.CreateFetch(output));
         command.Subcommands.Add(ModelCombineCommand.CreateInterpolate(output));
         command.Subcommands.Add(ModelCombineCommand.CreateAverage(output));
+        command.Subcommands.Add(CreateConvert(output));
+        return command;
+    }
+
+    private static Command CreateConvert(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "HF model folder whose weights are pytorch_model.bin (or .bin shards with pytorch_model.bin.index.json).", Required = true };
+        var to = new Option<string>("--to") { Description = "Target format: safetensors.", Required = true };
+        var outDir = new Option<string?>("--output") { Description = "Folder to write (model.safetensors + config and tokenizer files); default: model.safetensors beside the .bin." };
+        var command = new Command("convert", "Convert a PyTorch .bin model folder to safetensors (read with an allow-list unpickler: tensors only, nothing executed).")
+        {
+            model, to, outDir,
+        };
+        command.SetAction(result =>
+        {
+            if (!string.Equals(result.GetValue(to), "safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new ConfigException($"--to {result.GetValue(to)}: expected safetensors.");
+            var converted = CheckpointConversion.ToSafetensors(result.GetValue(model)!, result.GetValue(outDir));
+            output.WriteLine($"wrote {converted.TensorCount} tensors to {converted.WeightsPath}" +
+                             (converted.CopiedFiles.Count > 0 ? $"; copied {string.Join(", ", converted.CopiedFiles)}" : ""));
+            return 0;
+        });
         return command;
     }
 

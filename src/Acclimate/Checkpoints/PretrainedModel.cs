@@ -11,7 +11,7 @@ namespace Acclimate.Checkpoints;
 
 /// <summary>
 /// Loads and saves HuggingFace model folders (config.json + model.safetensors, or a sharded
-/// model.safetensors.index.json), the way <c>from_pretrained</c> / <c>save_pretrained</c> do.
+/// model.safetensors.index.json; pytorch_model.bin or its sharded index when no safetensors is present), the way <c>from_pretrained</c> / <c>save_pretrained</c> do.
 /// </summary>
 public static class PretrainedModel
 {
@@ -21,6 +21,13 @@ public static class PretrainedModel
     public const string WeightsFileName = "model.safetensors";
     /// <summary>The index of a sharded HF model folder (tensor name → shard file).</summary>
     public const string ShardIndexFileName = "model.safetensors.index.json";
+    /// <summary>
+    /// The PyTorch weights file of an unsharded HF folder, read only when no safetensors weights are
+    /// present, through an allow-list unpickler that executes nothing.
+    /// </summary>
+    public const string PytorchWeightsFileName = "pytorch_model.bin";
+    /// <summary>The index of a sharded PyTorch HF folder (tensor name → <c>.bin</c> shard).</summary>
+    public const string PytorchShardIndexFileName = "pytorch_model.bin.index.json";
 
     /// <summary>
     /// Loads <paramref name="folder"/> into a model for <paramref name="task"/> (default: the config's
