@@ -13,7 +13,8 @@ The weights are initialised as HF's BertPreTrainedModel does (normal(0, 0.02) fo
 Embedding weights, zero biases and padding row, LayerNorm 1 / 0), as the library's models are, and
 denormals are flushed. PyTorch's defaults (N(0, 1) word embeddings, tied to the decoder) spread the
 MLM logits to ~20, leave a quarter of the softmax-gradient entries denormal and slowed the decoder's
-backward by an order of magnitude (issue 24); `--init pytorch --flush-denormal 0` reproduces that.
+backward on an Intel Xeon by an order of magnitude (issue 24; no such penalty seen on an AMD EPYC);
+`--init pytorch --flush-denormal 0` reproduces the old peer.
 
 Written for Debian's python3-torch (1.13, no scaled_dot_product_attention, hence the explicit
 attention). Its BLAS must be a threaded OpenBLAS (libopenblas0-pthread) running a kernel for this
