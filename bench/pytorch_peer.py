@@ -5,16 +5,27 @@ A plain PyTorch BERT of the same shape doing the same work as the C# benchmark, 
 compared in one command on one machine: fine-tuning with a linear head and with a CRF head
 (batch 16 x 64), and MLM pretraining (batch 32 x 128, 15 % of positions masked, the vocabulary
 projection applied only at masked positions), each step forward + backward + grad clipping + AdamW,
-in fp32. It prints one JSON object per line: the machine (torch version, BLAS, fp32 1024^3 matmul
+in fp32. It prints one JSON object per line: the machine (torch version, the BLAS library actually
+loaded and, for OpenBLAS, the kernel it chose, whether denormals are flushed, the fp32 1024^3 matmul
 rate) first, then one per work item with its tokens/s.
 
+The weights are initialised as HF's BertPreTrainedModel does (normal(0, 0.02) for Linear and
+Embedding weights, zero biases and padding row, LayerNorm 1 / 0), as the library's models are, and
+denormals are flushed. PyTorch's defaults (N(0, 1) word embeddings, tied to the decoder) spread the
+MLM logits to ~20, leave a quarter of the softmax-gradient entries denormal and slowed the decoder's
+backward on an Intel Xeon by an order of magnitude (issue 24; no such penalty seen on an AMD EPYC);
+`--init pytorch --flush-denormal 0` reproduces the old peer.
+
 Written for Debian's python3-torch (1.13, no scaled_dot_product_attention, hence the explicit
-attention). Its BLAS must be a threaded OpenBLAS (libopenblas0-pthread); the matmul rate printed
-first shows whether it is.
+attention). Its BLAS must be a threaded OpenBLAS (libopenblas0-pthread) running a kernel for this
+CPU: OpenBLAS reads OPENBLAS_CORETYPE at load time (Acclimate.Bench sets it from /proc/cpuinfo
+unless it is already set); the core name and matmul rate printed first show what it ran.
 """
 import argparse
+import ctypes
 import json
 import math
+import os
 import time
 
 import torch
@@ -23,6 +34,8 @@ import torch.nn.functional as F
 
 VOCAB = 30522
 NUM_TAGS = 9
+PAD = 0
+INIT_STD = 0.02   # BERT's initializer_range
 
 
 class Layer(nn.Module):
@@ -52,7 +65,7 @@ class Layer(nn.Module):
 class Encoder(nn.Module):
     def __init__(self, layers, hidden, heads, intermediate):
         super().__init__()
-        self.words = nn.Embedding(VOCAB, hidden)
+        self.words = nn.Embedding(VOCAB, hidden, padding_idx=PAD)
         self.positions = nn.Embedding(512, hidden)
         self.types = nn.Embedding(2, hidden)
         self.norm = nn.LayerNorm(hidden, eps=1e-12)
@@ -126,6 +139,33 @@ class MaskedLm(nn.Module):
         return F.cross_entropy(logits, labels)
 
 
+def init_like_hf(model, std=INIT_STD):
+    """BERT's initialisation: Linear and Embedding weights ~ N(0, std), biases 0, the embedding's
+    padding row 0, LayerNorm weight 1 and bias 0. Other parameters (the CRF's, the MLM bias) keep
+    their zeros. The decoder is the word-embedding matrix itself, so it gets the same N(0, std)."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                module.weight.normal_(0.0, std)
+                if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+                    module.weight[module.padding_idx].zero_()
+                if getattr(module, "bias", None) is not None:
+                    module.bias.zero_()
+            elif isinstance(module, nn.LayerNorm):
+                module.weight.fill_(1.0)
+                module.bias.zero_()
+    return model
+
+
+def denormals_flushed():
+    """True when a denormal input comes out as zero both from a threaded elementwise op and from a
+    BLAS matmul, i.e. the flush reached the worker threads too."""
+    tiny = torch.finfo(torch.float32).tiny / 8   # a denormal
+    elementwise = torch.full((1 << 20,), tiny) * 1.0
+    product = torch.full((256, 256), tiny) @ torch.ones(256, 256)
+    return bool((elementwise == 0).all() and (product == 0).all())
+
+
 def matmul_gflops(n=1024, repeats=10):
     a, b = torch.randn(n, n), torch.randn(n, n)
     for _ in range(3):
@@ -138,14 +178,37 @@ def matmul_gflops(n=1024, repeats=10):
     return 2 * n ** 3 / best / 1e9
 
 
-def blas_name():
-    """BLAS_INFO from torch's build settings; Debian's "generic" is libblas.so.3, whichever provider
-    update-alternatives selected (libopenblas0-pthread installs the threaded OpenBLAS there)."""
+def blas_info():
+    """BLAS_INFO from torch's build settings, the BLAS libraries actually mapped into this process
+    (Debian's "generic" is libblas.so.3, whichever provider update-alternatives selected;
+    libopenblas0-pthread installs the threaded OpenBLAS there) and, for OpenBLAS, the kernel it
+    chose (openblas_get_corename) and its build line (openblas_get_config)."""
+    info = {"blas": "unknown BLAS", "blas_libraries": [], "openblas_core": None, "openblas_config": None,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
     for item in torch.__config__.show().replace("\n", ",").split(","):
         item = item.strip()
         if "BLAS_INFO=" in item:
-            return "BLAS " + item.split("BLAS_INFO=")[1]
-    return "unknown BLAS"
+            info["blas"] = "BLAS " + item.split("BLAS_INFO=")[1]
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if line.rstrip().endswith(".so") or ".so." in line})
+    except OSError:
+        paths = []
+    names = ("blas", "mkl_rt", "mkl_core", "blis")
+    info["blas_libraries"] = [p for p in paths if any(n in os.path.basename(p).lower() for n in names)]
+    # The OpenBLAS library itself first: Debian's openblas-pthread/libblas.so.3 is a small interface
+    # library linked to libopenblas.so.0 whose lookups reach the same symbols; name the real one.
+    for path in sorted(info["blas_libraries"], key=lambda p: "openblas" not in os.path.basename(p).lower()):
+        try:
+            library = ctypes.CDLL(path)
+            corename, config = library.openblas_get_corename, library.openblas_get_config
+        except (OSError, AttributeError):
+            continue
+        corename.restype = config.restype = ctypes.c_char_p
+        info["openblas_core"], info["openblas_config"] = corename().decode(), config().decode()
+        info["openblas_library"] = os.path.realpath(path)
+        break
+    return info
 
 
 def tagging_batch(batch, length):
@@ -170,14 +233,16 @@ def measure(name, model, make_loss, tokens_per_step, steps, warmup):
     model.train()
     for i in range(warmup + steps):
         if i == warmup:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
         optimizer.zero_grad(set_to_none=True)
         loss = make_loss()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-    elapsed = time.perf_counter() - start
-    print(json.dumps({"work": name, "tokens_per_second": tokens_per_step * steps / elapsed, "ms_per_step": 1000 * elapsed / steps}), flush=True)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    # CPU time (all threads, user + system) beside the wall time: on shared cores it moves less.
+    print(json.dumps({"work": name, "tokens_per_second": tokens_per_step * steps / elapsed, "ms_per_step": 1000 * elapsed / steps,
+                      "cpu_ms_per_step": 1000 * cpu / steps}), flush=True)
 
 
 def main():
@@ -185,19 +250,34 @@ def main():
     for flag, default in (("--threads", 2), ("--steps", 20), ("--warmup", 3), ("--layers", 6), ("--hidden", 384),
                           ("--heads", 12), ("--intermediate", 1536)):
         parser.add_argument(flag, type=int, default=default)
+    parser.add_argument("--work", choices=("all", "linear", "crf", "mlm"), default="all")
+    parser.add_argument("--init", choices=("hf", "pytorch"), default="hf",
+                        help="hf: BERT's N(0, 0.02) init (default); pytorch: the modules' own defaults (the unfair peer of issue 24)")
+    parser.add_argument("--flush-denormal", type=int, choices=(0, 1), default=1)
     args = parser.parse_args()
+    # Before any worker thread exists, so that the threads created later start with the same MXCSR.
+    flush = torch.set_flush_denormal(bool(args.flush_denormal))
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    print(json.dumps({"torch": torch.__version__, "blas": blas_name(), "threads": torch.get_num_threads(),
+    print(json.dumps({"torch": torch.__version__, **blas_info(), "threads": torch.get_num_threads(),
+                      "init": args.init, "flush_denormal_requested": bool(args.flush_denormal),
+                      "set_flush_denormal_returned": flush, "denormals_flushed": denormals_flushed(),
                       "matmul_gflops": matmul_gflops()}), flush=True)
 
     def encoder():
         return Encoder(args.layers, args.hidden, args.heads, args.intermediate)
 
-    for name, crf in (("finetune linear 16×64", False), ("finetune CRF 16×64", True)):
-        model = Tagger(encoder(), args.hidden, crf)
+    def initialised(model):
+        return init_like_hf(model) if args.init == "hf" else model
+
+    for name, crf, work in (("finetune linear 16×64", False, "linear"), ("finetune CRF 16×64", True, "crf")):
+        if args.work not in ("all", work):
+            continue
+        model = initialised(Tagger(encoder(), args.hidden, crf))
         measure(name, model, lambda m=model: m.loss(*tagging_batch(16, 64)), 16 * 64, args.steps, args.warmup)
-    model = MaskedLm(encoder(), args.hidden)
+    if args.work not in ("all", "mlm"):
+        return
+    model = initialised(MaskedLm(encoder(), args.hidden))
     measure("pretrain MLM 32×128", model, lambda: model.loss(*mlm_batch(32, 128)), 32 * 128, args.steps, args.warmup)
 
 

@@ -20,7 +20,8 @@ namespace Acclimate.Bench;
 /// 30,522), in fp32 and bf16, against the fp32 matmul rate measured in the same process; the
 /// kernel's share of CPU time over the timed steps (from /proc/self/stat); RSS after 10, 100 and
 /// N steps of one configuration; and, when /usr/bin/python3 (or --python) has torch, the same work
-/// in bench/pytorch_peer.py with the Acclimate / PyTorch ratio printed last.
+/// in bench/pytorch_peer.py with the Acclimate / PyTorch ratio printed last, the peer's BLAS kernel
+/// beside it, and no ratio when the peer's matmul rate is below half the library's (issue 24).
 /// </summary>
 public static class SpeedBench
 {
@@ -87,7 +88,7 @@ public static class SpeedBench
                 (rss.Any(r => r.Step >= 100) ? $"; RSS at {rss[^1].Step} / RSS at 100 = {rss[^1].Megabytes / rss.First(r => r.Step >= 100).Megabytes:P1}" : ""));
         }
 
-        if (python != "none") RunPeer(python, rows, threads, steps, warmup, layers, hidden, heads, intermediate);
+        if (python != "none") RunPeer(python, rows, fp32, only, threads, steps, warmup, layers, hidden, heads, intermediate);
         return 0;
     }
 
@@ -198,22 +199,37 @@ public static class SpeedBench
             long.Parse(fields[7], CultureInfo.InvariantCulture));
     }
 
-    private static void RunPeer(string python, List<Row> rows, int threads, int steps, int warmup, int layers, int hidden, int heads, int intermediate)
+    /// <summary>
+    /// The peer's numbers are refused (shown, not compared) when its fp32 1024³ matmul rate is below
+    /// this share of the library's measured in the same run: a peer whose BLAS runs a generic kernel
+    /// (OpenBLAS without a kernel for this CPU ran at 36 GFLOP/s on a Xeon that gives 208 with
+    /// SkylakeX, issue 24) measures its BLAS, not PyTorch.
+    /// </summary>
+    private const double PeerMinMatmulShare = 0.5;
+
+    private static void RunPeer(string python, List<Row> rows, double fp32Gflops, string only, int threads, int steps, int warmup, int layers, int hidden, int heads, int intermediate)
     {
         Console.WriteLine();
         var script = Path.Combine(AppContext.BaseDirectory, "pytorch_peer.py");
         if (!File.Exists(script)) { Console.WriteLine($"PyTorch peer: {script} is missing; skipped."); return; }
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { script, "--threads", $"{threads}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--layers", $"{layers}",
-                     "--hidden", $"{hidden}", "--heads", $"{heads}", "--intermediate", $"{intermediate}" })
+                     "--hidden", $"{hidden}", "--heads", $"{heads}", "--intermediate", $"{intermediate}", "--work", only })
             start.ArgumentList.Add(a);
+        // OpenBLAS picks its kernel at load time; without a kernel for the CPU it falls back to a
+        // generic one several times slower. A value the user set (in the environment) is kept.
+        var (coretype, why) = PeerCoretype();
+        if (coretype is not null) start.Environment["OPENBLAS_CORETYPE"] = coretype;
+        var l2 = Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE");
+        Console.WriteLine($"PyTorch peer: OPENBLAS_CORETYPE={coretype ?? "(unset: OpenBLAS detects)"} ({why})" + (string.IsNullOrEmpty(l2) ? "" : $", OPENBLAS_L2_SIZE={l2} (from the environment)"));
         Process? process;
         try { process = Process.Start(start); }
         catch (Exception e) { Console.WriteLine($"PyTorch peer: could not start {python} ({e.Message}); skipped."); return; }
         if (process is null) return;
+        var stderrTask = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
+        var stderr = stderrTask.Result;
         if (process.ExitCode != 0)
         {
             Console.WriteLine($"PyTorch peer: {python} {Path.GetFileName(script)} exited with {process.ExitCode}: {stderr.Trim().Split('\n').LastOrDefault()}; skipped " +
@@ -222,19 +238,61 @@ public static class SpeedBench
         }
         var peer = stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var machine = peer.FirstOrDefault(p => p.TryGetProperty("matmul_gflops", out _));
-        if (machine.ValueKind != JsonValueKind.Undefined)
-            Console.WriteLine($"PyTorch peer: torch {machine.GetProperty("torch").GetString()}, {machine.GetProperty("blas").GetString()}, fp32 1024³ matmul {machine.GetProperty("matmul_gflops").GetDouble():F1} GFLOP/s" +
-                              (machine.GetProperty("matmul_gflops").GetDouble() < 20 ? "  (BLAS far too slow: the comparison is void; install libopenblas0-pthread)" : ""));
-        Console.WriteLine($"{"work",-24} {"PyTorch fp32 tok/s",19} {"Acclimate fp32",15} {"ratio",6} {"Acclimate bf16",15} {"ratio",6}");
+        string? refusal = null;
+        if (machine.ValueKind == JsonValueKind.Undefined)
+            refusal = "the peer did not report its matmul rate";
+        else
+        {
+            string? Str(string key) => machine.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            bool? Bool(string key) => machine.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+            var rate = machine.GetProperty("matmul_gflops").GetDouble();
+            var libraries = machine.TryGetProperty("blas_libraries", out var libs) && libs.ValueKind == JsonValueKind.Array
+                ? string.Join(", ", libs.EnumerateArray().Select(x => x.GetString())) : "?";
+            var core = Str("openblas_core");
+            Console.WriteLine($"PyTorch peer: torch {Str("torch")}, {Str("blas")} -> {(core is null ? $"{libraries} (not OpenBLAS, or no openblas_get_corename)" : $"OpenBLAS kernel {core} ({Str("openblas_library")})")}");
+            Console.WriteLine($"PyTorch peer: init {Str("init") ?? "?"}, set_flush_denormal returned {Bool("set_flush_denormal_returned")?.ToString() ?? "?"}" +
+                              $" (denormals flushed in worker threads: {Bool("denormals_flushed")?.ToString() ?? "?"}); fp32 1024³ matmul {rate:F1} GFLOP/s" +
+                              $" = {rate / fp32Gflops:P0} of Acclimate's {fp32Gflops:F1}");
+            if (rate < PeerMinMatmulShare * fp32Gflops)
+                refusal = $"its fp32 1024³ matmul rate ({rate:F1} GFLOP/s) is below {PeerMinMatmulShare:P0} of the library's in this run ({fp32Gflops:F1} GFLOP/s), " +
+                          $"so it would measure its BLAS kernel ({core ?? Str("blas")}), not PyTorch. Check OPENBLAS_CORETYPE for this CPU and that " +
+                          "libopenblas0-pthread is the libblas.so.3 alternative";
+        }
+        if (refusal is not null)
+            Console.WriteLine($"PyTorch peer REFUSED: {refusal}. Its tokens/s are printed but not compared.");
+        Console.WriteLine($"{"work",-24} {"PyTorch fp32 tok/s",19} {"Acclimate fp32",15} {"ratio",7} {"Acclimate bf16",15} {"ratio",7}");
         foreach (var p in peer.Where(p => p.TryGetProperty("work", out _)))
         {
             var name = p.GetProperty("work").GetString()!;
             var theirs = p.GetProperty("tokens_per_second").GetDouble();
             var ours32 = rows.FirstOrDefault(r => r.Work == name && r.Precision == "fp32");
             var ours16 = rows.FirstOrDefault(r => r.Work == name && r.Precision == "bf16");
-            string Cell(Row? r) => r is null ? $"{"-",15} {"-",6}" : $"{r.TokensPerSecond,15:F0} {r.TokensPerSecond / theirs,5:F2}×";
+            string Cell(Row? r) => r is null ? $"{"-",15} {"-",7}"
+                : refusal is not null ? $"{r.TokensPerSecond,15:F0} {"refused",7}"
+                : $"{r.TokensPerSecond,15:F0} {r.TokensPerSecond / theirs,6:F2}×";
             Console.WriteLine($"{name,-24} {theirs,19:F0} {Cell(ours32)} {Cell(ours16)}");
         }
+    }
+
+    /// <summary>
+    /// OPENBLAS_CORETYPE for the peer: the environment's value when set, else from /proc/cpuinfo's
+    /// flags (avx512f → SkylakeX, avx2 → Haswell), else none (OpenBLAS's own detection).
+    /// </summary>
+    private static (string? Coretype, string Why) PeerCoretype()
+    {
+        var set = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE");
+        if (!string.IsNullOrWhiteSpace(set)) return (set, "set in the environment; kept");
+        string[] flags;
+        try
+        {
+            flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?
+                .Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        }
+        catch (IOException) { flags = []; }
+        catch (UnauthorizedAccessException) { flags = []; }
+        if (flags.Contains("avx512f")) return ("SkylakeX", "chosen from /proc/cpuinfo: avx512f");
+        if (flags.Contains("avx2")) return ("Haswell", "chosen from /proc/cpuinfo: avx2");
+        return (null, flags.Length == 0 ? "no /proc/cpuinfo flags" : "no avx2 in /proc/cpuinfo");
     }
 
     private static int Int(string[] args, string name, int fallback)
