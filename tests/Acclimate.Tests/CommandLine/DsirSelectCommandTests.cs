@@ -67,14 +67,16 @@ public sealed class DsirSelectCommandTests
         Assert.Contains(expected, stderr.ToString());
     }
 
-    [Fact]
-    public void DsirOptionsAreRefusedWithOtherMethods()
+    [Theory]
+    [InlineData("--top-k")]
+    [InlineData("--buckets", "500")]
+    public void DsirOptionsAreRefusedWithOtherMethods(params string[] dsirOption)
     {
         using var temp = TestPaths.NewTempFolder();
         File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
         File.WriteAllLines(temp.File("pool.txt"), Pool);
         var stderr = new StringWriter();
-        Assert.Equal(2, CliApp.Run(["select", "--method", "bm25", "--top-k", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+        Assert.Equal(2, CliApp.Run(["select", "--method", "bm25", .. dsirOption, "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
             "--output", temp.File("selected.txt")], new StringWriter(), stderr));
         Assert.Contains("--method dsir", stderr.ToString());
     }
