@@ -10,7 +10,8 @@ namespace Acclimate.Cli.Commands;
 
 /// <summary>
 /// <c>acclimate select</c>: pick the pool documents most like a small target set (embedding kNN,
-/// BM25 or Moore–Lewis cross-entropy difference) and write them one per line, ready for
+/// BM25, Moore–Lewis cross-entropy difference, or DSIR hashed n-gram importance resampling, which
+/// streams the pool file instead of reading it into memory) and write them one per line, ready for
 /// <c>pretrain</c> (curated TAPT = TAPT text + the selected pool text); or (<c>--method
 /// classifier</c>) score every pool document with a domain classifier's importance weight
 /// p(target|x)/p(pool|x), written one per line with <c>--weights</c> for <c>data.train_weights</c>.
@@ -19,30 +20,38 @@ public static class SelectCommand
 {
     public static Command Create(TextWriter output)
     {
-        var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25), xent (cross-entropy difference) or classifier (domain-classifier importance weights).", Required = true };
+        var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25), xent (cross-entropy difference), dsir (hashed n-gram importance resampling, streams the pool) or classifier (domain-classifier importance weights).", Required = true };
         var target = new Option<string>("--target") { Description = "Target examples: one text per line, a .jsonl file with a \"text\" field, or a .conll file (its sentences).", Required = true };
         var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\", or a .conll file: its sentences, in file order).", Required = true };
         var weights = new Option<string?>("--weights") { Description = "classifier: also write one importance weight per pool line, in pool order (for data.train_weights)." };
         var outPath = new Option<string>("--output") { Description = "Selected pool documents, best first, one per line.", Required = true };
-        var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent needs a number)." };
+        var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent and dsir need a number)." };
         var k = new Option<int>("--k") { Description = "knn/bm25: pool documents kept per target example.", DefaultValueFactory = _ => 50 };
         var model = new Option<string?>("--model") { Description = "knn: the sentence encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2')." };
         var scores = new Option<string?>("--scores") { Description = "Also write a TSV: rank, pool line, score, target line that pulled it in." };
         var blockSize = new Option<int>("--block-size") { Description = "knn: pool documents embedded and scored per block.", DefaultValueFactory = _ => 2048 };
         var minWords = new Option<int>("--min-words") { Description = "Pool documents with fewer words are not candidates (per-word scores of very short documents are noise)." };
-        var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on; classifier: seed of the cross-fitting folds.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on; classifier: seed of the cross-fitting folds; dsir: seed of the Gumbel resampling noise.", DefaultValueFactory = _ => 1 };
         var poolEmbeddings = new Option<string?>("--pool-embeddings") { Description = "knn: a .npy cache of the pool's embeddings: read when it exists (and was made from this pool and --model), else written while embedding, for the next selection." };
+        var buckets = new Option<int>("--buckets") { Description = "dsir: hash buckets of the unigram+bigram features.", DefaultValueFactory = _ => 10_000 };
+        var topK = new Option<bool>("--top-k") { Description = "dsir: keep the --top highest importance weights instead of resampling (deterministic, no --seed)." };
         var device = CommonOptions.Device();
         var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
         {
-            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights, poolEmbeddings,
+            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights, poolEmbeddings, buckets, topK,
         };
         command.SetAction(result =>
         {
             var clock = Stopwatch.StartNew();
-            var targets = ReadInput(result.GetValue(target)!);
-            var documents = ReadInput(result.GetValue(pool)!);
             var chosen = result.GetValue(method)!.Trim().ToLowerInvariant();
+            if (chosen != "dsir" && (result.GetResult(buckets) is { Implicit: false } || result.GetValue(topK)))
+                throw new ConfigException($"--buckets and --top-k are read by --method dsir, not {chosen}.");
+            var targets = ReadInput(result.GetValue(target)!);
+            if (chosen == "dsir")
+                return Dsir(output, clock, targets, result.GetValue(target)!, result.GetValue(pool)!, result.GetValue(outPath)!, result.GetValue(scores), result.GetValue(top),
+                    new DsirOptions(result.GetValue(buckets), result.GetValue(seed), result.GetValue(topK), result.GetValue(minWords)),
+                    result.GetValue(weights) is not null || result.GetValue(poolEmbeddings) is not null);
+            var documents = ReadInput(result.GetValue(pool)!);
             if (result.GetValue(weights) is not null && chosen != "classifier") throw new ConfigException($"--weights is written by --method classifier, not {chosen}.");
             if (result.GetValue(poolEmbeddings) is not null && chosen != "knn") throw new ConfigException($"--pool-embeddings is read by --method knn, not {chosen}.");
             var keep = result.GetValue(top);
@@ -69,7 +78,7 @@ public static class SelectCommand
                         // from the long documents only would tilt it towards the target domain.
                         general: CrossEntropyDifferenceSelection.PoolSample(documents, targets.Sum(t => BigramLanguageModel.Words(t).Count()), result.GetValue(seed)))
                     : throw new ConfigException("--method xent ranks the whole pool; say how many documents to keep with --top N."),
-                var other => throw new ConfigException($"--method {other}: expected knn, bm25, xent or classifier."),
+                var other => throw new ConfigException($"--method {other}: expected knn, bm25, xent, dsir or classifier."),
             };
             selected = selected.Select(s => s with { PoolIndex = candidates[s.PoolIndex] }).ToList();
             if (keep > 0) selected = selected.Take(keep).ToList();
@@ -78,20 +87,42 @@ public static class SelectCommand
             {
                 foreach (var s in selected) writer.WriteLine(documents[s.PoolIndex].ReplaceLineEndings(" "));
             });
-            if (result.GetValue(scores) is { } scoresPath)
-                AtomicFile.WriteText(scoresPath, writer =>
-                {
-                    writer.WriteLine("rank\tpool_line\tscore\ttarget_line");
-                    for (var i = 0; i < selected.Count; i++)
-                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{i + 1}\t{selected[i].PoolIndex + 1}\t{selected[i].Score:G6}\t{(selected[i].Target is int t ? (t + 1).ToString(CultureInfo.InvariantCulture) : "")}"));
-                });
+            if (result.GetValue(scores) is { } scoresPath) WriteScores(scoresPath, selected);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"selected {selected.Count:N0} of {documents.Count:N0} pool documents for {targets.Count:N0} target examples ({result.GetValue(method)}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {path}"));
             return 0;
         });
         return command;
     }
+
+    /// <summary>dsir: streams the pool file (never read into memory); the selected lines come from a third pass.</summary>
+    private static int Dsir(TextWriter output, Stopwatch clock, IReadOnlyList<string> targets, string targetPath, string poolPath, string outPath,
+        string? scoresPath, int top, DsirOptions options, bool otherMethodsOptions)
+    {
+        if (otherMethodsOptions) throw new ConfigException("--weights and --pool-embeddings are not read by --method dsir.");
+        if (top < 1) throw new ConfigException($"--top {top}: --method dsir samples a fixed number of documents; expected --top 1 or more.");
+        if (poolPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || poolPath.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException($"--pool {poolPath}: --method dsir streams a plain-text pool, one document per line; expected a text file, not .jsonl/.conll.");
+        var result = DsirSelection.Select(targets, poolPath, top, options, targetPath);
+        var texts = DsirSelection.ReadSelected(poolPath, result.Selected);
+        AtomicFile.WriteText(outPath, writer =>
+        {
+            foreach (var text in texts) writer.WriteLine(text);
+        });
+        if (scoresPath is not null) WriteScores(scoresPath, result.Selected);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"selected {result.Selected.Count:N0} of {result.PoolDocuments:N0} pool documents for {targets.Count:N0} target examples (dsir, {(options.DeterministicTopK ? "top-k" : $"resampled, seed {options.Seed}")}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {outPath}"));
+        return 0;
+    }
+
+    private static void WriteScores(string path, IReadOnlyList<SelectedDocument> selected) =>
+        AtomicFile.WriteText(path, writer =>
+        {
+            writer.WriteLine("rank\tpool_line\tscore\ttarget_line");
+            for (var i = 0; i < selected.Count; i++)
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{i + 1}\t{selected[i].PoolIndex + 1}\t{selected[i].Score:G6}\t{(selected[i].Target is int t ? (t + 1).ToString(CultureInfo.InvariantCulture) : "")}"));
+        });
 
     /// <summary>Texts of an input file; a .conll file gives its sentences' words joined by spaces, in file order (so weights line up with data.train).</summary>
     public static IReadOnlyList<string> ReadInput(string path)

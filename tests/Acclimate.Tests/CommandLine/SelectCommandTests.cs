@@ -56,7 +56,7 @@ public sealed class SelectCommandTests
     [Theory]
     [InlineData("xent", "--top N")]
     [InlineData("knn", "--model DIR")]
-    [InlineData("tfidf", "expected knn, bm25, xent or classifier")]
+    [InlineData("tfidf", "expected knn, bm25, xent, dsir or classifier")]
     public void MissingOrWrongSettingsAreExitTwoWithTheReason(string method, string expected)
     {
         using var temp = TestPaths.NewTempFolder();

@@ -1,0 +1,83 @@
+using Acclimate.Cli;
+
+namespace Acclimate.Tests.CommandLine;
+
+public sealed class DsirSelectCommandTests
+{
+    private static readonly string[] Pool =
+    {
+        "The football match ended in a draw after extra time.",
+        "Patients with chronic kidney disease were enrolled in the trial.",
+        "Kidney disease and kidney failure in diabetic patients.",
+        "The weather was fine and the fans went for a walk.",
+        "The coach praised the team after the league match.",
+    };
+
+    [Fact]
+    public void DsirTopKWritesTheTargetLikeLinesAndTheirScores()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "chronic kidney disease in diabetic patients", "kidney failure patients" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        var stdout = new StringWriter();
+        var code = CliApp.Run(["select", "--method", "dsir", "--top-k", "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt"), "--top", "2", "--buckets", "5000", "--scores", temp.File("scores.tsv")], stdout, new StringWriter());
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { Pool[1], Pool[2] }.Order(), File.ReadAllLines(temp.File("selected.txt")).Order());
+        var scores = File.ReadAllLines(temp.File("scores.tsv"));
+        Assert.Equal("rank\tpool_line\tscore\ttarget_line", scores[0]);
+        Assert.Equal(3, scores.Length);
+        Assert.Contains("selected 2 of 5 pool documents", stdout.ToString());
+    }
+
+    [Fact]
+    public void DsirResamplingIsReproducibleFromTheSeed()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease patients" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        string Run(string seed)
+        {
+            Assert.Equal(0, CliApp.Run(["select", "--method", "dsir", "--seed", seed, "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+                "--output", temp.File("selected.txt"), "--top", "3"], new StringWriter(), new StringWriter()));
+            return File.ReadAllText(temp.File("selected.txt"));
+        }
+        Assert.Equal(Run("4"), Run("4"));
+    }
+
+    [Theory]
+    [InlineData("--top", "0", "--top 0")]
+    [InlineData("--pool", "missing.txt", "missing.txt: pool file not found")]
+    [InlineData("--buckets", "0", "buckets 0")]
+    [InlineData("--target", "blank.txt", "blank.txt: the target texts have no words")]
+    public void DsirBadInputExitsWithTwoAndNamesTheProblem(string option, string value, string expected)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
+        File.WriteAllLines(temp.File("blank.txt"), new[] { "...", " " });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        var arguments = new Dictionary<string, string>
+        {
+            ["--target"] = temp.File("target.txt"), ["--pool"] = temp.File("pool.txt"), ["--output"] = temp.File("selected.txt"), ["--top"] = "2",
+        };
+        arguments[option] = option is "--pool" or "--target" ? temp.File(value) : value;
+        var stderr = new StringWriter();
+        var code = CliApp.Run(["select", "--method", "dsir", .. arguments.SelectMany(a => new[] { a.Key, a.Value })], new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("--top-k")]
+    [InlineData("--buckets", "500")]
+    public void DsirOptionsAreRefusedWithOtherMethods(params string[] dsirOption)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "kidney disease" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        var stderr = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["select", "--method", "bm25", .. dsirOption, "--target", temp.File("target.txt"), "--pool", temp.File("pool.txt"),
+            "--output", temp.File("selected.txt")], new StringWriter(), stderr));
+        Assert.Contains("--method dsir", stderr.ToString());
+    }
+}
