@@ -2,6 +2,7 @@ using System.Reflection;
 using Acclimate.Checkpoints;
 using Acclimate.Checkpoints.Onnx;
 using Acclimate.Errors;
+using Acclimate.FineTuning;
 using Acclimate.IO;
 using Acclimate.Models;
 using static TorchSharp.torch;
@@ -13,6 +14,8 @@ public enum OnnxExportKind
 {
     /// <summary>The encoder: <c>last_hidden_state</c> [batch, sequence, hidden] and, where the model has a pooler, <c>pooler_output</c> [batch, hidden].</summary>
     Encoder,
+    /// <summary>A saved <see cref="SequenceLabeler"/> (linear head, last-layer features): <c>emissions</c> [batch, sequence, labels]; a CRF's scores and constraints go to "&lt;out&gt;.crf.json" for <see cref="CrfViterbiDecoder"/>.</summary>
+    Tagger,
     /// <summary>A sequence classifier: <c>logits</c> [batch, labels].</summary>
     Classifier,
     /// <summary>The sentence embedder: <c>sentence_embedding</c> [batch, hidden], pooled as <see cref="SentenceEmbedder"/> pools and L2-normalised.</summary>
@@ -22,7 +25,7 @@ public enum OnnxExportKind
 /// <summary>Settings of <see cref="OnnxExport.Export"/>.</summary>
 /// <param name="ModelFolder">The HF model folder to export.</param>
 /// <param name="OutputPath">The .onnx file to write (atomically: a temp file renamed into place).</param>
-/// <param name="Kind">What to export; null = detected from the folder (a sequence classifier exports its logits, anything else its encoder).</param>
+/// <param name="Kind">What to export; null = detected from the folder (a saved sequence labeler exports its emissions, a sequence classifier its logits, anything else its encoder).</param>
 public sealed record OnnxExportRequest(string ModelFolder, string OutputPath, OnnxExportKind? Kind = null);
 
 /// <summary>What <see cref="OnnxExport.Export"/> wrote.</summary>
@@ -30,7 +33,8 @@ public sealed record OnnxExportRequest(string ModelFolder, string OutputPath, On
 /// <param name="Opset">The ai.onnx opset of the graph.</param>
 /// <param name="Inputs">The graph's input names.</param>
 /// <param name="Outputs">The graph's output names.</param>
-public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+/// <param name="CrfPath">The CRF's JSON written beside the graph (taggers with a CRF), or null.</param>
+public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, string? CrfPath = null);
 
 /// <summary>
 /// Writes a BERT model folder as a self-contained ONNX graph (opset <see cref="Opset"/>, every weight
@@ -53,7 +57,8 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(request);
         if (!Directory.Exists(request.ModelFolder)) throw new CheckpointException($"{request.ModelFolder}: model folder not found.");
         var config = EncoderConfig.Load(Path.Combine(request.ModelFolder, "config.json"));
-        var kind = request.Kind ?? (config.Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal)) ? OnnxExportKind.Classifier : OnnxExportKind.Encoder);
+        var isLabeler = File.Exists(Path.Combine(request.ModelFolder, SequenceLabeler.HeadConfigFileName));
+        var kind = request.Kind ?? (isLabeler ? OnnxExportKind.Tagger : config.Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal)) ? OnnxExportKind.Classifier : OnnxExportKind.Encoder);
         var task = kind == OnnxExportKind.Classifier ? ModelTask.SequenceClassification : ModelTask.Base;
         if (config.Family.Type != ModelType.Bert)
             throw new ConfigException($"{request.ModelFolder}: ONNX export of model_type '{config.Family.ModelTypeName}' is not supported yet (only 'bert'; RoBERTa numbers positions differently, ALBERT shares layers, ELECTRA projects embeddings).");
@@ -61,7 +66,9 @@ public static class OnnxExport
             throw new ConfigException($"{request.ModelFolder}: ONNX export of hidden_act '{config.HiddenAct}' is not supported yet (only 'gelu', the erf form).");
         var pooling = kind == OnnxExportKind.Embedder ? SentenceEmbedder.PoolingOf(request.ModelFolder) : SentencePooling.Mean;
 
-        var (model, _) = PretrainedModel.Load(request.ModelFolder, task);
+        if (kind == OnnxExportKind.Tagger && !isLabeler)
+            throw new ConfigException($"{request.ModelFolder}: no {SequenceLabeler.HeadConfigFileName}, so this is not a saved sequence labeler; export it as an encoder, classifier or embedder.");
+        TransformerModel model = kind == OnnxExportKind.Tagger ? LoadTagger(request.ModelFolder) : PretrainedModel.Load(request.ModelFolder, task).Model;
         using (model)
         {
             var weights = ReadWeights(model);
@@ -69,7 +76,8 @@ public static class OnnxExport
             var inputs = new[] { "input_ids", "attention_mask", "token_type_ids" };
             foreach (var name in inputs) g.Input(name, OnnxGraphWriter.Int64, "batch", "sequence");
             var b = new BertGraph(g, weights, config);
-            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind != OnnxExportKind.Embedder && model.Encoder.HasPooler);
+            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler);
+            string? crfPath = null;
             var outputs = new List<string>();
             void Output(string value, string name, params object[] axes)
             {
@@ -88,6 +96,15 @@ public static class OnnxExport
                     var logits = b.Gemm(pooled, "classifier", "/classifier/Gemm");
                     Output(logits, "logits", "batch", (long)weights["classifier.weight"].Shape[0]);
                     break;
+                case OnnxExportKind.Tagger:
+                    var labeler = (SequenceLabeler)model;
+                    Output(b.Linear(hidden, SequenceLabeler.HeadPrefix + "classifier", "/head/classifier"), "emissions", "batch", "sequence", (long)labeler.Labels.Count);
+                    if (labeler.Head.Crf is { } crf)
+                    {
+                        crfPath = request.OutputPath + ".crf.json";
+                        CrfDecoder(crf, labeler.Labels).Save(crfPath);
+                    }
+                    break;
                 case OnnxExportKind.Embedder:
                     Output(b.SentenceEmbedding(hidden, "attention_mask", pooling), "sentence_embedding", "batch", (long)config.HiddenSize);
                     break;
@@ -95,8 +112,33 @@ public static class OnnxExport
             var version = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
             AtomicFile.Write(request.OutputPath, stream => g.WriteTo(stream, Opset, version, $"acclimate-{kind.ToString().ToLowerInvariant()}",
                 $"Exported by Acclimate from {Path.GetFileName(Path.GetFullPath(request.ModelFolder))} ({kind}, {(kind == OnnxExportKind.Embedder ? pooling + " pooling, L2-normalised" : "eval mode")})."));
-            return new OnnxExportResult(kind, Opset, inputs, outputs);
+            return new OnnxExportResult(kind, Opset, inputs, outputs, crfPath);
         }
+    }
+
+    /// <summary>A saved labeler whose head the graph can express: a linear head on the last layer's states.</summary>
+    private static SequenceLabeler LoadTagger(string folder)
+    {
+        var labeler = SequenceLabeler.Load(folder);
+        var options = labeler.Options;
+        if (options.Head != TokenHeadKind.Linear || options.Fusion != LayerFusion.Last)
+        {
+            labeler.Dispose();
+            throw new ConfigException($"{Path.Combine(folder, SequenceLabeler.HeadConfigFileName)}: ONNX export of a {options.Head} head with {options.Fusion} layer fusion is not supported yet (only a linear head on the last layer).");
+        }
+        return labeler;
+    }
+
+    /// <summary>The torch-free decoder carrying <paramref name="crf"/>'s scores and constraints.</summary>
+    internal static CrfViterbiDecoder CrfDecoder(ConditionalRandomField crf, IReadOnlyList<string> labels)
+    {
+        var n = crf.NumTags;
+        float[] Values(TorchSharp.torch.Tensor t) { using var c = t.detach().contiguous().to(ScalarType.Float32); return c.data<float>().ToArray(); }
+        var flat = Values(crf.Transitions);
+        var transitions = new float[n, n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++) transitions[i, j] = flat[i * n + j];
+        return new CrfViterbiDecoder(labels, transitions, Values(crf.StartTransitions), Values(crf.EndTransitions), crf.Constraints);
     }
 
     /// <summary>Every parameter of the model, keyed relative to the encoder ("embeddings.…", "encoder.layer.N.…", "pooler.…") or to the task model ("classifier.…").</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Acclimate.Checkpoints;
 using Acclimate.Encoders;
 using Acclimate.Errors;
+using Acclimate.FineTuning;
 using Acclimate.Models;
 using Acclimate.Runtime;
 using Acclimate.Tests.FineTuning;
@@ -233,6 +234,134 @@ public sealed class OnnxExportTests
                 yield return new Inputs(ids.Length, ids[0].Length, ids.SelectMany(r => r).ToArray(),
                     Rows("attention_mask").SelectMany(r => r).ToArray(), Rows("token_type_ids").SelectMany(r => r).ToArray());
             }
+        }
+    }
+}
+
+/// <summary>
+/// A CRF tagger trained by <c>acclimate finetune</c> exported to ONNX: ONNX Runtime's emissions
+/// with the torch-free <see cref="CrfViterbiDecoder"/> give the labeler's own predictions on real
+/// sentences; the decoder equals the torch CRF's Viterbi on random emissions with constraints.
+/// </summary>
+public sealed class OnnxExportTaggerTests : IDisposable
+{
+    private static readonly string[][] Sentences =
+    {
+        "Anna Smith visited Berlin with John yesterday .".Split(' '),
+        "The committee in Paris approved the budget .".Split(' '),
+        "Mary flew to New York .".Split(' '),
+        "Nothing happened .".Split(' '),
+        "Bob met Mary and Anna in London and Paris last spring , reportedly .".Split(' '),
+    };
+
+    private readonly FineTuneCliFixture _f = new();
+    private readonly ITestOutputHelper _output;
+
+    public OnnxExportTaggerTests(ITestOutputHelper output)
+    {
+        _output = output;
+        TorchRuntime.EnsureInitialized();
+    }
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void CrfTaggerEmissionsAndDecoderReproduceTheLabelersPredictions()
+    {
+        var run = _f.Temp.File("run-crf");
+        var code = FineTuneCliFixture.Run(out var o, out var e, "finetune", "--config", _f.Recipe("crf", model: "crf: true"), "--run-dir", run, "--set", "training.epochs=12");
+        Assert.True(code == 0, o + e);
+        var folder = Path.Combine(run, "best-model");
+        var onnx = _f.Temp.File("tagger.onnx");
+        var result = OnnxExport.Export(new OnnxExportRequest(folder, onnx));
+        Assert.Equal(OnnxExportKind.Tagger, result.Kind);
+        Assert.Equal(new[] { "emissions" }, result.Outputs);
+        Assert.Equal(onnx + ".crf.json", result.CrfPath);
+        var decoder = CrfViterbiDecoder.Load(result.CrfPath!);
+        Assert.NotNull(decoder.Constraints);
+
+        using var labeler = SequenceLabeler.Load(folder);
+        Assert.Equal(labeler.Labels, decoder.Labels);
+        var encoder = new Acclimate.FineTuning.Tagging.WordEncoder(TokenizerLoader.FromFolder(folder), 64);
+        var inputs = Sentences.Select(s => encoder.Encode(s)).ToList();
+        var expected = labeler.PredictWords(inputs);
+
+        int batch = inputs.Count, length = inputs.Max(i => i.InputIds.Count), labels = labeler.Labels.Count;
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
+        for (var r = 0; r < batch; r++)
+            for (var t = 0; t < inputs[r].InputIds.Count; t++) { ids[r * length + t] = inputs[r].InputIds[t]; mask[r * length + t] = 1; }
+        var shape = new[] { batch, length };
+        using var session = new InferenceSession(onnx);
+        using var results = session.Run(new[]
+        {
+            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, shape)),
+            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, shape)),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(new long[batch * length], shape)),
+        });
+        var emissions = results.First().AsTensor<float>().ToArray();
+
+        // The labeler's own emissions on the same padded batch.
+        using (var mode = new Acclimate.FineTuning.EvalModeScope(labeler))
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            var ours = labeler.Forward(new ModelInputs(tensor(ids, new long[] { batch, length }), tensor(mask, new long[] { batch, length }))).Logits.contiguous().data<float>().ToArray();
+            var worst = 0.0;
+            for (var i = 0; i < ours.Length; i++)
+                if (mask[i / labels] == 1) worst = Math.Max(worst, Math.Abs(ours[i] - emissions[i]));
+            _output.WriteLine($"tagger: {batch}×{length}; max |Δ| emissions {worst:E2} on real tokens");
+            Assert.True(worst <= 1e-4, $"emissions differ by {worst:E2}");
+        }
+
+        var differentFromArgmax = 0;
+        for (var r = 0; r < batch; r++)
+        {
+            var starts = SubwordAlignment.WordStarts(inputs[r].WordIds);
+            var words = new List<float>();
+            var argmax = new List<int>();
+            for (var t = 0; t < starts.Length; t++)
+                if (starts[t])
+                {
+                    var row = emissions.AsSpan((r * length + t) * labels, labels).ToArray();
+                    words.AddRange(row);
+                    argmax.Add(Array.IndexOf(row, row.Max()));
+                }
+            var path = decoder.Decode(words.ToArray(), words.Count / labels);
+            Assert.Equal(expected[r].Select(x => x!.Value), path);
+            if (!path.SequenceEqual(argmax)) differentFromArgmax++;
+            _output.WriteLine(string.Join(" ", Sentences[r].Zip(path, (w, p) => $"{w}/{decoder.Labels[p]}")));
+        }
+        _output.WriteLine($"{differentFromArgmax} of {batch} sentences decode differently from the per-word argmax");
+    }
+
+    [Fact]
+    public void DecoderEqualsTheTorchCrfOnRandomEmissions()
+    {
+        var labels = new[] { "O", "B-PER", "I-PER", "B-LOC", "I-LOC" };
+        var constraints = new Acclimate.FineTuning.Tagging.TagSpace(Acclimate.Data.Tagging.TaggingScheme.IOB2, Acclimate.Data.Tagging.TaggingScheme.IOB2, labels).Constraints()!;
+        foreach (var withConstraints in new[] { true, false })
+        {
+            using var crf = new ConditionalRandomField(labels.Length, withConstraints ? constraints : null);
+            using (no_grad())
+            {
+                manual_seed(5);
+                crf.Transitions.copy_(randn(labels.Length, labels.Length) * 3);
+                crf.StartTransitions.copy_(randn(labels.Length));
+                crf.EndTransitions.copy_(randn(labels.Length));
+            }
+            var path = Path.Combine(_f.Temp.Path, $"crf-{withConstraints}.json");
+            OnnxExport.CrfDecoder(crf, labels).Save(path);
+            var decoder = CrfViterbiDecoder.Load(path);
+            using var scope = NewDisposeScope();
+            int batch = 40, length = 12;
+            var emissions = randn(batch, length, labels.Length) * 2;
+            var lengths = Enumerable.Range(0, batch).Select(b => 1 + b % length).ToArray();
+            var mask = tensor(Enumerable.Range(0, batch * length).Select(i => i % length < lengths[i / length]).ToArray()).reshape(batch, length);
+            var expected = crf.Decode(emissions, mask).Paths;
+            var flat = emissions.contiguous().data<float>().ToArray();
+            for (var b = 0; b < batch; b++)
+                Assert.Equal(expected[b], decoder.Decode(flat.AsSpan(b * length * labels.Length), lengths[b]));
         }
     }
 }
