@@ -365,3 +365,43 @@ public sealed class OnnxExportTaggerTests : IDisposable
         }
     }
 }
+
+/// <summary><c>acclimate model export</c>: writes the graph; bad input exits 2 and writes nothing.</summary>
+public sealed class OnnxExportCliTests
+{
+    [Fact]
+    public void ExportWritesTheGraphAndRefusesBadInputWithExitCode2()
+    {
+        using var temp = new TempFolder();
+        var onnx = temp.File("cls.onnx");
+        var code = FineTuneCliFixture.Run(out var o, out var e, "model", "export", "--onnx", onnx, "--model", TestPaths.Fixture("hf-parity", "bert-seq-cls"));
+        Assert.True(code == 0, o + e);
+        Assert.Contains("classifier, opset 17", o);
+        Assert.True(new FileInfo(onnx).Length > 0);
+        using (var session = new InferenceSession(onnx))
+            Assert.Equal(new[] { "input_ids", "attention_mask", "token_type_ids" }, session.InputMetadata.Keys);
+
+        var refused = temp.File("roberta.onnx");
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out var errors, "model", "export", "--onnx", refused, "--model", TestPaths.Fixture("hf-parity", "roberta")));
+        Assert.Contains("not supported yet", errors);
+        Assert.False(File.Exists(refused));
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out errors, "model", "export", "--onnx", refused, "--model", temp.File("missing")));
+        Assert.Contains("missing", errors);
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out errors, "model", "export", "--onnx", refused, "--model", TestPaths.Fixture("hf-parity", "bert"), "--kind", "tagger"));
+        Assert.Contains("head_config.json", errors);
+        Assert.False(File.Exists(refused));
+    }
+
+    [Fact]
+    public void BiLstmTaggerIsRefused()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var temp = new TempFolder();
+        var config = EncoderConfig.Load(Path.Combine(TestPaths.Fixture("hf-parity", "bert"), "config.json"));
+        using (var labeler = SequenceLabeler.Create(config, new SequenceLabelerOptions { Labels = new[] { "O", "B-X", "I-X" }, Head = TokenHeadKind.BiLstm, LstmHiddenSize = 4 }))
+            labeler.Save(temp.File("tagger"));
+        var e = Assert.Throws<ConfigException>(() => OnnxExport.Export(new OnnxExportRequest(temp.File("tagger"), temp.File("t.onnx"))));
+        Assert.Contains("BiLstm head", e.Message);
+        Assert.False(File.Exists(temp.File("t.onnx")));
+    }
+}
