@@ -16,7 +16,7 @@ public enum OnnxExportKind
     Encoder,
     /// <summary>A saved <see cref="SequenceLabeler"/> (linear head, last-layer features): <c>emissions</c> [batch, sequence, labels]; a CRF's scores and constraints go to "&lt;out&gt;.crf.json" for <see cref="CrfViterbiDecoder"/>.</summary>
     Tagger,
-    /// <summary>A sequence classifier: <c>logits</c> [batch, labels].</summary>
+    /// <summary>A sequence classifier: <c>logits</c> [batch, labels], from the pooler (HF's *ForSequenceClassification) or from the mean of the real tokens (a fine-tuned mean-pooled classifier, pooling.json).</summary>
     Classifier,
     /// <summary>The sentence embedder: <c>sentence_embedding</c> [batch, hidden], pooled as <see cref="SentenceEmbedder"/> pools and L2-normalised.</summary>
     Embedder,
@@ -58,7 +58,10 @@ public static class OnnxExport
         if (!Directory.Exists(request.ModelFolder)) throw new CheckpointException($"{request.ModelFolder}: model folder not found.");
         var config = EncoderConfig.Load(Path.Combine(request.ModelFolder, "config.json"));
         var isLabeler = File.Exists(Path.Combine(request.ModelFolder, SequenceLabeler.HeadConfigFileName));
-        var kind = request.Kind ?? (isLabeler ? OnnxExportKind.Tagger : config.Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal)) ? OnnxExportKind.Classifier : OnnxExportKind.Encoder);
+        var meanPooled = File.Exists(Path.Combine(request.ModelFolder, MeanPooledClassifier.PoolingFileName));
+        var kind = request.Kind ?? (isLabeler ? OnnxExportKind.Tagger
+            : meanPooled || config.Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal)) ? OnnxExportKind.Classifier
+            : OnnxExportKind.Encoder);
         var task = kind == OnnxExportKind.Classifier ? ModelTask.SequenceClassification : ModelTask.Base;
         if (config.Family.Type != ModelType.Bert)
             throw new ConfigException($"{request.ModelFolder}: ONNX export of model_type '{config.Family.ModelTypeName}' is not supported yet (only 'bert'; RoBERTa numbers positions differently, ALBERT shares layers, ELECTRA projects embeddings).");
@@ -68,7 +71,12 @@ public static class OnnxExport
 
         if (kind == OnnxExportKind.Tagger && !isLabeler)
             throw new ConfigException($"{request.ModelFolder}: no {SequenceLabeler.HeadConfigFileName}, so this is not a saved sequence labeler; export it as an encoder, classifier or embedder.");
-        TransformerModel model = kind == OnnxExportKind.Tagger ? LoadTagger(request.ModelFolder) : PretrainedModel.Load(request.ModelFolder, task).Model;
+        TransformerModel model = kind switch
+        {
+            OnnxExportKind.Tagger => LoadTagger(request.ModelFolder),
+            OnnxExportKind.Classifier => ClassifierFolder.Load(request.ModelFolder),
+            _ => PretrainedModel.Load(request.ModelFolder, task).Model,
+        };
         using (model)
         {
             var weights = ReadWeights(model);
@@ -76,7 +84,7 @@ public static class OnnxExport
             var inputs = new[] { "input_ids", "attention_mask", "token_type_ids" };
             foreach (var name in inputs) g.Input(name, OnnxGraphWriter.Int64, "batch", "sequence");
             var b = new BertGraph(g, weights, config);
-            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler);
+            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler && model is not MeanPooledClassifier);
             string? crfPath = null;
             var outputs = new List<string>();
             void Output(string value, string name, params object[] axes)
@@ -90,6 +98,10 @@ public static class OnnxExport
                 case OnnxExportKind.Encoder:
                     Output(hidden, "last_hidden_state", "batch", "sequence", (long)config.HiddenSize);
                     if (pooled is not null) Output(pooled, "pooler_output", "batch", (long)config.HiddenSize);
+                    break;
+                case OnnxExportKind.Classifier when model is MeanPooledClassifier:
+                    // Mean over real tokens (count at least 1), then the linear classifier (MeanPoolingClassificationHead).
+                    Output(b.Gemm(b.MeanPool(hidden, "attention_mask", 1f), "classifier.classifier", "/classifier/Gemm"), "logits", "batch", (long)weights["classifier.classifier.weight"].Shape[0]);
                     break;
                 case OnnxExportKind.Classifier:
                     if (pooled is null) throw new ConfigException($"{request.ModelFolder}: the sequence classifier has no pooler to classify from.");
@@ -269,6 +281,17 @@ public static class OnnxExport
             return LayerNorm(Op("Add", s + "output/Add_residual", projectedBack, attended), p + "output.LayerNorm", s + "output/LayerNorm");
         }
 
+        /// <summary>Σ states × mask / max(Σ mask, <paramref name="minCount"/>): [batch, hidden].</summary>
+        public string MeanPool(string hidden, string attentionMask, float minCount)
+        {
+            var mask = _g.Op("Cast", "/pooling/Cast", new[] { attentionMask }, OnnxGraphWriter.Int("to", OnnxGraphWriter.Float));
+            var weights = Op("Unsqueeze", "/pooling/Unsqueeze", mask, _g.Int64Vector("axes", -1));
+            var axis1 = _g.Int64Vector("axes", 1);
+            var summed = _g.Op("ReduceSum", "/pooling/ReduceSum", new[] { Op("Mul", "/pooling/Mul", hidden, weights), axis1 }, OnnxGraphWriter.Int("keepdims", 0));
+            var counts = Op("Max", "/pooling/Max", _g.Op("ReduceSum", "/pooling/ReduceSum_1", new[] { weights, axis1 }, OnnxGraphWriter.Int("keepdims", 0)), _g.FloatScalar(minCount));
+            return Op("Div", "/pooling/Div", summed, counts);
+        }
+
         /// <summary>Mean over real tokens (or the first token) then x / max(‖x‖₂, 1e-12), as SentenceEmbedder with normalisation.</summary>
         public string SentenceEmbedding(string hidden, string attentionMask, SentencePooling pooling)
         {
@@ -276,14 +299,7 @@ public static class OnnxExport
             if (pooling == SentencePooling.Cls)
                 pooled = _g.Op("Gather", "/pooling/Gather", new[] { hidden, _g.Int64Scalar(0) }, OnnxGraphWriter.Int("axis", 1));
             else
-            {
-                var mask = _g.Op("Cast", "/pooling/Cast", new[] { attentionMask }, OnnxGraphWriter.Int("to", OnnxGraphWriter.Float));
-                var weights = Op("Unsqueeze", "/pooling/Unsqueeze", mask, _g.Int64Vector("axes", -1));
-                var axis1 = _g.Int64Vector("axes", 1);
-                var summed = _g.Op("ReduceSum", "/pooling/ReduceSum", new[] { Op("Mul", "/pooling/Mul", hidden, weights), axis1 }, OnnxGraphWriter.Int("keepdims", 0));
-                var counts = Op("Max", "/pooling/Max", _g.Op("ReduceSum", "/pooling/ReduceSum_1", new[] { weights, axis1 }, OnnxGraphWriter.Int("keepdims", 0)), _g.FloatScalar(1e-9f));
-                pooled = Op("Div", "/pooling/Div", summed, counts);
-            }
+                pooled = MeanPool(hidden, attentionMask, 1e-9f);
             var squares = Op("Mul", "/normalize/Mul", pooled, pooled);
             var norm = Op("Sqrt", "/normalize/Sqrt", _g.Op("ReduceSum", "/normalize/ReduceSum", new[] { squares, _g.Int64Vector("axes", -1) }, OnnxGraphWriter.Int("keepdims", 1)));
             return Op("Div", "/normalize/Div", pooled, Op("Max", "/normalize/Max", norm, _g.FloatScalar(1e-12f)));

@@ -405,3 +405,73 @@ public sealed class OnnxExportCliTests
         Assert.False(File.Exists(temp.File("t.onnx")));
     }
 }
+
+/// <summary>Sequence classifiers fine-tuned by <c>acclimate finetune</c> (pooler head and mean-pooled head): ONNX Runtime's logits equal the library's on real sentences.</summary>
+public sealed class OnnxExportClassifierTests : IDisposable
+{
+    private static readonly string[] Sentences =
+    {
+        "The food was great and the staff were friendly.",
+        "Awful service , I will not come back .",
+        "good",
+        "The results were neither good nor bad, but the discussion section was remarkably thorough.",
+    };
+
+    private readonly FineTuneCliFixture _f = new();
+    private readonly ITestOutputHelper _output;
+
+    public OnnxExportClassifierTests(ITestOutputHelper output)
+    {
+        _output = output;
+        TorchRuntime.EnsureInitialized();
+    }
+
+    public void Dispose() => _f.Dispose();
+
+    [Theory]
+    [InlineData("mean")]
+    [InlineData("pooler")]
+    public void FineTunedClassifierLogitsMatchOnnxRuntime(string pooling)
+    {
+        var data = _f.Temp.File("cls.jsonl");
+        File.WriteAllText(data, string.Join("\n", Enumerable.Range(0, 8).Select(i => $"{{\"text\": \"{(i % 2 == 0 ? "good great" : "bad awful")} {i}\", \"label\": \"{(i % 2 == 0 ? "pos" : "neg")}\"}}")) + "\n");
+        var run = _f.Temp.File("run-" + pooling);
+        var recipe = _f.Recipe("cls-" + pooling, model: pooling == "mean" ? "task: sequence_classification\npooling: mean" : "task: sequence_classification");
+        var code = FineTuneCliFixture.Run(out var o, out var e, "finetune", "--config", recipe, "--run-dir", run,
+            "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}");
+        Assert.True(code == 0, o + e);
+        var folder = Path.Combine(run, "best-model");
+        Assert.Equal(pooling == "mean", File.Exists(Path.Combine(folder, "pooling.json")));
+        var onnx = _f.Temp.File($"cls-{pooling}.onnx");
+        var result = OnnxExport.Export(new OnnxExportRequest(folder, onnx));
+        Assert.Equal(OnnxExportKind.Classifier, result.Kind);
+
+        var batch = TokenizerLoader.FromFolder(folder).EncodeBatch(Sentences);
+        var shape = new[] { batch.BatchSize, batch.SequenceLength };
+        float[] ours;
+        using (var session = new InferenceSession(onnx))
+        using (var results = session.Run(new[]
+        {
+            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(batch.InputIds.Cast<long>().ToArray(), shape)),
+            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(batch.AttentionMask.Cast<long>().ToArray(), shape)),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(batch.TokenTypeIds.Cast<long>().ToArray(), shape)),
+        }))
+            ours = results.Single(r => r.Name == "logits").AsTensor<float>().ToArray();
+
+        using var model = ClassifierFolder.Load(folder);
+        model.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var dims = new long[] { batch.BatchSize, batch.SequenceLength };
+        var reference = model.Forward(new ModelInputs(tensor(batch.InputIds.Cast<long>().ToArray(), dims), tensor(batch.AttentionMask.Cast<long>().ToArray(), dims), tensor(batch.TokenTypeIds.Cast<long>().ToArray(), dims)))
+            .Logits.contiguous().data<float>().ToArray();
+        Assert.Equal(reference.Length, ours.Length);
+        var worst = reference.Zip(ours).Max(z => Math.Abs(z.First - z.Second));
+        _output.WriteLine($"{pooling} classifier: {batch.BatchSize}×{batch.SequenceLength}; max |Δ| logits {worst:E2}");
+        Assert.True(worst <= 1e-4, $"logits differ by {worst:E2}");
+        for (var r = 0; r < batch.BatchSize; r++)
+            Assert.Equal(ArgMax(reference.AsSpan(r * 2, 2)), ArgMax(ours.AsSpan(r * 2, 2)));
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row) => row[1] > row[0] ? 1 : 0;
+}
