@@ -12,7 +12,7 @@ namespace Acclimate.Encoders;
 /// <summary>What an ONNX export computes.</summary>
 public enum OnnxExportKind
 {
-    /// <summary>The encoder: <c>last_hidden_state</c> [batch, sequence, hidden] and, where the model has a pooler, <c>pooler_output</c> [batch, hidden].</summary>
+    /// <summary>The encoder: <c>last_hidden_state</c> [batch, sequence, hidden] and, where the checkpoint has pooler weights, <c>pooler_output</c> [batch, hidden].</summary>
     Encoder,
     /// <summary>A saved <see cref="SequenceLabeler"/> (linear head, last-layer features): <c>emissions</c> [batch, sequence, labels]; a CRF's scores and constraints go to "&lt;out&gt;.crf.json" for <see cref="CrfViterbiDecoder"/>.</summary>
     Tagger,
@@ -71,11 +71,12 @@ public static class OnnxExport
 
         if (kind == OnnxExportKind.Tagger && !isLabeler)
             throw new ConfigException($"{request.ModelFolder}: no {SequenceLabeler.HeadConfigFileName}, so this is not a saved sequence labeler; export it as an encoder, classifier or embedder.");
+        var poolerMissing = false;
         TransformerModel model = kind switch
         {
             OnnxExportKind.Tagger => LoadTagger(request.ModelFolder),
             OnnxExportKind.Classifier => ClassifierFolder.Load(request.ModelFolder),
-            _ => PretrainedModel.Load(request.ModelFolder, task).Model,
+            _ => LoadChecked(request.ModelFolder, task, out poolerMissing),
         };
         using (model)
         {
@@ -84,7 +85,7 @@ public static class OnnxExport
             var inputs = new[] { "input_ids", "attention_mask", "token_type_ids" };
             foreach (var name in inputs) g.Input(name, OnnxGraphWriter.Int64, "batch", "sequence");
             var b = new BertGraph(g, weights, config);
-            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler && model is not MeanPooledClassifier);
+            var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler && !poolerMissing && model is not MeanPooledClassifier);
             string? crfPath = null;
             var outputs = new List<string>();
             void Output(string value, string name, params object[] axes)
@@ -126,6 +127,29 @@ public static class OnnxExport
                 $"Exported by Acclimate from {Path.GetFileName(Path.GetFullPath(request.ModelFolder))} ({kind}, {(kind == OnnxExportKind.Embedder ? pooling + " pooling, L2-normalised" : "eval mode")})."));
             return new OnnxExportResult(kind, Opset, inputs, outputs, crfPath);
         }
+    }
+
+    /// <summary>
+    /// The model with every exported weight from the folder: a missing encoder or head tensor is an
+    /// error (the graph would hold random weights); a missing pooler (sentence-transformers folders)
+    /// only drops pooler_output, since the library's pooler would be freshly initialised.
+    /// </summary>
+    private static TransformerModel LoadChecked(string folder, ModelTask task, out bool poolerMissing)
+    {
+        var (model, report) = PretrainedModel.Load(folder, task);
+        poolerMissing = report.MissingKeys.Any(k => k.Contains("pooler.", StringComparison.Ordinal));
+        var missing = report.MissingKeys.Where(k => !k.Contains("pooler.", StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
+        {
+            model.Dispose();
+            throw new CheckpointException($"{folder}: the checkpoint lacks {missing.Count} tensor(s) the graph needs ({string.Join(", ", missing.Take(5))}); refusing to export random weights.");
+        }
+        if (poolerMissing && task == ModelTask.SequenceClassification)
+        {
+            model.Dispose();
+            throw new CheckpointException($"{folder}: the checkpoint has no pooler weights, which the classifier reads; refusing to export random weights.");
+        }
+        return model;
     }
 
     /// <summary>A saved labeler whose head the graph can express: a linear head on the last layer's states.</summary>
