@@ -339,6 +339,18 @@ public sealed class OnnxExportTaggerTests : IDisposable
     }
 
     [Fact]
+    public void MalformedCrfFileIsADataErrorNamingFileAndField()
+    {
+        var path = _f.Temp.File("bad.crf.json");
+        File.WriteAllText(path, """{"format": "acclimate-crf/1", "labels": ["O", "B-X"], "start_transitions": [0, 0], "end_transitions": [0, 0], "transitions": [[0, 0]], "constraints": null}""");
+        var e = Assert.Throws<DataException>(() => CrfViterbiDecoder.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("'transitions' has 1 rows; expected 2", e.Message);
+        File.WriteAllText(path, "{\"format\": \"other\"}");
+        Assert.Contains("'format'", Assert.Throws<DataException>(() => CrfViterbiDecoder.Load(path)).Message);
+    }
+
+    [Fact]
     public void DecoderEqualsTheTorchCrfOnRandomEmissions()
     {
         var labels = new[] { "O", "B-PER", "I-PER", "B-LOC", "I-LOC" };
@@ -392,6 +404,7 @@ public sealed class OnnxExportCliTests
         Assert.Contains("missing", errors);
         Assert.Equal(2, FineTuneCliFixture.Run(out _, out errors, "model", "export", "--onnx", refused, "--model", TestPaths.Fixture("hf-parity", "bert"), "--kind", "tagger"));
         Assert.Contains("head_config.json", errors);
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out _, "model", "export", "--onnx", refused, "--model", TestPaths.Fixture("hf-parity", "bert"), "--kind", "decoder"));
         Assert.False(File.Exists(refused));
     }
 
