@@ -86,7 +86,7 @@ public static class OnnxExport
             foreach (var name in inputs) g.Input(name, OnnxGraphWriter.Int64, "batch", "sequence");
             var b = new BertGraph(g, weights, config);
             var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler && !poolerMissing && model is not MeanPooledClassifier);
-            string? crfPath = null;
+            CrfViterbiDecoder? crfDecoder = null;
             var outputs = new List<string>();
             void Output(string value, string name, params object[] axes)
             {
@@ -112,11 +112,7 @@ public static class OnnxExport
                 case OnnxExportKind.Tagger:
                     var labeler = (SequenceLabeler)model;
                     Output(b.Linear(hidden, SequenceLabeler.HeadPrefix + "classifier", "/head/classifier"), "emissions", "batch", "sequence", (long)labeler.Labels.Count);
-                    if (labeler.Head.Crf is { } crf)
-                    {
-                        crfPath = request.OutputPath + ".crf.json";
-                        CrfDecoder(crf, labeler.Labels).Save(crfPath);
-                    }
+                    if (labeler.Head.Crf is { } crf) crfDecoder = CrfDecoder(crf, labeler.Labels);
                     break;
                 case OnnxExportKind.Embedder:
                     Output(b.SentenceEmbedding(hidden, "attention_mask", pooling), "sentence_embedding", "batch", (long)config.HiddenSize);
@@ -125,7 +121,11 @@ public static class OnnxExport
             var version = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
             AtomicFile.Write(request.OutputPath, stream => g.WriteTo(stream, Opset, version, $"acclimate-{kind.ToString().ToLowerInvariant()}",
                 $"Exported by Acclimate from {Path.GetFileName(Path.GetFullPath(request.ModelFolder))} ({kind}, {(kind == OnnxExportKind.Embedder ? pooling + " pooling, L2-normalised" : "eval mode")})."));
-            return new OnnxExportResult(kind, Opset, inputs, outputs, crfPath);
+            // The CRF file after the graph; a stale one from an earlier export of a CRF tagger to the same name is removed.
+            var crfPath = request.OutputPath + ".crf.json";
+            if (crfDecoder is not null) crfDecoder.Save(crfPath);
+            else if (File.Exists(crfPath)) File.Delete(crfPath);
+            return new OnnxExportResult(kind, Opset, inputs, outputs, crfDecoder is null ? null : crfPath);
         }
     }
 
