@@ -21,6 +21,32 @@ public sealed class RehearsalSchedule
         GeneralPerPeriod = generalPerPeriod;
     }
 
+    /// <summary>
+    /// The schedule that draws a share <paramref name="share"/> (0 &lt; share ≤ 0.5) of all batches
+    /// from general text: the share is rounded to a multiple of 10⁻⁶ and reduced to a fraction g/P,
+    /// so step s is general when ⌊(s+1)·g/P⌋ &gt; ⌊s·g/P⌋ and N steps hold exactly ⌊N·g/P⌋ general
+    /// batches, spread evenly — within one batch of N·share. Integer arithmetic throughout, so the
+    /// schedule stays a pure function of the step (exact resume). E.g. 0.05 gives 19 : 1.
+    /// </summary>
+    /// <param name="share">Share of general batches (hence of tokens, when blocks are packed).</param>
+    public static RehearsalSchedule FromShare(double share)
+    {
+        if (!(share > 0 && share <= 0.5))
+            throw new ConfigException($"rehearsal_share must be in (0, 0.5] (got {share.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        const long scale = 1_000_000;
+        var general = Math.Max(1L, (long)Math.Round(share * scale, MidpointRounding.AwayFromZero));
+        var divisor = Gcd(general, scale);
+        general /= divisor;
+        var period = scale / divisor;
+        return new RehearsalSchedule(checked((int)(period - general)), checked((int)general));
+    }
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
     /// <summary>Domain batches in each period.</summary>
     public int DomainPerPeriod { get; }
     /// <summary>General (rehearsal) batches in each period.</summary>
@@ -36,7 +62,7 @@ public sealed class RehearsalSchedule
     {
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0.");
         var i = step % Period;
-        return (i + 1) * GeneralPerPeriod / Period > i * GeneralPerPeriod / Period ? BatchSource.General : BatchSource.Domain;
+        return (i + 1) * (long)GeneralPerPeriod / Period > i * GeneralPerPeriod / Period ? BatchSource.General : BatchSource.Domain;
     }
 
     /// <summary>How many domain and general batches steps 0 … step−1 used.</summary>

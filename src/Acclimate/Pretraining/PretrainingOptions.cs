@@ -212,6 +212,13 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
     public int RehearsalDomain { get; init; } = 4;
     /// <summary>Rehearsal by mixing: general batches per period; 0 = no mixing.</summary>
     public int RehearsalGeneral { get; init; }
+    /// <summary>
+    /// Rehearsal by mixing, given as the share of micro-batches (hence of tokens, blocks being packed
+    /// to <c>block_size</c>) drawn from <c>general.train</c>: 0 &lt; share ≤ 0.5, e.g. 0.05; 0 = off.
+    /// An alternative to <see cref="RehearsalGeneral"/> and <see cref="RehearsalWeight"/>
+    /// (see <see cref="Continual.RehearsalSchedule.FromShare"/> for the exact interleaving).
+    /// </summary>
+    public double RehearsalShare { get; init; }
     /// <summary>Rehearsal by loss weight α: every micro-batch adds α·(MLM loss of a general batch); 0 = off.</summary>
     public double RehearsalWeight { get; init; }
     /// <summary>L2-SP λ in λ·‖θ − θ₀‖² (0 = off).</summary>
@@ -230,6 +237,12 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
         if (RehearsalGeneral < 0) yield return $"rehearsal_general must be >= 0 (got {RehearsalGeneral})";
         if (!(RehearsalWeight >= 0) || double.IsInfinity(RehearsalWeight)) yield return $"rehearsal_weight must be >= 0 (got {RehearsalWeight})";
         if (RehearsalGeneral > 0 && RehearsalWeight > 0) yield return "choose one rehearsal form: rehearsal_general (mixing) or rehearsal_weight (loss weight), not both";
+        if (RehearsalShare != 0 && !(RehearsalShare > 0 && RehearsalShare <= 0.5))
+            yield return $"rehearsal_share must be in (0, 0.5], a share of batches such as 0.05 (got {RehearsalShare})";
+        if (RehearsalShare != 0 && RehearsalGeneral > 0)
+            yield return "choose one rehearsal form: rehearsal_share or rehearsal_general (a domain:general ratio), not both";
+        if (RehearsalShare != 0 && RehearsalWeight > 0)
+            yield return "choose one rehearsal form: rehearsal_share (mixing) or rehearsal_weight (loss weight), not both";
         if (!(L2sp >= 0) || double.IsInfinity(L2sp)) yield return $"l2sp must be >= 0 (got {L2sp})";
         if (!(Ewc >= 0) || double.IsInfinity(Ewc)) yield return $"ewc must be >= 0 (got {Ewc})";
         if (EwcFisherBatches < 1) yield return $"ewc_fisher_batches must be >= 1 (got {EwcFisherBatches})";
@@ -239,7 +252,15 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
     /// Whether the run needs <c>general.train</c>: for rehearsal batches, or to estimate EWC's Fisher
     /// when its file (<see cref="EwcFisherFile"/> or the run folder's default) does not exist yet.
     /// </summary>
-    public bool NeedsGeneralTrain(bool fisherFileExists) => RehearsalGeneral > 0 || RehearsalWeight > 0 || (Ewc > 0 && !fisherFileExists);
+    public bool NeedsGeneralTrain(bool fisherFileExists) => RehearsalGeneral > 0 || RehearsalShare > 0 || RehearsalWeight > 0 || (Ewc > 0 && !fisherFileExists);
+
+    /// <summary>
+    /// The mixing schedule the run uses: from <see cref="RehearsalShare"/>, else from
+    /// <see cref="RehearsalDomain"/> : <see cref="RehearsalGeneral"/>, else null (no mixing).
+    /// </summary>
+    public Continual.RehearsalSchedule? MixSchedule() =>
+        RehearsalShare > 0 ? Continual.RehearsalSchedule.FromShare(RehearsalShare)
+        : RehearsalGeneral > 0 ? new Continual.RehearsalSchedule(RehearsalDomain, RehearsalGeneral) : null;
 }
 
 /// <summary>A whole pretraining recipe, bound section by section from YAML.</summary>

@@ -174,9 +174,8 @@ public sealed class PretrainingRun
             // ---- objective, penalties, source --------------------------------------------------
             IPretrainingObjective objective = built.Electra is { } e ? e : new MlmObjective(built.Mlm!);
             var module = built.Module;
-            var source = new PretrainingBatchSource(domain, r.Training.Seed, general,
-                r.Forgetting.RehearsalGeneral > 0 ? new RehearsalSchedule(r.Forgetting.RehearsalDomain, r.Forgetting.RehearsalGeneral) : null,
-                weighted: r.Forgetting.RehearsalWeight > 0);
+            var mix = r.Forgetting.MixSchedule();
+            var source = new PretrainingBatchSource(domain, r.Training.Seed, general, mix, weighted: r.Forgetting.RehearsalWeight > 0);
             var weighted = r.Forgetting.RehearsalWeight > 0 ? new WeightedRehearsal(r.Forgetting.RehearsalWeight) : null;
 
             // The penalties anchor at the weights as loaded, before any resume moves them.
@@ -229,6 +228,13 @@ public sealed class PretrainingRun
                 SaveExtraState = built.Electra is null ? null : () => SamplerState(built.Electra.Sampler),
                 RestoreExtraState = built.Electra is null ? null : node => RestoreSampler(built.Electra.Sampler, node),
             };
+            if (mix is not null)
+            {
+                var planned = loop.TotalSteps * r.Training.GradAccumulation;
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rehearsal: {mix.GeneralPerPeriod} general batch(es) in every {mix.Period} (share {mix.GeneralFraction:0.######}); " +
+                    $"over the planned {planned} micro-batches {mix.CountsBefore(planned).General} are general (realised share {RealisedShare(mix, planned):0.######})"));
+            }
             if (r.Run.ResumeFrom is string from)
             {
                 loop.ResumeFrom(from);
@@ -592,6 +598,10 @@ public sealed class PretrainingRun
         return scores;
     }
 
+    /// <summary>General batches among the first <paramref name="microBatches"/>, as a share (0 for none).</summary>
+    private static double RealisedShare(RehearsalSchedule mix, long microBatches) =>
+        microBatches > 0 ? (double)mix.CountsBefore(microBatches).General / microBatches : 0;
+
     private static void WriteReport(RunFolder run, PretrainingRecipe r, TrainingResult result, IReadOnlyList<ForgettingRow> rows, ElectraScore? electra, double tokenizeSeconds)
     {
         var json = new JsonObject
@@ -610,6 +620,17 @@ public sealed class PretrainingRun
                 ["perplexity_change"] = row.PerplexityChange, ["masked_tokens"] = row.After.MaskedTokens,
             };
         json["held_out"] = sets;
+        if (r.Forgetting.MixSchedule() is { } mix)
+        {
+            var micro = result.GlobalStep * r.Training.GradAccumulation;
+            json["rehearsal"] = new JsonObject
+            {
+                ["rehearsal_share"] = r.Forgetting.RehearsalShare > 0 ? r.Forgetting.RehearsalShare : null,
+                ["domain_per_period"] = mix.DomainPerPeriod, ["general_per_period"] = mix.GeneralPerPeriod,
+                ["micro_batches"] = micro, ["general_batches"] = mix.CountsBefore(micro).General,
+                ["realised_share"] = RealisedShare(mix, micro),
+            };
+        }
         if (electra is not null)
             json["electra"] = new JsonObject
             {

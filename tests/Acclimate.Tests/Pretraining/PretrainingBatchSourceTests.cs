@@ -135,6 +135,49 @@ public sealed class PretrainingBatchSourceTests
         }
     }
 
+    [Theory]
+    [InlineData(0.05, 30)]
+    [InlineData(0.2, 7)]
+    [InlineData(0.37, 13)]
+    public void MixingByShareRealisesTheShareAndRestoringThePositionContinuesExactly(double share, int stopAt)
+    {
+        PretrainingBatchSequence Domain() => new("domain", new Tagged(0, 100), Collator(), 2, seed: 5, stream: 0);
+        PretrainingBatchSequence General() => new("general", new Tagged(1, 12), Collator(), 2, seed: 5, stream: 1);
+        long[] Content(MlmBatch b) => Originals(b).Concat(b.InputIds.data<long>().ToArray()).ToArray();
+        var mix = RehearsalSchedule.FromShare(share);
+        var source = new PretrainingBatchSource(Domain(), 5, General(), mix);
+        source.StartEpoch(0);
+        var steps = (int)source.BatchesPerEpoch!.Value;
+        var all = new List<(BatchSource, long[])>();
+        JsonNode? saved = null;
+        for (var k = 0; k < steps; k++)
+        {
+            Assert.True(source.TryNext(out var b));
+            using (b.Batch)
+            {
+                Assert.Equal(b.Source == BatchSource.General ? 1 : 0, SetOf(b.Batch));
+                all.Add((b.Source, Content(b.Batch)));
+            }
+            if (k == stopAt - 1) saved = source.SavePosition();
+        }
+        var general = all.Count(x => x.Item1 == BatchSource.General);
+        Assert.True(general > 0 && Math.Abs(general - steps * share) <= 1.0, $"{general} general batches in {steps}, share {share}");
+
+        // A fresh source restored from the saved position hands out the same batches (sources, examples, masks).
+        var fresh = new PretrainingBatchSource(Domain(), 5, General(), RehearsalSchedule.FromShare(share));
+        fresh.RestorePosition(saved!);
+        for (var k = stopAt; k < steps; k++)
+        {
+            Assert.True(fresh.TryNext(out var b));
+            using (b.Batch)
+            {
+                Assert.Equal(all[k].Item1, b.Source);
+                Assert.Equal(all[k].Item2, Content(b.Batch));
+            }
+        }
+        Assert.False(fresh.TryNext(out _));
+    }
+
     [Fact]
     public void WeightedRehearsalPairsEveryDomainBatchWithAGeneralBatch()
     {

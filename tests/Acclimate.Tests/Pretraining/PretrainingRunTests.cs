@@ -190,8 +190,10 @@ public sealed class PretrainingRunTests
         Assert.Throws<Acclimate.Errors.ConfigException>(() => new PretrainingRun(bad));
     }
 
-    [Fact]
-    public void ResumedRunWithRehearsalAndEwcReproducesTheUninterruptedLosses()
+    [Theory]
+    [InlineData("rehearsal_domain: 2\n  rehearsal_general: 1")]
+    [InlineData("rehearsal_share: 0.3")]
+    public void ResumedRunWithRehearsalAndEwcReproducesTheUninterruptedLosses(string rehearsal)
     {
         using var temp = TestPaths.NewTempFolder();
         var train = WriteCorpus(temp, "train.txt", 40, 1);
@@ -206,8 +208,7 @@ public sealed class PretrainingRunTests
               train: {general}
               eval: {general}
             forgetting:
-              rehearsal_domain: 2
-              rehearsal_general: 1
+              {rehearsal}
               ewc: 10
               ewc_fisher_batches: 2
               ewc_fisher_file: {temp.File("fisher.safetensors")}
@@ -227,6 +228,11 @@ public sealed class PretrainingRunTests
         Assert.Equal(10, full.Training.StepLosses.Distinct().Count());
         // The forgetting report of the resumed run compares against the same "before" as the uninterrupted one.
         Assert.Equal(full.Forgetting.Select(r => (r.Set, r.Before.Loss, r.After.Loss)), resumed.Forgetting.Select(r => (r.Set, r.Before.Loss, r.After.Loss)));
+        // forgetting.json records the mixing that ran: 10 micro-batches, 3 general at a 0.3 share, 3 at 2:1.
+        var mixing = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(full.RunFolder, "forgetting.json")))!["rehearsal"]!;
+        Assert.Equal(10, mixing["micro_batches"]!.GetValue<long>());
+        Assert.Equal(3, mixing["general_batches"]!.GetValue<long>());
+        Assert.Equal(0.3, mixing["realised_share"]!.GetValue<double>(), 12);
     }
 
     [Fact]
