@@ -17,8 +17,13 @@ public sealed record LearningRateSchedule
     /// <param name="warmupSteps">Updates of linear warmup from 0 to the peak.</param>
     /// <param name="totalSteps">All updates, warmup included.</param>
     /// <param name="cosineCycles">HF's <c>num_cycles</c> for the cosine shape.</param>
-    public LearningRateSchedule(ScheduleKind kind, long warmupSteps, long totalSteps, double cosineCycles = 0.5)
+    /// <param name="minLrRatio">
+    /// Floor of the linear and cosine decay as a fraction of the peak (HF's <c>min_lr_rate</c> of
+    /// <c>cosine_with_min_lr</c>): the decaying multiplier m becomes r + (1 − r)·m. 0 = decay to 0.
+    /// </param>
+    public LearningRateSchedule(ScheduleKind kind, long warmupSteps, long totalSteps, double cosineCycles = 0.5, double minLrRatio = 0)
     {
+        if (!(minLrRatio >= 0 && minLrRatio < 1)) throw new ConfigException($"min_lr_ratio must be in [0, 1) (got {minLrRatio}).");
         if (warmupSteps < 0) throw new ConfigException($"warmup steps must be >= 0 (got {warmupSteps}).");
         if (totalSteps < 1) throw new ConfigException($"total training steps must be >= 1 (got {totalSteps}).");
         if (!(cosineCycles > 0)) throw new ConfigException($"cosine cycles must be > 0 (got {cosineCycles}).");
@@ -26,6 +31,7 @@ public sealed record LearningRateSchedule
         WarmupSteps = warmupSteps;
         TotalSteps = totalSteps;
         CosineCycles = cosineCycles;
+        MinLrRatio = minLrRatio;
     }
 
     /// <summary>Shape after warmup.</summary>
@@ -36,6 +42,8 @@ public sealed record LearningRateSchedule
     public long TotalSteps { get; }
     /// <summary>HF's <c>num_cycles</c> for the cosine schedule: 0.5 is one half-wave from 1 down to 0.</summary>
     public double CosineCycles { get; }
+    /// <summary>Floor of the linear and cosine decay, as a fraction of the peak (0: decay to 0).</summary>
+    public double MinLrRatio { get; }
 
     /// <summary>
     /// The schedule a run with <paramref name="options"/> and <paramref name="totalSteps"/> updates
@@ -43,7 +51,7 @@ public sealed record LearningRateSchedule
     /// (HF's <c>TrainingArguments.get_warmup_steps</c>).
     /// </summary>
     public static LearningRateSchedule For(TrainingOptions options, long totalSteps) =>
-        new(options.Schedule, WarmupStepsFor(options, totalSteps), totalSteps);
+        new(options.Schedule, WarmupStepsFor(options, totalSteps), totalSteps, minLrRatio: options.MinLrRatio);
 
     /// <summary>HF's rule: explicit warmup steps win; otherwise the ratio of the total, rounded up.</summary>
     public static long WarmupStepsFor(TrainingOptions options, long totalSteps) =>
@@ -61,12 +69,14 @@ public sealed record LearningRateSchedule
             case ScheduleKind.ConstantWithWarmup:
                 return 1.0;
             case ScheduleKind.Linear:
-                return Math.Max(0.0, (double)(TotalSteps - step) / decaySteps);
+                return Floored(Math.Max(0.0, (double)(TotalSteps - step) / decaySteps));
             case ScheduleKind.Cosine:
                 var progress = (double)(step - WarmupSteps) / decaySteps;
-                return Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * CosineCycles * 2.0 * progress)));
+                return Floored(Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * CosineCycles * 2.0 * progress))));
             default:
                 throw new ConfigException($"schedule '{Kind}' is not implemented.");
         }
     }
+
+    private double Floored(double decay) => MinLrRatio == 0 ? decay : MinLrRatio + (1.0 - MinLrRatio) * decay;
 }

@@ -84,9 +84,10 @@ internal sealed record TrainerState
         public ScheduleKind Kind { get; init; }
         public long WarmupSteps { get; init; }
         public long TotalSteps { get; init; }
+        public double MinLrRatio { get; init; }
 
         public static ScheduleSnapshot Of(LearningRateSchedule schedule) =>
-            new() { Kind = schedule.Kind, WarmupSteps = schedule.WarmupSteps, TotalSteps = schedule.TotalSteps };
+            new() { Kind = schedule.Kind, WarmupSteps = schedule.WarmupSteps, TotalSteps = schedule.TotalSteps, MinLrRatio = schedule.MinLrRatio };
     }
 
     /// <summary>Writes the state as indented JSON, atomically.</summary>

@@ -164,8 +164,8 @@ public sealed class TrainingLoop<TBatch>
         var state = TrainerState.Load(Path.Combine(checkpointFolder, TrainerState.FileName));
         var expected = TrainerState.ScheduleSnapshot.Of(Schedule);
         if (state.Schedule != expected)
-            throw new ConfigException($"{checkpointFolder}: the checkpoint was on a {state.Schedule.Kind} schedule of {state.Schedule.TotalSteps} steps with {state.Schedule.WarmupSteps} warmup, " +
-                $"but these options give {expected.Kind}, {expected.TotalSteps} steps, {expected.WarmupSteps} warmup; resume with the recipe the run was started with.");
+            throw new ConfigException($"{checkpointFolder}: the checkpoint was on a {state.Schedule.Kind} schedule of {state.Schedule.TotalSteps} steps with {state.Schedule.WarmupSteps} warmup (min_lr_ratio {state.Schedule.MinLrRatio}), " +
+                $"but these options give {expected.Kind}, {expected.TotalSteps} steps, {expected.WarmupSteps} warmup (min_lr_ratio {expected.MinLrRatio}); resume with the recipe the run was started with.");
         if (state.GradAccumulation != _options.GradAccumulation)
             throw new ConfigException($"{checkpointFolder}: the checkpoint used grad_accumulation {state.GradAccumulation}, these options {_options.GradAccumulation}.");
         if (state.DataPosition is null) throw new CheckpointException($"{checkpointFolder}: trainer state has no data position.");

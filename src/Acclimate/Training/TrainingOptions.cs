@@ -23,6 +23,12 @@ public sealed record TrainingOptions : IValidatedOptions
     public long WarmupSteps { get; init; }
     /// <summary>Learning-rate shape after warmup.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Linear;
+    /// <summary>
+    /// Floor of the linear or cosine decay as a fraction of <see cref="LearningRate"/> (0: decay to 0;
+    /// ignored by the constant schedules). With <c>schedule: cosine</c> and a warmup it is the
+    /// re-warm / re-decay schedule for continued pretraining (docs/pretraining.md).
+    /// </summary>
+    public double MinLrRatio { get; init; }
     /// <summary>Passes over the data; ignored when <see cref="MaxSteps"/> is positive.</summary>
     public int Epochs { get; init; } = 3;
     /// <summary>Total optimizer updates; when positive it wins over <see cref="Epochs"/> and the data is cycled.</summary>
@@ -69,6 +75,7 @@ public sealed record TrainingOptions : IValidatedOptions
         if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) yield return $"adam_beta2 must be in [0, 1) (got {AdamBeta2})";
         if (!(AdamEpsilon >= 0)) yield return $"adam_epsilon must be >= 0 (got {AdamEpsilon})";
         if (!(WarmupRatio >= 0 && WarmupRatio <= 1)) yield return $"warmup_ratio must be in [0, 1] (got {WarmupRatio})";
+        if (!(MinLrRatio >= 0 && MinLrRatio < 1)) yield return $"min_lr_ratio must be in [0, 1) (got {MinLrRatio})";
         if (WarmupSteps < 0) yield return $"warmup_steps must be >= 0 (got {WarmupSteps})";
         if (MaxSteps < 0) yield return $"max_steps must be >= 0 (got {MaxSteps})";
         if (MaxSteps == 0 && Epochs < 1) yield return $"epochs must be >= 1 when max_steps is 0 (got {Epochs})";

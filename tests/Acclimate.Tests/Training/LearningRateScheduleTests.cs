@@ -81,4 +81,41 @@ public sealed class LearningRateScheduleTests
         Assert.Throws<ConfigException>(() => new LearningRateSchedule(ScheduleKind.Linear, 0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LearningRateSchedule(ScheduleKind.Linear, 0, 10).Multiplier(-1));
     }
+
+    [Theory]
+    // The continued-pretraining (re-warm, re-decay) schedule as a recipe gives it: schedule cosine,
+    // warmup_ratio 0.1 of 20 updates = 2, min_lr_ratio 0.1. Warmup 0, 1/2, 1; then
+    // 0.1 + 0.9 · 0.5 (1 + cos(pi p)) with p = (s - 2) / 18, ending at the floor 0.1.
+    [InlineData(0, 0.0)]
+    [InlineData(1, 0.5)]
+    [InlineData(2, 1.0)]
+    [InlineData(5, 0.93971143170299737)]   // p = 1/6: 0.1 + 0.45 (1 + sqrt(3)/2)
+    [InlineData(11, 0.55)]                 // p = 1/2: 0.1 + 0.45
+    [InlineData(20, 0.1)]
+    public void RewarmRecipeWarmsUpAgainThenCosineDecaysToTheFloor(long step, double expected)
+    {
+        var options = Recipe.Parse("training:\n  schedule: cosine\n  warmup_ratio: 0.1\n  min_lr_ratio: 0.1\n", "r.yaml").Section<TrainingOptions>("training");
+        var schedule = LearningRateSchedule.For(options, 20);
+        Assert.Equal((2L, 0.1), (schedule.WarmupSteps, schedule.MinLrRatio));
+        Assert.Equal(expected, schedule.Multiplier(step), 12);
+    }
+
+    [Theory]
+    // Linear with a floor 0.2, warmup 2 of 10: 0.2 + 0.8 (10 - s) / 8.
+    [InlineData(1, 0.5)]
+    [InlineData(2, 1.0)]
+    [InlineData(6, 0.6)]
+    [InlineData(10, 0.2)]
+    public void LinearDecaysToTheFloor(long step, double expected) =>
+        Assert.Equal(expected, new LearningRateSchedule(ScheduleKind.Linear, 2, 10, minLrRatio: 0.2).Multiplier(step), 12);
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("-0.1")]
+    public void MinLrRatioOutsideZeroToOneIsAConfigErrorNamingTheKey(string value)
+    {
+        var e = Assert.Throws<ConfigException>(() => Recipe.Parse($"training:\n  min_lr_ratio: {value}\n", "r.yaml").Section<TrainingOptions>("training"));
+        Assert.Contains("min_lr_ratio", e.Message);
+        Assert.Throws<ConfigException>(() => new LearningRateSchedule(ScheduleKind.Cosine, 0, 10, minLrRatio: double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }
