@@ -81,4 +81,16 @@ public sealed class RehearsalShareTests
         Assert.Equal((3, 1), (ratio.MixSchedule()!.DomainPerPeriod, ratio.MixSchedule()!.GeneralPerPeriod));
         Assert.Null(Bind("  l2sp: 0.1\n").MixSchedule());
     }
+
+    [Fact]
+    public void TheSampleReplayRewarmRecipeBinds()
+    {
+        var recipe = PretrainingRecipe.From(Recipe.Load(Path.Combine(TestPaths.RepoRoot, "recipes", "dapt-replay-rewarm.yaml")));
+        Assert.Equal(0.05, recipe.Forgetting.RehearsalShare);
+        Assert.Equal((19, 1), (recipe.Forgetting.MixSchedule()!.DomainPerPeriod, recipe.Forgetting.MixSchedule()!.GeneralPerPeriod));
+        Assert.Equal(ScheduleKind.Cosine, recipe.Training.Schedule);
+        Assert.Equal(0.1, recipe.Training.MinLrRatio);
+        Assert.Equal(1.0, LearningRateSchedule.For(recipe.Training, 150).Multiplier(9));   // ceil(0.06 · 150) = 9 warmup updates
+        Assert.Equal(0.1, LearningRateSchedule.For(recipe.Training, 150).Multiplier(150), 12);
+    }
 }
