@@ -66,6 +66,8 @@ public sealed class OnnxEntityTagger : IDisposable
     }
 
     /// <summary>Tags (the model's scheme) of pre-split sentences.</summary>
+    /// <param name="sentences">Pre-split words per sentence.</param>
+    /// <param name="batchSize">Windows per ONNX Runtime call.</param>
     public IReadOnlyList<string[]> TagWords(IReadOnlyList<IReadOnlyList<string>> sentences, int batchSize = 32) =>
         WordEmissions(sentences, batchSize).Select(Decode).ToArray();
 
@@ -80,8 +82,12 @@ public sealed class OnnxEntityTagger : IDisposable
     }
 
     /// <summary>Per sentence, the emissions of each word's first subword [words, labels].</summary>
-    public IReadOnlyList<float[,]> WordEmissions(IReadOnlyList<IReadOnlyList<string>> sentences, int batchSize = 32)
+    /// <param name="sentences">Pre-split words per sentence.</param>
+    /// <param name="batchSize">Windows per ONNX Runtime call (windows are sorted by length first, so padding stays small).</param>
+    /// <param name="run">What computes the emissions of a batch of token-id rows; null = <see cref="Run"/> (a benchmark passes another engine here to compare on identical inputs).</param>
+    public IReadOnlyList<float[,]> WordEmissions(IReadOnlyList<IReadOnlyList<string>> sentences, int batchSize = 32, Func<IReadOnlyList<long[]>, float[][]>? run = null)
     {
+        run ??= Run;
         // Every sentence becomes one or more windows: [CLS] content [SEP].
         var windows = new List<(int Sentence, int Start, long[] Ids)>();
         var plans = new List<(long[] Content, int[] FirstPiece, (int Start, int Length)[] Windows)>();
@@ -96,11 +102,12 @@ public sealed class OnnxEntityTagger : IDisposable
                 windows.Add((s, start, new long[] { Tokenizer.ClsTokenId }.Concat(content.Skip(start).Take(length)).Append(Tokenizer.SepTokenId).ToArray()));
         }
         var outputs = new float[windows.Count][];
-        for (var b = 0; b < windows.Count; b += batchSize)
+        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Ids.Length).ToArray();
+        for (var b = 0; b < order.Length; b += batchSize)
         {
-            var chunk = windows.Skip(b).Take(batchSize).Select(w => w.Ids).ToArray();
-            var rows = Run(chunk);
-            for (var r = 0; r < chunk.Length; r++) outputs[b + r] = rows[r];
+            var chunk = order.Skip(b).Take(batchSize).ToArray();
+            var rows = run(chunk.Select(i => windows[i].Ids).ToArray());
+            for (var r = 0; r < chunk.Length; r++) outputs[chunk[r]] = rows[r];
         }
         var results = new float[sentences.Count][,];
         var next = 0;
