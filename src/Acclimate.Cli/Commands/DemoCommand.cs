@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Acclimate.Cli.Demo;
+using Acclimate.Demos;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Spectre.Console;
