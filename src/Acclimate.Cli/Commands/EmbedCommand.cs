@@ -9,7 +9,7 @@ using Acclimate.IO;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate embed</c>: one sentence embedding per input line.</summary>
-public static class EmbedCommand
+internal static class EmbedCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -13,7 +13,7 @@ namespace Acclimate.Cli.Commands;
 /// seeds, head variants) by averaging emissions/probabilities or by entity voting, and evaluates
 /// the ensemble like a single model, beside each member alone.
 /// </summary>
-public static class EnsembleCommand
+internal static class EnsembleCommand
 {
     public static Command Create(TextWriter output)
     {

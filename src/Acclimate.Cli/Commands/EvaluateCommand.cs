@@ -21,7 +21,7 @@ namespace Acclimate.Cli.Commands;
 /// P/R/F1 per type, micro/macro, strict F1, token accuracy; or per-tag scores for plain tags) or a
 /// sequence classifier (accuracy, macro-F1, per class) on a labelled file.
 /// </summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create(TextWriter output)
     {

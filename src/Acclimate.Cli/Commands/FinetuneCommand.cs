@@ -15,7 +15,7 @@ namespace Acclimate.Cli.Commands;
 /// classification (NER/POS; optional k-fold CV or pseudo-label rounds) or sequence
 /// classification, printing a dev table after every epoch and writing the run folder.
 /// </summary>
-public static class FinetuneCommand
+internal static class FinetuneCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -16,7 +16,7 @@ namespace Acclimate.Cli.Commands;
 /// classifier</c>) score every pool document with a domain classifier's importance weight
 /// p(target|x)/p(pool|x), written one per line with <c>--weights</c> for <c>data.train_weights</c>.
 /// </summary>
-public static class SelectCommand
+internal static class SelectCommand
 {
     public static Command Create(TextWriter output)
     {
