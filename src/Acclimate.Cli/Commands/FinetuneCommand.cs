@@ -60,13 +60,10 @@ internal static class FinetuneCommand
                 finished = new ClassificationRun(options, run) { Log = output, ResumeFrom = resumeFrom, Progress = new ConsoleTrainingProgress(output) }.Execute();
             }
             output.WriteLine($"best model: {finished.BestModelFolder}");
-            output.WriteLine("dev:  " + Format(finished.Dev));
-            if (finished.Test is not null) output.WriteLine("test: " + Format(finished.Test));
+            output.WriteLine("dev:  " + MetricsLine.Format(finished.Dev));
+            if (finished.Test is not null) output.WriteLine("test: " + MetricsLine.Format(finished.Test));
             return 0;
         });
         return command;
     }
-
-    internal static string Format(IReadOnlyDictionary<string, double> metrics) =>
-        string.Join("  ", metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
 }
