@@ -24,6 +24,8 @@ public static class LoraAdapterFolder
     public const string ConfigFileName = "adapter_config.json";
     /// <summary>PEFT's adapter weights file.</summary>
     public const string WeightsFileName = "adapter_model.safetensors";
+    /// <summary>The subfolder of a LoRA run's checkpoint (or of a model folder saved with <c>both</c>) that holds its adapter.</summary>
+    public const string CheckpointSubfolder = "adapter";
     /// <summary>The prefix PEFT puts before a module path in the adapter's keys.</summary>
     public const string KeyPrefix = "base_model.model.";
 

@@ -17,7 +17,7 @@ namespace Acclimate.Training;
 public sealed class LoraTrainableModel : ITrainableModel
 {
     /// <summary>The subfolder of a checkpoint (or a model folder saved with <c>both</c>) that holds the adapter.</summary>
-    public const string AdapterFolderName = "adapter";
+    public const string AdapterFolderName = LoraAdapterFolder.CheckpointSubfolder;
 
     private readonly ITrainableModel _inner;
     private readonly string? _baseModelNameOrPath;

@@ -190,4 +190,21 @@ public sealed class LoraAdapterFolderTests
         var error = Assert.Throws<CheckpointException>(() => new LoraTrainableModel(new HfTrainableModel(other), otherLora, null).Load(checkpoint));
         Assert.Contains("another base model", error.Message);
     }
+    [Fact]
+    public void InterpolatingLoraCheckpointsCombinesTheMergedWeightsAndLeavesTheAdapterOut()
+    {
+        using var t = Train();
+        var a = t.Temp.File("checkpoint-a");
+        var b = t.Temp.File("checkpoint-b");
+        Directory.CreateDirectory(a);
+        t.Trainable.Save(a);
+        LoraModelTests.RandomizeB(t.Trainable.Lora, 77);
+        Directory.CreateDirectory(b);
+        t.Trainable.Save(b);
+        var output = t.Temp.File("half");
+        WeightInterpolation.Interpolate(a, b, 0.5, output);
+        Assert.True(File.Exists(Path.Combine(output, PretrainedModel.WeightsFileName)));
+        // Averaging A and B separately would not be the adapter of the averaged weights.
+        Assert.False(Directory.Exists(Path.Combine(output, "adapter")));
+    }
 }
