@@ -148,6 +148,9 @@ public sealed class LoraModel
     {
         var backbone = Model.BackboneName + ".";
         var targetBiases = _targets.Select(t => t.StateName + ".bias").ToHashSet(StringComparer.Ordinal);
+        // A tensor registered under two names (an MLM decoder tied to the word embeddings) trains
+        // only if every name says so: frozen wins, so a trained head never unfreezes the embeddings.
+        var decisions = new Dictionary<IntPtr, (Parameter Parameter, bool Train)>();
         foreach (var (name, parameter) in Model.named_parameters())
         {
             bool train;
@@ -157,8 +160,9 @@ public sealed class LoraModel
             else if (name.EndsWith(".bias", StringComparison.Ordinal))
                 train = Spec.TrainBiases == LoraBias.All || (Spec.TrainBiases == LoraBias.LoraOnly && targetBiases.Contains(name));
             else train = false;
-            parameter.requires_grad_(train);
+            decisions[parameter.Handle] = decisions.TryGetValue(parameter.Handle, out var earlier) ? (parameter, earlier.Train && train) : (parameter, train);
         }
+        foreach (var (parameter, train) in decisions.Values) parameter.requires_grad_(train);
     }
 
     // The module holding the parameter is a LayerNorm (LayerNorm, layer_norm, full_layer_layer_norm).

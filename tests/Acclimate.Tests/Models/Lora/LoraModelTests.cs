@@ -152,6 +152,13 @@ public sealed class LoraModelTests
         Assert.Contains("bert.encoder.layer.1.intermediate.dense.bias", trainable);
         Assert.DoesNotContain("bert.encoder.layer.1.intermediate.dense.weight", trainable);
         Assert.DoesNotContain("bert.embeddings.word_embeddings.weight", trainable);
+
+        // An MLM head that trains leaves the word embeddings its decoder is tied to frozen.
+        using var mlm = Tiny(ModelType.Bert, ModelTask.MaskedLM);
+        LoraModel.Apply(mlm, new LoraSpec(2, 4, 0, new[] { "query" }) { TrainHead = true });
+        var mlmTrainable = mlm.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToList();
+        Assert.Contains("cls.predictions.transform.dense.weight", mlmTrainable);
+        Assert.False(((MaskedLmModel)mlm).Encoder.Embeddings.WordEmbeddingWeight.requires_grad, "the tied word embeddings were unfrozen");
     }
 
     [Theory]
