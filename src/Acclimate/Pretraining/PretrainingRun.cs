@@ -1,3 +1,4 @@
+using Acclimate.Models.Lora;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -215,6 +216,7 @@ public sealed class PretrainingRun
             }
             var before = BeforeScores(run, built, evaluations, resuming: r.Run.ResumeFrom is not null);
 
+            var lora = ApplyLora(r, built, ref trainable);
             using var optimizer = AdamWOptimizer.Create(module, AdamWSettings.From(r.Training));
             var loop = new TrainingLoop<PretrainingBatch>(r.Training, trainable, optimizer, source, Step)
             {
@@ -248,7 +250,8 @@ public sealed class PretrainingRun
             ElectraScore? finalElectra = null;
             if (StopAtStep is null || result.GlobalStep != StopAtStep)
             {
-                AtomicFolder.Write(modelFolder, trainable.Save);
+                if (lora is not null) lora.SaveFinal(modelFolder, r.Lora.Save);
+                else AtomicFolder.Write(modelFolder, trainable.Save);
                 foreach (var (name, corpus, evaluation) in evaluations)
                 {
                     var after = Score(built, evaluation);
@@ -268,6 +271,24 @@ public sealed class PretrainingRun
         {
             foreach (var cache in caches) cache.Dispose();
         }
+    }
+
+    /// <summary>
+    /// With a <c>lora:</c> section: adapters on the MLM model's encoder (after the head warm-up, which
+    /// trains the head alone), everything else frozen but what the section keeps trainable; the
+    /// training target becomes the LoRA one (merged checkpoints with the adapter beside them).
+    /// </summary>
+    private LoraTrainableModel? ApplyLora(PretrainingRecipe r, BuiltModel built, ref ITrainableModel trainable)
+    {
+        if (!r.Lora.Enabled) return null;
+        var mlm = built.Mlm ?? throw new ConfigException("lora: LoRA applies to MLM objectives (mlm, mlm_nsp, mlm_sop); ELECTRA trains two networks together and is not supported with LoRA.");
+        var lora = LoraModel.Apply(mlm, r.Lora.ToSpec(trainHead: r.Lora.TrainMlmHead));
+        var (trained, total) = lora.ParameterCounts();
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"lora: rank {r.Lora.Rank}, alpha {r.Lora.Alpha}, {lora.TargetKeys.Count} adapted layers ({string.Join(", ", r.Lora.TargetModules)}); {trained:N0} of {total:N0} parameters train ({100.0 * trained / total:0.##} %)"));
+        var wrapped = new LoraTrainableModel(trainable, lora, r.Model.Init);
+        trainable = wrapped;
+        return wrapped;
     }
 
     /// <summary>
