@@ -75,10 +75,22 @@ public sealed class TaggerEnsemble : IDisposable
     }
 
     /// <summary>Tags (files' scheme) per sentence.</summary>
-    public IReadOnlyList<IReadOnlyList<string>> Predict(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method)
+    public IReadOnlyList<IReadOnlyList<string>> Predict(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method) =>
+        PredictWithPosteriors(sentences, method).Select(p => p.FileTags).ToArray();
+
+    /// <summary>
+    /// Tags per sentence with what the span confidences are computed from: the model-scheme tag ids
+    /// and the posterior of the model that decoded them — with <see cref="EnsembleMethod.Average"/>
+    /// and CRF members, the CRF with the mean scores over the mean emissions (the one Viterbi ran on);
+    /// with softmax (or mixed) members, the mean per-word probabilities taken as independent; with
+    /// <see cref="EnsembleMethod.Vote"/>, the mean of the members' own posteriors.
+    /// </summary>
+    internal IReadOnlyList<PredictedTags> PredictWithPosteriors(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method)
     {
+        ArgumentNullException.ThrowIfNull(sentences);
         var scores = _members.Select(m => TaggingPredictor.WordScores(m, Words, sentences, Math.Min(Info.Stride, Words.ContentLength - 1))).ToArray();
         IReadOnlyList<string[]> modelTags;
+        ITagPosterior[] posteriors;
         if (method == EnsembleMethod.Average)
         {
             var allCrf = _members.All(m => m.Head.Crf is not null);
@@ -89,6 +101,7 @@ public sealed class TaggerEnsemble : IDisposable
                     : Ensemble.Mean(probabilities!.Select(p => p[i]).ToArray())).ToArray();
             using var crf = allCrf ? MeanCrf() : null;
             modelTags = TaggingPredictor.Decode(combined, crf).Select(p => p.Select(id => Labels[id]).ToArray()).ToArray();
+            posteriors = combined.Select(c => crf is null ? (ITagPosterior)new IndependentTagPosterior(c) : CrfPosterior.Compute(crf, c)).ToArray();
         }
         else
         {
@@ -98,9 +111,17 @@ public sealed class TaggerEnsemble : IDisposable
                 var votes = perMember.Select(p => (IReadOnlyList<string>)p[i]).ToArray();
                 return Info.ModelScheme is { } scheme ? Ensemble.VoteEntities(votes, scheme) : Ensemble.VoteTokens(votes);
             }).ToArray();
+            var memberPosteriors = _members.Select((m, k) => m.Head.Crf is { } memberCrf
+                ? scores[k].Select(s => (ITagPosterior)CrfPosterior.Compute(memberCrf, s)).ToArray()
+                : scores[k].Select(s => (ITagPosterior)new IndependentTagPosterior(TaggingPredictor.Probabilities(s))).ToArray()).ToArray();
+            posteriors = Enumerable.Range(0, sentences.Count).Select(i => (ITagPosterior)new MeanTagPosterior(memberPosteriors.Select(p => p[i]).ToArray())).ToArray();
         }
         var space = new TagSpace(Info.FileScheme, Info.ModelScheme, Labels);
-        return modelTags.Select(t => space.ToFile(t)).ToArray();
+        // A voted tag outside the label set (none of the members can produce it) gets id −1: probability 0.
+        var labelIds = Labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        return Enumerable.Range(0, sentences.Count)
+            .Select(i => new PredictedTags(space.ToFile(modelTags[i]), modelTags[i].Select(t => labelIds.GetValueOrDefault(t, -1)).ToArray(), posteriors[i]))
+            .ToArray();
     }
 
     /// <summary>A CRF whose start, end and transition scores are the members' means (constraints of the first member).</summary>
@@ -120,5 +141,16 @@ public sealed class TaggerEnsemble : IDisposable
     {
         foreach (var m in _members) m.Dispose();
         _members.Clear();
+    }
+}
+
+/// <summary>One sentence's predicted tags (files' scheme), the same tags as model label ids, and the posterior they came from.</summary>
+internal sealed record PredictedTags(IReadOnlyList<string> FileTags, int[] ModelTagIds, ITagPosterior Posterior)
+{
+    /// <summary>The probability that words [<paramref name="start"/>, <paramref name="end"/>) carry exactly their predicted model tags.</summary>
+    public double SpanConfidence(int start, int end)
+    {
+        var tags = ModelTagIds.AsSpan(start, end - start);
+        return tags.Contains(-1) ? 0.0 : Posterior.SpanProbability(start, tags);
     }
 }
