@@ -219,7 +219,10 @@ public sealed class ModelServer : IAsyncDisposable
         return Json(status, json);
     }
 
-    private static IResult Json(int status, JsonNode json) => Results.Text(json.ToJsonString(), "application/json", statusCode: status);
+    // Relaxed escaping: entity texts and messages keep their characters (the answer is JSON, never inlined in HTML).
+    private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IResult Json(int status, JsonNode json) => Results.Text(json.ToJsonString(Output), "application/json", statusCode: status);
 
     private static string ReadPage()
     {
