@@ -259,6 +259,10 @@ public sealed class ModelServerLifecycleTests
         await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions("/nonexistent/model", "127.0.0.1", 0)));
         using var temp = new TempFolder();
         await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(temp.Path, "not-a-host", 0)));
+        // The CLI verb reports it as bad input (exit 2), without a stack trace.
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out var errors, "serve", "--model", "/nonexistent/model", "--port", "0"));
+        Assert.Contains("--model /nonexistent/model: folder not found", errors);
+        Assert.DoesNotContain("   at ", errors);
     }
 }
 
