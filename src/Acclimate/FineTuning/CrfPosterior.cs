@@ -108,17 +108,24 @@ public sealed class CrfPosterior : ITagPosterior
     }
 
     /// <summary>The posterior of a (torch) CRF's current parameters over <paramref name="emissions"/>.</summary>
-    internal static CrfPosterior Compute(ConditionalRandomField crf, float[,] emissions)
+    internal static CrfPosterior Compute(ConditionalRandomField crf, float[,] emissions) => For(crf)(emissions);
+
+    /// <summary>
+    /// Reads the CRF's scores and constraints once and returns the posterior over any emissions with
+    /// them (no tensor is touched afterwards, so the CRF may be disposed).
+    /// </summary>
+    internal static Func<float[,], CrfPosterior> For(ConditionalRandomField crf)
     {
         ArgumentNullException.ThrowIfNull(crf);
         var tags = crf.NumTags;
-        var flat = TensorData.ToArray<float>(crf.Transitions.detach().to(TorchSharp.torch.ScalarType.Float32).cpu());
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        float[] Read(TorchSharp.torch.Tensor t) => TensorData.ToArray<float>(t.detach().to(TorchSharp.torch.ScalarType.Float32).cpu());
+        var flat = Read(crf.Transitions);
         var transitions = new float[tags, tags];
         for (var i = 0; i < tags; i++)
             for (var j = 0; j < tags; j++) transitions[i, j] = flat[i * tags + j];
-        return Compute(emissions, transitions,
-            TensorData.ToArray<float>(crf.StartTransitions.detach().to(TorchSharp.torch.ScalarType.Float32).cpu()),
-            TensorData.ToArray<float>(crf.EndTransitions.detach().to(TorchSharp.torch.ScalarType.Float32).cpu()), crf.Constraints);
+        var (start, end, constraints) = (Read(crf.StartTransitions), Read(crf.EndTransitions), crf.Constraints);
+        return emissions => Compute(emissions, transitions, start, end, constraints);
     }
 
     /// <summary>Number of words.</summary>

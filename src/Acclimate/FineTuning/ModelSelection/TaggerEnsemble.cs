@@ -90,7 +90,8 @@ public sealed class TaggerEnsemble : IDisposable
         ArgumentNullException.ThrowIfNull(sentences);
         var scores = _members.Select(m => TaggingPredictor.WordScores(m, Words, sentences, Math.Min(Info.Stride, Words.ContentLength - 1))).ToArray();
         IReadOnlyList<string[]> modelTags;
-        ITagPosterior[] posteriors;
+        // Lazy: Predict (scoring, evaluation) never asks for confidences, so it pays nothing for them.
+        Lazy<ITagPosterior>[] posteriors;
         if (method == EnsembleMethod.Average)
         {
             var allCrf = _members.All(m => m.Head.Crf is not null);
@@ -101,7 +102,8 @@ public sealed class TaggerEnsemble : IDisposable
                     : Ensemble.Mean(probabilities!.Select(p => p[i]).ToArray())).ToArray();
             using var crf = allCrf ? MeanCrf() : null;
             modelTags = TaggingPredictor.Decode(combined, crf).Select(p => p.Select(id => Labels[id]).ToArray()).ToArray();
-            posteriors = combined.Select(c => crf is null ? (ITagPosterior)new IndependentTagPosterior(c) : CrfPosterior.Compute(crf, c)).ToArray();
+            var posterior = crf is null ? null : CrfPosterior.For(crf);   // the parameters are read now: the mean CRF is disposed on return
+            posteriors = combined.Select(c => new Lazy<ITagPosterior>(() => posterior is null ? new IndependentTagPosterior(c) : posterior(c))).ToArray();
         }
         else
         {
@@ -111,10 +113,11 @@ public sealed class TaggerEnsemble : IDisposable
                 var votes = perMember.Select(p => (IReadOnlyList<string>)p[i]).ToArray();
                 return Info.ModelScheme is { } scheme ? Ensemble.VoteEntities(votes, scheme) : Ensemble.VoteTokens(votes);
             }).ToArray();
-            var memberPosteriors = _members.Select((m, k) => m.Head.Crf is { } memberCrf
-                ? scores[k].Select(s => (ITagPosterior)CrfPosterior.Compute(memberCrf, s)).ToArray()
-                : scores[k].Select(s => (ITagPosterior)new IndependentTagPosterior(TaggingPredictor.Probabilities(s))).ToArray()).ToArray();
-            posteriors = Enumerable.Range(0, sentences.Count).Select(i => (ITagPosterior)new MeanTagPosterior(memberPosteriors.Select(p => p[i]).ToArray())).ToArray();
+            var memberPosteriors = _members.Select(m => m.Head.Crf is { } memberCrf
+                ? CrfPosterior.For(memberCrf)
+                : (Func<float[,], ITagPosterior>)(s => new IndependentTagPosterior(TaggingPredictor.Probabilities(s)))).ToArray();
+            posteriors = Enumerable.Range(0, sentences.Count).Select(i => new Lazy<ITagPosterior>(() =>
+                new MeanTagPosterior(memberPosteriors.Select((posterior, k) => posterior(scores[k][i])).ToArray()))).ToArray();
         }
         var space = new TagSpace(Info.FileScheme, Info.ModelScheme, Labels);
         // A voted tag outside the label set (none of the members can produce it) gets id −1: probability 0.
@@ -145,12 +148,12 @@ public sealed class TaggerEnsemble : IDisposable
 }
 
 /// <summary>One sentence's predicted tags (files' scheme), the same tags as model label ids, and the posterior they came from.</summary>
-internal sealed record PredictedTags(IReadOnlyList<string> FileTags, int[] ModelTagIds, ITagPosterior Posterior)
+internal sealed record PredictedTags(IReadOnlyList<string> FileTags, int[] ModelTagIds, Lazy<ITagPosterior> Posterior)
 {
     /// <summary>The probability that words [<paramref name="start"/>, <paramref name="end"/>) carry exactly their predicted model tags.</summary>
     public double SpanConfidence(int start, int end)
     {
         var tags = ModelTagIds.AsSpan(start, end - start);
-        return tags.Contains(-1) ? 0.0 : Posterior.SpanProbability(start, tags);
+        return tags.Contains(-1) ? 0.0 : Posterior.Value.SpanProbability(start, tags);
     }
 }
