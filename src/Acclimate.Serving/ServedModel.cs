@@ -26,7 +26,7 @@ public enum ServedModelKind
 }
 
 /// <summary>One text's answer from <c>/v1/predict</c>: entities (tagger) or a label with probabilities (classifier).</summary>
-public sealed record Prediction(IReadOnlyList<TextEntity>? Entities, string? Label, IReadOnlyDictionary<string, double>? Probabilities);
+internal sealed record Prediction(IReadOnlyList<TextEntity>? Entities, string? Label, IReadOnlyDictionary<string, double>? Probabilities);
 
 /// <summary>
 /// The model behind the server, loaded from its folder with the library's own loaders

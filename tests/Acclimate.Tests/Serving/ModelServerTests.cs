@@ -254,6 +254,45 @@ public sealed class ModelServerLifecycleTests
     }
 
     [Fact]
+    public async Task A_classifier_folder_answers_the_librarys_label_and_class_probabilities()
+    {
+        using var temp = new TempFolder();
+        var folder = temp.File("classifier");
+        var tokenizer = Acclimate.Tokenization.TokenizerLoader.FromFolder(TestPaths.Fixture("tokenizers", "bert-base-cased"));
+        TorchSharp.torch.manual_seed(2);
+        var config = Acclimate.Models.EncoderConfig.Create(Acclimate.Models.ModelType.Bert, tokenizer.VocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24, maxPositions: 64)
+            .WithLabels(new[] { "negative", "neutral", "positive" });
+        using (var model = Acclimate.Models.ModelFactory.Create(config, Acclimate.Models.ModelTask.SequenceClassification))
+        {
+            Directory.CreateDirectory(folder);
+            Acclimate.FineTuning.ClassifierFolder.Save(model, folder, tokenizer.SaveTo);
+        }
+        var info = new Acclimate.FineTuning.Classification.ClassificationModelInfo(32, Acclimate.FineTuning.TruncationStrategy.Head, 16);
+        info.Save(folder);
+
+        await using var server = await ModelServer.StartAsync(new ServeOptions(folder, "127.0.0.1", 0));
+        Assert.Equal(ServedModelKind.Classifier, server.Kind);
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var texts = new[] { "A fine film.", "Terrible, long and loud; I left early." };
+        using var response = await client.PostAsync("/v1/predict", new StringContent($"{{\"texts\": [\"{texts[0]}\", \"{texts[1]}\"]}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["results"]!.AsArray();
+
+        using var classifier = Acclimate.FineTuning.ClassifierFolder.Load(folder);
+        var options = info.ToModelOptions(folder);
+        var inputs = texts.Select(t => Acclimate.FineTuning.Classification.ClassificationRun.Encode(tokenizer, new Acclimate.Data.Datasets.ClassificationExample(t, null, "", "", 0), options)).ToArray();
+        var expected = Acclimate.FineTuning.Classification.ClassificationRun.Predict(classifier, inputs, classifier.Config.PadTokenId);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(config.Labels[expected[i].Label], results[i]!["label"]!.GetValue<string>());
+            var probabilities = results[i]!["probabilities"]!.AsObject();
+            Assert.Equal(config.Labels, probabilities.Select(p => p.Key));
+            for (var l = 0; l < 3; l++) Assert.Equal(expected[i].Probabilities[l], probabilities[config.Labels[l]]!.GetValue<double>(), 5);
+            Assert.Equal(1.0, probabilities.Sum(p => p.Value!.GetValue<double>()), 4);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_folder_or_a_bad_host_is_a_config_error()
     {
         await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions("/nonexistent/model", "127.0.0.1", 0)));
