@@ -55,8 +55,10 @@ public sealed class ModelServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (!IPAddress.TryParse(options.Host, out var ip) && options.Host != "localhost")
-            throw new ConfigException($"serve: --host {options.Host}: expected an IP address (127.0.0.1, ::1, 0.0.0.0) or localhost.");
+        // "localhost" is taken as 127.0.0.1: Kestrel cannot pick a free port (--port 0) for the name.
+        var ip = options.Host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(options.Host, out var parsed) ? parsed
+            : throw new ConfigException($"serve: --host {options.Host}: expected an IP address (127.0.0.1, ::1, 0.0.0.0) or localhost.");
         var worker = await ModelWorker.StartAsync(options).ConfigureAwait(false);
         try
         {
@@ -69,12 +71,16 @@ public sealed class ModelServer : IAsyncDisposable
                 // Kestrel's own cap sits above that only as a backstop.
                 k.Limits.MaxRequestBodySize = (long)options.MaxBodyBytes + 1024;
                 k.AddServerHeader = false;
-                if (ip is not null) k.Listen(ip, options.Port);
-                else k.ListenLocalhost(options.Port);
+                k.Listen(ip, options.Port);
             });
             var app = builder.Build();
             Map(app, worker, options);
-            await app.StartAsync().ConfigureAwait(false);
+            try { await app.StartAsync().ConfigureAwait(false); }
+            catch (IOException e)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw new ConfigException($"serve: cannot listen on {options.Host}:{options.Port} ({e.Message}); is another server using the port? --port 0 picks a free one.", e);
+            }
             var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var server = new ModelServer(app, worker, options, new Uri(bound.Replace("[::]", "[::1]", StringComparison.Ordinal)));
             log?.WriteLine($"serving {worker.Kind.ToString().ToLowerInvariant()} {options.Model} on {server.Address} (POST /v1/predict, POST /v1/embed, GET /healthz, GET /openapi.json, GET /); Ctrl-C or SIGTERM stops");

@@ -208,6 +208,13 @@ public sealed class ModelServerTests : IClassFixture<TaggerServerFixture>
 
 public sealed class ModelServerLifecycleTests
 {
+    private static (System.Net.Sockets.TcpListener Listener, int Port) BusyPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
     [Fact]
     public async Task Stopping_lets_requests_in_flight_finish()
     {
@@ -298,6 +305,11 @@ public sealed class ModelServerLifecycleTests
         await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions("/nonexistent/model", "127.0.0.1", 0)));
         using var temp = new TempFolder();
         await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(temp.Path, "not-a-host", 0)));
+        // A port already taken is named too.
+        var taken = BusyPort();
+        var busy = await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(TinyTaggerFolder.Create(temp.File("t"), crf: false), "127.0.0.1", taken.Port)));
+        Assert.Contains($"cannot listen on 127.0.0.1:{taken.Port}", busy.Message);
+        taken.Listener.Stop();
         // The CLI verb reports it as bad input (exit 2), without a stack trace.
         Assert.Equal(2, FineTuneCliFixture.Run(out _, out var errors, "serve", "--model", "/nonexistent/model", "--port", "0"));
         Assert.Contains("--model /nonexistent/model: folder not found", errors);
