@@ -5,7 +5,7 @@ using Acclimate.Errors;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate data fetch|stats</c>: download the pinned general-domain corpora and count what a corpus holds.</summary>
-public static class DataCommand
+internal static class DataCommand
 {
     private const string Brown = "brown";
     private const string Nlp = "nlp-corpus";

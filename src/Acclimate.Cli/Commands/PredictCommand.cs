@@ -24,7 +24,7 @@ namespace Acclimate.Cli.Commands;
 /// the confidence is <see cref="TextEntity.Confidence"/>), for a
 /// classifier the label and every label's probability.
 /// </summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static Command Create(TextWriter output)
     {

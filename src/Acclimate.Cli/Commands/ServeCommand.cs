@@ -7,7 +7,7 @@ namespace Acclimate.Cli.Commands;
 /// <c>acclimate serve --model DIR [--port 8080] [--host 127.0.0.1]</c>: an HTTP server over a tagger,
 /// classifier or encoder folder until SIGTERM or Ctrl-C (see <see cref="ModelServer"/>).
 /// </summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create(TextWriter output)
     {
