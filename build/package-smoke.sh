@@ -32,6 +32,10 @@ dotnet tool install Acclimate.Cli --version "$package_version" --tool-path "$wor
 if ! find "$work/tool/.store" -name Acclimate.Demos.dll | grep -q .; then
   echo "package-smoke: the tool package lacks Acclimate.Demos.dll, so 'acclimate demo' would fail" >&2; exit 1
 fi
+# Likewise the HTTP server of `acclimate serve` (src/Acclimate.Serving).
+if ! find "$work/tool/.store" -name Acclimate.Serving.dll | grep -q .; then
+  echo "package-smoke: the tool package lacks Acclimate.Serving.dll, so 'acclimate serve' would fail" >&2; exit 1
+fi
 "$work/tool/acclimate" model init --tokenizer "$root/tests/fixtures/tokenizers/bert-base-cased" --output "$work/tiny-model" \
   --layers 1 --hidden 16 --heads 2 --intermediate 32
 

@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(Commands.FinetuneCommand.Create(output));
         root.Subcommands.Add(Commands.EvaluateCommand.Create(output));
         root.Subcommands.Add(Commands.PredictCommand.Create(output));
+        root.Subcommands.Add(Commands.ServeCommand.Create(output));
         root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
