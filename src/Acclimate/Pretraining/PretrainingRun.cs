@@ -235,6 +235,7 @@ public sealed class PretrainingRun
                 StopWhen = r.Run.MaxTrainSeconds > 0 ? time => time.TotalSeconds >= r.Run.MaxTrainSeconds : null,
                 SaveExtraState = built.Electra is null ? null : () => SamplerState(built.Electra.Sampler),
                 RestoreExtraState = built.Electra is null ? null : node => RestoreSampler(built.Electra.Sampler, node),
+                SeedMicroBatch = built.Electra is null ? null : seed => built.Electra.Sampler.manual_seed(seed),
             };
             if (mix is not null)
             {

@@ -160,6 +160,13 @@ public sealed class TrainingLoop<TBatch>
     /// </summary>
     public Action<TBatch, Tensor, double>? Backward { get; init; }
 
+    /// <summary>
+    /// Data-parallel runs only: called before each micro-batch's step with the seed the loop gave
+    /// torch's global generator for it, so an objective with a generator of its own (ELECTRA's
+    /// sampler) can seed that too and draw the same whichever rank runs the micro-batch.
+    /// </summary>
+    public Action<long>? SeedMicroBatch { get; init; }
+
     /// <summary>Optimizer updates the run makes in total.</summary>
     public long TotalSteps { get; }
 
@@ -416,7 +423,9 @@ public sealed class TrainingLoop<TBatch>
             if (_world is not null)
             {
                 if (index % _world.Size != _world.Rank) continue;   // another rank's micro-batch
-                manual_seed(MicroBatchSeed(_options.Seed, _globalStep, index));
+                var seed = MicroBatchSeed(_options.Seed, _globalStep, index);
+                manual_seed(seed);
+                SeedMicroBatch?.Invoke(seed);
             }
             using var scope = NewDisposeScope();
             Tensor loss;
