@@ -11,6 +11,7 @@ namespace Acclimate.Cli;
 internal static class DataParallelHost
 {
     private static string? _scratch;
+    private static readonly string[] DataParallelVerbs = { "pretrain", "finetune" };
 
     /// <summary>For a rank other than 0 under mpirun: the folder it writes its copy of the run into; else null.</summary>
     public static string? ScratchRunFolder()
@@ -31,6 +32,10 @@ internal static class DataParallelHost
             Console.Error.WriteLine("error: " + e.Message);
             return 2;
         }
+        // Only the training verbs know how to share work and writes among ranks; anything else run N
+        // times would write the same files N times.
+        if (args.Length == 0 || !DataParallelVerbs.Contains(args[0]))
+            world.Abort($"error: under mpirun only {string.Join(" and ", DataParallelVerbs)} run (data-parallel); got '{string.Join(" ", args)}'. Run other commands without mpirun.", 2);
         // Rank 0 prints as a single process would; the others print only their failure (through Abort).
         var stdout = world.IsRoot ? Console.Out : TextWriter.Null;
         var stderr = new StringWriter();
