@@ -16,7 +16,7 @@ p = argparse.ArgumentParser()
 p.add_argument("--minilm-step", type=float, required=True, help="measured seconds per update, MiniLM shapes")
 p.add_argument("--bert-step", type=float, required=True, help="measured seconds per update, BERT-base shapes")
 p.add_argument("--latency-us", type=float, default=50.0, help="per-message latency of one ring step (TCP: ~50 us)")
-p.add_argument("--speedup", type=float, nargs="*", default=[1.0, 16.0])
+p.add_argument("--speedup", type=float, nargs="*", default=[1.0, 16.0, 100.0])
 a = p.parse_args()
 
 models = [("MiniLM (22.7M)", 22.7e6, a.minilm_step), ("BERT-base (110M)", 110e6, a.bert_step)]
