@@ -79,6 +79,13 @@ public sealed class PretrainingRun
     /// <summary>Progress lines start with a text progress bar (see <see cref="ConsoleTrainingProgress"/>).</summary>
     public bool ProgressBars { get; init; }
 
+    /// <summary>
+    /// Writes the run into this folder instead of the recipe's (or the resumed run's) folder, while
+    /// still resuming from <c>run.resume_from</c>: what a data-parallel rank other than 0 does, so
+    /// that rank 0 alone writes the real run folder.
+    /// </summary>
+    public string? ScratchFolder { get; init; }
+
     /// <summary>Runs it.</summary>
     public PretrainingResult Execute()
     {
@@ -109,7 +116,8 @@ public sealed class PretrainingRun
 
         // ---- run folder ---------------------------------------------------------------------
         RunFolder run;
-        if (r.Run.ResumeFrom is string resume)
+        if (ScratchFolder is string scratch) run = RunFolder.At(scratch);
+        else if (r.Run.ResumeFrom is string resume)
         {
             if (!Directory.Exists(resume)) throw new CheckpointException($"run.resume_from {resume}: checkpoint folder not found.");
             run = RunFolder.At(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd(Path.DirectorySeparatorChar)))!);
@@ -229,6 +237,7 @@ public sealed class PretrainingRun
                 StopWhen = r.Run.MaxTrainSeconds > 0 ? time => time.TotalSeconds >= r.Run.MaxTrainSeconds : null,
                 SaveExtraState = built.Electra is null ? null : () => SamplerState(built.Electra.Sampler),
                 RestoreExtraState = built.Electra is null ? null : node => RestoreSampler(built.Electra.Sampler, node),
+                SeedMicroBatch = built.Electra is null ? null : seed => built.Electra.Sampler.manual_seed(seed),
             };
             if (mix is not null)
             {
