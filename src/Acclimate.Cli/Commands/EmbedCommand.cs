@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acclimate.Encoders;
+using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Acclimate.IO;
 
@@ -51,27 +52,15 @@ public static class EmbedCommand
     }
 
     /// <summary>
-    /// The texts of <paramref name="path"/>: a <c>.jsonl</c> file holds one JSON object with a
-    /// "text" field per line (a line without one is an error naming it); any other file is plain
-    /// text, one text per line, taken as it is (so a line that happens to start with '{' is text).
+    /// The texts of <paramref name="path"/>, read by <see cref="TextRecordReader"/>: a plain-text file
+    /// gives every line as it is (so a line that happens to start with '{' is text); a <c>.jsonl</c>
+    /// file the "text" field of each non-blank line (a line without one is an error naming it); a
+    /// <c>.parquet</c> file its "text" column; <c>.txt.gz</c> and <c>.jsonl.gz</c> are decompressed.
     /// </summary>
     public static IReadOnlyList<string> ReadTexts(string path)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
-        var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
-        var texts = new List<string>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            number++;
-            if (!jsonl) { texts.Add(line); continue; }
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonNode? node;
-            try { node = JsonNode.Parse(line); }
-            catch (JsonException e) { throw new DataException($"{path}:{number}: not valid JSON ({e.Message}).", e); }
-            texts.Add(node?["text"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
-                : throw new DataException($"{path}:{number}: a JSONL line needs a \"text\" string."));
-        }
+        var texts = TextRecordReader.Read(path).ToList();
         if (texts.Count == 0) throw new DataException($"{path}: no lines to read.");
         return texts;
     }

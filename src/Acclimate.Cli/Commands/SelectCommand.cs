@@ -22,7 +22,7 @@ public static class SelectCommand
     {
         var method = new Option<string>("--method") { Description = "knn (embedding nearest neighbours), bm25 (Lucene BM25), xent (cross-entropy difference), dsir (hashed n-gram importance resampling, streams the pool) or classifier (domain-classifier importance weights).", Required = true };
         var target = new Option<string>("--target") { Description = "Target examples: one text per line, a .jsonl file with a \"text\" field, or a .conll file (its sentences).", Required = true };
-        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\", or a .conll file: its sentences, in file order).", Required = true };
+        var pool = new Option<string>("--pool") { Description = "Pool to select from: one document per line (or a .jsonl file with \"text\", a .gz of either, a .parquet file's \"text\" column, or a .conll file: its sentences, in file order).", Required = true };
         var weights = new Option<string?>("--weights") { Description = "classifier: also write one importance weight per pool line, in pool order (for data.train_weights)." };
         var outPath = new Option<string>("--output") { Description = "Selected pool documents, best first, one per line.", Required = true };
         var top = new Option<int>("--top") { Description = "Keep at most this many documents (0: every document knn/bm25 picked; xent and dsir need a number)." };
@@ -95,14 +95,14 @@ public static class SelectCommand
         return command;
     }
 
-    /// <summary>dsir: streams the pool file (never read into memory); the selected lines come from a third pass.</summary>
+    /// <summary>dsir: streams the pool file (never read into memory; text, JSONL, .gz, Parquet); the selected records come from a third pass.</summary>
     private static int Dsir(TextWriter output, Stopwatch clock, IReadOnlyList<string> targets, string targetPath, string poolPath, string outPath,
         string? scoresPath, int top, DsirOptions options, bool otherMethodsOptions)
     {
         if (otherMethodsOptions) throw new ConfigException("--weights and --pool-embeddings are not read by --method dsir.");
         if (top < 1) throw new ConfigException($"--top {top}: --method dsir samples a fixed number of documents; expected --top 1 or more.");
-        if (poolPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || poolPath.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
-            throw new ConfigException($"--pool {poolPath}: --method dsir streams a plain-text pool, one document per line; expected a text file, not .jsonl/.conll.");
+        if (poolPath.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException($"--pool {poolPath}: --method dsir streams a pool of documents (plain text, .jsonl, .gz of either, .parquet); a .conll pool is for the other methods.");
         var result = DsirSelection.Select(targets, poolPath, top, options, targetPath);
         var texts = DsirSelection.ReadSelected(poolPath, result.Selected);
         AtomicFile.WriteText(outPath, writer =>
