@@ -30,6 +30,32 @@ public sealed class DsirSelectCommandTests
         Assert.Contains("selected 2 of 5 pool documents", stdout.ToString());
     }
 
+    [Theory]
+    [InlineData("dsir")]
+    [InlineData("bm25")]
+    public void ParquetAndGzipJsonlPoolsSelectWhatTheTextPoolSelects(string method)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "chronic kidney disease in diabetic patients", "kidney failure patients" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        Acclimate.Tests.Data.Corpora.ParquetFixture.WriteTexts(temp.File("pool.parquet"), Pool, rowGroupSize: 2);
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(temp.File("pool.jsonl.gz")), System.IO.Compression.CompressionLevel.Fastest))
+        using (var writer = new StreamWriter(gz))
+            foreach (var line in Pool) writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { text = line, source = "test" }));
+        string Select(string pool)
+        {
+            var stderr = new StringWriter();
+            var code = CliApp.Run(["select", "--method", method, "--target", temp.File("target.txt"), "--pool", temp.File(pool),
+                "--output", temp.File("selected.txt"), "--top", "2", "--k", "2", "--scores", temp.File("scores.tsv")], new StringWriter(), stderr);
+            Assert.True(code == 0, stderr.ToString());
+            return File.ReadAllText(temp.File("selected.txt")) + File.ReadAllText(temp.File("scores.tsv"));
+        }
+        var fromText = Select("pool.txt");
+        Assert.Contains("Kidney disease and kidney failure", fromText);
+        Assert.Equal(fromText, Select("pool.parquet"));
+        Assert.Equal(fromText, Select("pool.jsonl.gz"));
+    }
+
     [Fact]
     public void DsirResamplingIsReproducibleFromTheSeed()
     {
