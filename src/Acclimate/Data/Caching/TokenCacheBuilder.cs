@@ -70,7 +70,15 @@ public static class TokenCacheBuilder
         if (shardTokens < 1) throw new ArgumentOutOfRangeException(nameof(shardTokens), shardTokens, "A shard holds at least one token.");
         var options = new EncodeOptions { AddSpecialTokens = false };
         var clock = Stopwatch.StartNew();
-        AtomicFolder.Write(folder, temp =>
+        try { WriteCache(); }
+        catch (IOException e)
+        {
+            // A full disk or an unwritable cache root is common at scale: say so, not with a stack trace.
+            throw new DataException($"{folder}: the token cache could not be written ({e.Message}); nothing was left behind. " +
+                                    "Free disk space or put the cache on another disk (run.token_cache, --token-cache).", e);
+        }
+
+        void WriteCache() => AtomicFolder.Write(folder, temp =>
         {
             int documents = 0;
             using var ids = new ShardWriter(temp, shardTokens);

@@ -31,7 +31,8 @@ public sealed class ShardedTokenCacheTests
 
         // The same documents as plain text, gzip text, JSONL (the fixture itself), gzip JSONL and Parquet.
         var text = temp.File("c.txt");
-        File.WriteAllText(text, string.Join("\n", texts) + "\n");
+        // Blank lines (and a blank, CRLF-ended first line) are not documents: the ids must not change.
+        File.WriteAllText(text, "\r\n" + string.Join("\n\n", texts) + "\n\n");
         Gzip(text, temp.File("c.txt.gz"));
         Gzip(TestPaths.Fixture("data", "cls-domain", "chemprot-train.jsonl"), temp.File("c.jsonl.gz"));
         ParquetFixture.WriteTexts(temp.File("c.parquet"), texts, rowGroupSize: 4);
@@ -130,6 +131,20 @@ public sealed class ShardedTokenCacheTests
         e = Assert.Throws<DataException>(() => TokenCache.Open(temp.File("c")));
         Assert.Contains($"format {TokenCache.CurrentFormat + 1}", e.Message);
         Assert.Contains("rebuild", e.Message);
+    }
+
+    [Fact]
+    public void AnUnwritableCacheLocationIsADataErrorNotAStackTrace()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var tokenizer = TokenizerLoader.FromFolder(BertFolder);
+        // The cache root's parent is a regular file, so no folder can be made under it (as with a full or read-only disk, an IOException).
+        File.WriteAllText(temp.File("blocker"), "not a folder");
+        var folder = Path.Combine(temp.File("blocker"), "tokens", "tokens-k");
+        var e = Assert.Throws<DataException>(() => TokenCacheBuilder.Build(FixtureTexts(), tokenizer, folder, "k", "t", "fixture"));
+        Assert.Contains(folder, e.Message);
+        Assert.Contains("could not be written", e.Message);
+        Assert.IsAssignableFrom<IOException>(e.InnerException);
     }
 
     [Fact]
