@@ -54,13 +54,13 @@ public static class EmbedCommand
     /// <summary>
     /// The texts of <paramref name="path"/>, read by <see cref="TextRecordReader"/>: a plain-text file
     /// gives every line as it is (so a line that happens to start with '{' is text); a <c>.jsonl</c>
-    /// file the "text" field of each non-blank line (a line without one is an error naming it); a
-    /// <c>.parquet</c> file its "text" column; <c>.txt.gz</c> and <c>.jsonl.gz</c> are decompressed.
+    /// file the <paramref name="textField"/> field of each non-blank line (a line without one is an
+    /// error naming it); a <c>.parquet</c> file that column; <c>.txt.gz</c> and <c>.jsonl.gz</c> are decompressed.
     /// </summary>
-    public static IReadOnlyList<string> ReadTexts(string path)
+    public static IReadOnlyList<string> ReadTexts(string path, string textField = "text")
     {
         if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
-        var texts = TextRecordReader.Read(path).ToList();
+        var texts = TextRecordReader.Read(path, textField).ToList();
         if (texts.Count == 0) throw new DataException($"{path}: no lines to read.");
         return texts;
     }

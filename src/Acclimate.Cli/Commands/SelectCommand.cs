@@ -34,11 +34,12 @@ public static class SelectCommand
         var seed = new Option<int>("--seed") { Description = "xent: seed of the pool sample the general model is trained on; classifier: seed of the cross-fitting folds; dsir: seed of the Gumbel resampling noise.", DefaultValueFactory = _ => 1 };
         var poolEmbeddings = new Option<string?>("--pool-embeddings") { Description = "knn: a .npy cache of the pool's embeddings: read when it exists (and was made from this pool and --model), else written while embedding, for the next selection." };
         var buckets = new Option<int>("--buckets") { Description = "dsir: hash buckets of the unigram+bigram features.", DefaultValueFactory = _ => 10_000 };
+        var textField = new Option<string>("--text-field") { Description = "The JSONL field or Parquet column holding the text of --target and --pool files.", DefaultValueFactory = _ => "text" };
         var topK = new Option<bool>("--top-k") { Description = "dsir: keep the --top highest importance weights instead of resampling (deterministic, no --seed)." };
         var device = CommonOptions.Device();
         var command = new Command("select", "Select pool documents that resemble a target set (kNN-TAPT, BM25, Moore-Lewis); the output feeds 'pretrain'.")
         {
-            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights, poolEmbeddings, buckets, topK,
+            method, target, pool, outPath, top, k, model, scores, blockSize, minWords, seed, device, weights, poolEmbeddings, buckets, topK, textField,
         };
         command.SetAction(result =>
         {
@@ -46,12 +47,14 @@ public static class SelectCommand
             var chosen = result.GetValue(method)!.Trim().ToLowerInvariant();
             if (chosen != "dsir" && (result.GetResult(buckets) is { Implicit: false } || result.GetValue(topK)))
                 throw new ConfigException($"--buckets and --top-k are read by --method dsir, not {chosen}.");
-            var targets = ReadInput(result.GetValue(target)!);
+            var field = result.GetValue(textField)!;
+            if (string.IsNullOrWhiteSpace(field)) throw new ConfigException("--text-field must not be empty.");
+            var targets = ReadInput(result.GetValue(target)!, field);
             if (chosen == "dsir")
                 return Dsir(output, clock, targets, result.GetValue(target)!, result.GetValue(pool)!, result.GetValue(outPath)!, result.GetValue(scores), result.GetValue(top),
                     new DsirOptions(result.GetValue(buckets), result.GetValue(seed), result.GetValue(topK), result.GetValue(minWords)),
-                    result.GetValue(weights) is not null || result.GetValue(poolEmbeddings) is not null);
-            var documents = ReadInput(result.GetValue(pool)!);
+                    result.GetValue(weights) is not null || result.GetValue(poolEmbeddings) is not null, field);
+            var documents = ReadInput(result.GetValue(pool)!, field);
             if (result.GetValue(weights) is not null && chosen != "classifier") throw new ConfigException($"--weights is written by --method classifier, not {chosen}.");
             if (result.GetValue(poolEmbeddings) is not null && chosen != "knn") throw new ConfigException($"--pool-embeddings is read by --method knn, not {chosen}.");
             var keep = result.GetValue(top);
@@ -97,14 +100,14 @@ public static class SelectCommand
 
     /// <summary>dsir: streams the pool file (never read into memory; text, JSONL, .gz, Parquet); the selected records come from a third pass.</summary>
     private static int Dsir(TextWriter output, Stopwatch clock, IReadOnlyList<string> targets, string targetPath, string poolPath, string outPath,
-        string? scoresPath, int top, DsirOptions options, bool otherMethodsOptions)
+        string? scoresPath, int top, DsirOptions options, bool otherMethodsOptions, string textField)
     {
         if (otherMethodsOptions) throw new ConfigException("--weights and --pool-embeddings are not read by --method dsir.");
         if (top < 1) throw new ConfigException($"--top {top}: --method dsir samples a fixed number of documents; expected --top 1 or more.");
         if (poolPath.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
             throw new ConfigException($"--pool {poolPath}: --method dsir streams a pool of documents (plain text, .jsonl, .gz of either, .parquet); a .conll pool is for the other methods.");
-        var result = DsirSelection.Select(targets, poolPath, top, options, targetPath);
-        var texts = DsirSelection.ReadSelected(poolPath, result.Selected);
+        var result = DsirSelection.Select(targets, poolPath, top, options, targetPath, textField);
+        var texts = DsirSelection.ReadSelected(poolPath, result.Selected, textField);
         AtomicFile.WriteText(outPath, writer =>
         {
             foreach (var text in texts) writer.WriteLine(text);
@@ -125,9 +128,9 @@ public static class SelectCommand
         });
 
     /// <summary>Texts of an input file; a .conll file gives its sentences' words joined by spaces, in file order (so weights line up with data.train).</summary>
-    public static IReadOnlyList<string> ReadInput(string path)
+    public static IReadOnlyList<string> ReadInput(string path, string textField = "text")
     {
-        if (!path.EndsWith(".conll", StringComparison.OrdinalIgnoreCase)) return EmbedCommand.ReadTexts(path);
+        if (!path.EndsWith(".conll", StringComparison.OrdinalIgnoreCase)) return EmbedCommand.ReadTexts(path, textField);
         if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
         return Acclimate.Data.Datasets.ConllReader.Read(path).Select(s => string.Join(' ', s.Words)).ToList();
     }

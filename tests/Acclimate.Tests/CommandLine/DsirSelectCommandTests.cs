@@ -54,6 +54,17 @@ public sealed class DsirSelectCommandTests
         Assert.Contains("Kidney disease and kidney failure", fromText);
         Assert.Equal(fromText, Select("pool.parquet"));
         Assert.Equal(fromText, Select("pool.jsonl.gz"));
+
+        // A Parquet pool whose text column has another name: --text-field names it; without it the columns are listed.
+        Acclimate.Tests.Data.Corpora.ParquetFixture.WriteTexts(temp.File("content.parquet"), Pool, rowGroupSize: 3, textColumn: "content");
+        var stderr = new StringWriter();
+        string[] args = ["select", "--method", method, "--target", temp.File("target.txt"), "--pool", temp.File("content.parquet"),
+            "--output", temp.File("selected.txt"), "--top", "2", "--k", "2", "--scores", temp.File("scores.tsv")];
+        Assert.Equal(2, CliApp.Run(args, new StringWriter(), stderr));
+        Assert.Contains("no column 'text'; the file's columns are 'content' (string)", stderr.ToString());
+        stderr = new StringWriter();
+        Assert.True(CliApp.Run([.. args, "--text-field", "content"], new StringWriter(), stderr) == 0, stderr.ToString());
+        Assert.Equal(fromText, File.ReadAllText(temp.File("selected.txt")) + File.ReadAllText(temp.File("scores.tsv")));
     }
 
     [Fact]
