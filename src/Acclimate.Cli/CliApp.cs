@@ -4,7 +4,7 @@ using Acclimate.Errors;
 namespace Acclimate.Cli;
 
 /// <summary>Builds the command tree and maps Acclimate errors to exit codes (2 bad input, 1 internal).</summary>
-public static class CliApp
+internal static class CliApp
 {
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {

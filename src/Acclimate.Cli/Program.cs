@@ -2,7 +2,7 @@ using Acclimate.Runtime;
 
 namespace Acclimate.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args)
     {

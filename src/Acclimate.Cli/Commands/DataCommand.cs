@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate data fetch|stats|split-brown|chinese-ref|cache</c>: download the pinned general-domain corpora, count what a corpus holds, build a corpus's token cache.</summary>
-public static class DataCommand
+internal static class DataCommand
 {
     private const string Brown = "brown";
     private const string Nlp = "nlp-corpus";

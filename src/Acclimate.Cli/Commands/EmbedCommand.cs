@@ -2,20 +2,20 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Acclimate.Encoders;
 using Acclimate.Data.Corpora;
+using Acclimate.Encoders;
 using Acclimate.Errors;
 using Acclimate.IO;
 
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate embed</c>: one sentence embedding per input line.</summary>
-public static class EmbedCommand
+internal static class EmbedCommand
 {
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2').", Required = true };
-        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, plain text (one text per line), a .gz of either, or a .parquet file's \"text\" column.", Required = true };
+        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, a .conll file (its sentences), plain text (one text per line), a .gz of a text or .jsonl file, or a .parquet file's \"text\" column.", Required = true };
         var outPath = new Option<string>("--output") { Description = "JSONL to write: {\"embedding\": [...]} per input line, in order.", Required = true };
         var pooling = new Option<string?>("--pooling") { Description = "mean or cls (default: the model folder's 1_Pooling/config.json, else mean)." };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalise the embeddings." };
@@ -35,7 +35,7 @@ public static class EmbedCommand
                 "cls" => SentencePooling.Cls,
                 var other => throw new ConfigException($"--pooling {other}: expected mean or cls."),
             };
-            var texts = ReadTexts(result.GetValue(input)!);
+            var texts = InputTexts.Read(result.GetValue(input)!);
             using var embedder = new SentenceEmbedder(result.GetValue(model)!,
                 new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
             var vectors = embedder.Embed(texts);
@@ -49,19 +49,5 @@ public static class EmbedCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>
-    /// The texts of <paramref name="path"/>, read by <see cref="TextRecordReader"/>: a plain-text file
-    /// gives every line as it is (so a line that happens to start with '{' is text); a <c>.jsonl</c>
-    /// file the <paramref name="textField"/> field of each non-blank line (a line without one is an
-    /// error naming it); a <c>.parquet</c> file that column; <c>.txt.gz</c> and <c>.jsonl.gz</c> are decompressed.
-    /// </summary>
-    public static IReadOnlyList<string> ReadTexts(string path, string textField = "text")
-    {
-        if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
-        var texts = TextRecordReader.Read(path, textField).ToList();
-        if (texts.Count == 0) throw new DataException($"{path}: no lines to read.");
-        return texts;
     }
 }

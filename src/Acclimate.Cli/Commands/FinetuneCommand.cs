@@ -15,7 +15,7 @@ namespace Acclimate.Cli.Commands;
 /// classification (NER/POS; optional k-fold CV or pseudo-label rounds) or sequence
 /// classification, printing a dev table after every epoch and writing the run folder.
 /// </summary>
-public static class FinetuneCommand
+internal static class FinetuneCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -60,13 +60,10 @@ public static class FinetuneCommand
                 finished = new ClassificationRun(options, run) { Log = output, ResumeFrom = resumeFrom, Progress = new ConsoleTrainingProgress(output) }.Execute();
             }
             output.WriteLine($"best model: {finished.BestModelFolder}");
-            output.WriteLine("dev:  " + Format(finished.Dev));
-            if (finished.Test is not null) output.WriteLine("test: " + Format(finished.Test));
+            output.WriteLine("dev:  " + MetricsLine.Format(finished.Dev));
+            if (finished.Test is not null) output.WriteLine("test: " + MetricsLine.Format(finished.Test));
             return 0;
         });
         return command;
     }
-
-    internal static string Format(IReadOnlyDictionary<string, double> metrics) =>
-        string.Join("  ", metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
 }

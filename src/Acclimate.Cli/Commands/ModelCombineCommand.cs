@@ -9,7 +9,7 @@ namespace Acclimate.Cli.Commands;
 /// <c>acclimate model interpolate</c> (WiSE-FT: (1 − α)·from + α·to) and <c>acclimate model average</c>
 /// (uniform average of a run's last k checkpoints): weight-space combinations of models of one architecture.
 /// </summary>
-public static class ModelCombineCommand
+internal static class ModelCombineCommand
 {
     public static Command CreateInterpolate(TextWriter output)
     {

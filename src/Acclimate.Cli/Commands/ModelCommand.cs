@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average|convert</c>: run, describe, create, import, fetch, combine (in weight space) or convert HF model folders.</summary>
-public static class ModelCommand
+internal static class ModelCommand
 {
     public static Command Create(TextWriter output)
     {

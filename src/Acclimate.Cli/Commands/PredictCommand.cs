@@ -23,7 +23,7 @@ namespace Acclimate.Cli.Commands;
 /// tagger the entities with character offsets (plain tags: every word with its tag), for a
 /// classifier the label and every label's probability.
 /// </summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static Command Create(TextWriter output)
     {

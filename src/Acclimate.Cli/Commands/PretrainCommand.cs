@@ -5,7 +5,7 @@ using Acclimate.Training;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate pretrain --config recipe.yaml [section.key=value …]</c>: MLM / NSP / SOP / ELECTRA pretraining, DAPT and TAPT with forgetting control.</summary>
-public static class PretrainCommand
+internal static class PretrainCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -13,7 +13,7 @@ namespace Acclimate.Cli.Commands;
 /// or from-scratch vocabulary), add domain words to a model's vocabulary (exBERT-style, mean-of-pieces
 /// init), and measure tokens per word.
 /// </summary>
-public static class VocabCommand
+internal static class VocabCommand
 {
     /// <summary>Salt of the hash split shared by train --held-out and measure --held-out, so both see the same documents.</summary>
     public const string SplitSalt = "vocab";
