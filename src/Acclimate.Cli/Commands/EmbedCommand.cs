@@ -15,7 +15,7 @@ internal static class EmbedCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2').", Required = true };
-        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, a .conll file (its sentences), or plain text (one text per line).", Required = true };
+        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, a .conll file (its sentences), plain text (one text per line), a .gz of a text or .jsonl file, or a .parquet file's \"text\" column.", Required = true };
         var outPath = new Option<string>("--output") { Description = "JSONL to write: {\"embedding\": [...]} per input line, in order.", Required = true };
         var pooling = new Option<string?>("--pooling") { Description = "mean or cls (default: the model folder's 1_Pooling/config.json, else mean)." };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalise the embeddings." };

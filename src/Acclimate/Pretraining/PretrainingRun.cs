@@ -133,7 +133,7 @@ public sealed class PretrainingRun
         {
             var clock = Stopwatch.StartNew();
             var reader = new CorpusReader(path, r.Data.ToCorpusOptions());
-            var progress = new BuildProgress();
+            var progress = new BuildProgress(_log, what);
             var cache = TokenCacheBuilder.GetOrBuild(reader, tokenizer, tokenizerFolder, cacheRoot, progress,
                 r.Data.TokenizeThreads > 0 ? r.Data.TokenizeThreads : null);
             clock.Stop();
@@ -373,10 +373,19 @@ public sealed class PretrainingRun
     }
 
     /// <summary>Notes (synchronously) that a cache build reported progress, i.e. that tokenizing happened.</summary>
-    private sealed class BuildProgress : IProgress<TokenCacheProgress>
+    /// <summary>Notes that a cache was built, and logs its progress (documents, tokens, tokens/s) every 30 s of a long build.</summary>
+    private sealed class BuildProgress(TextWriter log, string what) : IProgress<TokenCacheProgress>
     {
+        private TimeSpan _next = TimeSpan.FromSeconds(30);
         public bool Built { get; private set; }
-        public void Report(TokenCacheProgress value) => Built = true;
+        public void Report(TokenCacheProgress value)
+        {
+            Built = true;
+            if (value.Elapsed < _next) return;
+            _next = value.Elapsed + TimeSpan.FromSeconds(30);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what}: tokenizing: {value.Documents:N0} documents, {value.Tokens:N0} tokens in {value.Shards} shard(s), {value.TokensPerSecond:N0} tokens/s"));
+        }
     }
 
     // ---- model building -----------------------------------------------------------------------

@@ -57,6 +57,8 @@ public sealed record SelectionJobOptions
     public int? Buckets { get; init; }
     /// <summary>dsir: keep the highest importance weights instead of resampling.</summary>
     public bool DsirTopK { get; init; }
+    /// <summary>The JSONL field or Parquet column holding the text of <see cref="Target"/> and <see cref="Pool"/> files (default <c>text</c>).</summary>
+    public string TextField { get; init; } = "text";
 }
 
 /// <summary>What a selection did.</summary>
@@ -101,8 +103,8 @@ public static class SelectionJob
         if (options.PoolEmbeddings is { } cache && !cache.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             throw new ConfigException($"--pool-embeddings {cache}: expected a .npy file name.");
 
-        var targets = InputTexts.Read(options.Target);
-        var documents = InputTexts.Read(options.Pool);
+        var targets = InputTexts.Read(options.Target, options.TextField);
+        var documents = InputTexts.Read(options.Pool, options.TextField);
         var candidates = options.MinWords > 0
             ? Enumerable.Range(0, documents.Count).Where(i => BigramLanguageModel.Words(documents[i]).Skip(options.MinWords - 1).Any()).ToArray()
             : Enumerable.Range(0, documents.Count).ToArray();
@@ -129,17 +131,17 @@ public static class SelectionJob
         return new SelectionSummary(selected.Count, documents.Count, targets.Count, name, clock.Elapsed);
     }
 
-    /// <summary>dsir: streams the pool file (never read into memory); the selected lines come from a third pass.</summary>
+    /// <summary>dsir: streams the pool file (never read into memory; text, JSONL, .gz of either, Parquet); the selected records come from a third pass.</summary>
     private static SelectionSummary Dsir(SelectionJobOptions options, Stopwatch clock)
     {
         if (options.Weights is not null || options.PoolEmbeddings is not null) throw new ConfigException("--weights and --pool-embeddings are not read by --method dsir.");
         if (options.Top < 1) throw new ConfigException($"--top {options.Top}: --method dsir samples a fixed number of documents; expected --top 1 or more.");
-        if (options.Pool.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || options.Pool.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
-            throw new ConfigException($"--pool {options.Pool}: --method dsir streams a plain-text pool, one document per line; expected a text file, not .jsonl/.conll.");
+        if (options.Pool.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException($"--pool {options.Pool}: --method dsir streams a pool of documents (plain text, .jsonl, .gz of either, .parquet); a .conll pool is for the other methods.");
         var dsir = new DsirOptions(options.Buckets ?? 10_000, options.Seed, options.DsirTopK, options.MinWords);
-        var targets = InputTexts.Read(options.Target);
-        var result = DsirSelection.Select(targets, options.Pool, options.Top, dsir, options.Target);
-        var texts = DsirSelection.ReadSelected(options.Pool, result.Selected);
+        var targets = InputTexts.Read(options.Target, options.TextField);
+        var result = DsirSelection.Select(targets, options.Pool, options.Top, dsir, options.Target, options.TextField);
+        var texts = DsirSelection.ReadSelected(options.Pool, result.Selected, options.TextField);
         AtomicFile.WriteText(options.Output, writer =>
         {
             foreach (var text in texts) writer.WriteLine(text);
