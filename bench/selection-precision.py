@@ -9,6 +9,9 @@ For each method the share of PubMed documents among the top N selected is printe
 random pick would get is the pool's document share).
 
   python3 bench/selection-precision.py [--shared ../shared] [--knn-model runs/encoders/all-MiniLM-L6-v2]
+                                      [--methods bm25,xent,dsir,dsir-topk,knn]
+
+kNN embeds each pool once (`--pool-embeddings`, shared by its two --min-words runs).
 
 Wall time per selection goes to stderr.
 """
@@ -45,6 +48,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
     parser.add_argument("--knn-model", default=None)
+    parser.add_argument("--methods", default=None, help="comma-separated subset of bm25,xent,dsir,dsir-topk,knn (default: all; knn needs --knn-model)")
     args = parser.parse_args()
     data = os.path.join(args.shared, "data")
     pubmed = lines(os.path.join(data, "unlabeled", "pubmed_genia_abstracts", "corpus.txt"))
@@ -60,6 +64,10 @@ def main():
     pools = {"A": (len(pubmed), 20000), "B": (300, 60000)}
     # dsir: importance resampling (seed 1); dsir-topk: its deterministic top-k variant.
     methods = ["bm25", "xent", "dsir", "dsir-topk"] + (["knn"] if args.knn_model else [])
+    if args.methods:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        if "knn" in methods and not args.knn_model:
+            parser.error("--methods knn needs --knn-model")
     print("| pool | PubMed share of documents / words | method | min words | top 50 | top 100 | top 300 |")
     print("|---|---|---|---:|---:|---:|---:|")
     for name, (n_pub, n_soc) in pools.items():
@@ -79,7 +87,7 @@ def main():
                        "--pool", pool_path, "--output", os.path.join(work, "selected.txt"), "--scores", scores,
                        "--top", "300", "--k", "10", "--min-words", str(min_words)]
                 if method == "knn":
-                    cmd += ["--model", args.knn_model]
+                    cmd += ["--model", args.knn_model, "--pool-embeddings", os.path.join(work, f"pool-{name}.npy")]
                 if method == "dsir-topk":
                     cmd += ["--top-k"]
                 start = time.monotonic()

@@ -28,6 +28,14 @@ ls "$work/packages"
 echo "== tool"
 dotnet tool install Acclimate.Cli --version "$package_version" --tool-path "$work/tool" --add-source "$work/packages"
 "$work/tool/acclimate" --version
+# The demos are their own assembly (src/Acclimate.Demos); `demo --help` would not load it, so look for it.
+if ! find "$work/tool/.store" -name Acclimate.Demos.dll | grep -q .; then
+  echo "package-smoke: the tool package lacks Acclimate.Demos.dll, so 'acclimate demo' would fail" >&2; exit 1
+fi
+# Likewise the HTTP server of `acclimate serve` (src/Acclimate.Serving).
+if ! find "$work/tool/.store" -name Acclimate.Serving.dll | grep -q .; then
+  echo "package-smoke: the tool package lacks Acclimate.Serving.dll, so 'acclimate serve' would fail" >&2; exit 1
+fi
 "$work/tool/acclimate" model init --tokenizer "$root/tests/fixtures/tokenizers/bert-base-cased" --output "$work/tiny-model" \
   --layers 1 --hidden 16 --heads 2 --intermediate 32
 

@@ -4,7 +4,7 @@ using Acclimate.Errors;
 namespace Acclimate.Cli;
 
 /// <summary>Builds the command tree and maps Acclimate errors to exit codes (2 bad input, 1 internal).</summary>
-public static class CliApp
+internal static class CliApp
 {
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.FinetuneCommand.Create(output));
         root.Subcommands.Add(Commands.EvaluateCommand.Create(output));
         root.Subcommands.Add(Commands.PredictCommand.Create(output));
+        root.Subcommands.Add(Commands.ServeCommand.Create(output));
         root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));

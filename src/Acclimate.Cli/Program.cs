@@ -2,7 +2,7 @@ using Acclimate.Runtime;
 
 namespace Acclimate.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args)
     {
@@ -10,6 +10,7 @@ public static class Program
         // would otherwise page-fault its activations back in every step (see NativeAllocator).
         // ACCLIMATE_MALLOC=system keeps the C library's defaults.
         if (Environment.GetEnvironmentVariable("ACCLIMATE_MALLOC") != "system") NativeAllocator.RetainFreedMemory();
-        return CliApp.Run(args);
+        // Under mpirun the process is one rank of a data-parallel job (docs/scale-out.md); otherwise MPI is never loaded.
+        return Runtime.Mpi.MpiWorld.LaunchedByMpirun ? DataParallelHost.Run(args) : CliApp.Run(args);
     }
 }

@@ -39,6 +39,23 @@ public sealed class LayeringTests
         Assert.Contains("Acclimate.Errors.ConfigException", edges);
     }
 
+    [Fact]
+    public void TheLibraryStaysFreeOfAspNetAndTheServerSitsBelowTheCli()
+    {
+        // Assemblies, bottom to top: Acclimate (library) < Acclimate.Serving (HTTP, ASP.NET Core) < Acclimate.Cli.
+        static string[] ReferencesOf(Type t)
+        {
+            using var module = ModuleDefinition.ReadModule(t.Assembly.Location);
+            return module.AssemblyReferences.Select(r => r.Name).ToArray();
+        }
+        var library = ReferencesOf(typeof(Acclimate.Runtime.TorchRuntime));
+        Assert.DoesNotContain(library, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || r.StartsWith("Acclimate.", StringComparison.Ordinal));
+        var serving = ReferencesOf(typeof(Acclimate.Serving.ModelServer));
+        Assert.Contains("Acclimate", serving);
+        Assert.Contains(serving, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.DoesNotContain("Acclimate.Cli", serving);
+    }
+
     private static string Describe(string edge) =>
         edge + " (" + string.Join(", ", UpwardReferences().Where(r => $"{r.From} -> {r.To}" == edge).Select(r => $"{r.FromType} uses {r.ToType}").Distinct().Take(3)) + ")";
 

@@ -11,7 +11,7 @@ namespace Acclimate.Cli.Commands;
 /// file (EDA, contextual substitution with an MLM, entity-mention replacement), in the input's format.
 /// The work is <see cref="AugmentationJob"/>; this verb only maps options onto it.
 /// </summary>
-public static class AugmentCommand
+internal static class AugmentCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Acclimate.Cli.Commands;
 
 /// <summary>Options several verbs share, defined once so they read the same everywhere.</summary>
-public static class CommonOptions
+internal static class CommonOptions
 {
     public static Option<string> Device() => new("--device")
     {

@@ -1,11 +1,15 @@
 using System.CommandLine;
+using System.Globalization;
+using Acclimate.Data.Caching;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
+using Acclimate.Tokenization;
+using Spectre.Console;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate data fetch|stats</c>: download the pinned general-domain corpora and count what a corpus holds.</summary>
-public static class DataCommand
+/// <summary><c>acclimate data fetch|stats|split-brown|chinese-ref|cache</c>: download the pinned general-domain corpora, count what a corpus holds, build a corpus's token cache.</summary>
+internal static class DataCommand
 {
     private const string Brown = "brown";
     private const string Nlp = "nlp-corpus";
@@ -17,7 +21,83 @@ public static class DataCommand
         command.Subcommands.Add(CreateStats(output));
         command.Subcommands.Add(CreateSplitBrown(output));
         command.Subcommands.Add(CreateChineseReference(output));
+        command.Subcommands.Add(CreateCache(output));
         return command;
+    }
+
+    /// <summary>
+    /// <c>data cache</c>: builds (or finds) the token cache that <c>pretrain</c> and <c>eval-mlm</c> would
+    /// use for this corpus and tokenizer, streaming the corpus, with live progress (documents, tokens,
+    /// tokens/s) on a terminal and a line every 30 s otherwise.
+    /// </summary>
+    private static Command CreateCache(TextWriter output)
+    {
+        var corpus = new Option<string>("--corpus") { Description = "Corpus file or folder: plain text, .jsonl, .gz of either, .parquet.", Required = true };
+        var model = new Option<string>("--model") { Description = "Model (or tokenizer) folder whose tokenizer encodes the corpus.", Required = true };
+        var mode = new Option<string>("--mode") { Description = "Plain text: line (one document per line), blank-line or file.", DefaultValueFactory = _ => "line" };
+        mode.AcceptOnlyFromAmong("line", "blank-line", "file");
+        var format = new Option<string>("--format") { Description = "auto (by extension), text, jsonl or parquet.", DefaultValueFactory = _ => "auto" };
+        format.AcceptOnlyFromAmong("auto", "text", "jsonl", "parquet");
+        var textField = new Option<string>("--text-field") { Description = "JSONL field or Parquet column holding the text.", DefaultValueFactory = _ => "text" };
+        var tokenCache = new Option<string?>("--token-cache") { Description = "Token cache root (default: the Acclimate cache's tokens/, as pretrain uses)." };
+        var shardTokens = new Option<long>("--shard-tokens") { Description = "Token ids per shard file of a new cache.", DefaultValueFactory = _ => TokenCacheBuilder.DefaultShardTokens };
+        var threads = new Option<int>("--threads") { Description = "Tokenizer threads (0 = all cores)." };
+        var command = new Command("cache", "Tokenize a corpus into the sharded token cache pretrain reads (streamed: memory does not grow with the corpus).")
+        {
+            corpus, model, mode, format, textField, tokenCache, shardTokens, threads,
+        };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(shardTokens) < 1) throw new ConfigException($"--shard-tokens {result.GetValue(shardTokens)}: expected 1 or more.");
+            if (result.GetValue(threads) < 0) throw new ConfigException($"--threads {result.GetValue(threads)}: expected 0 (all cores) or more.");
+            var folder = result.GetValue(model)!;
+            if (!Directory.Exists(folder)) throw new ConfigException($"--model {folder}: folder not found.");
+            var tokenizer = TokenizerLoader.FromFolder(folder);
+            var options = new CorpusOptions
+            {
+                Mode = result.GetValue(mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
+                Format = result.GetValue(format) switch { "text" => CorpusFormat.Text, "jsonl" => CorpusFormat.Jsonl, "parquet" => CorpusFormat.Parquet, _ => CorpusFormat.Auto },
+                TextField = result.GetValue(textField)!,
+            };
+            var reader = new CorpusReader(result.GetValue(corpus)!, options);
+            var cacheRoot = result.GetValue(tokenCache) ?? Path.Combine(AcclimateCache.DefaultDirectory(), "tokens");
+            var existed = File.Exists(Path.Combine(TokenCacheBuilder.CacheFolder(reader, folder, cacheRoot), TokenCache.MetaFile));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            TokenCache Build(IProgress<TokenCacheProgress> progress) =>
+                TokenCacheBuilder.GetOrBuild(reader, tokenizer, folder, cacheRoot, progress, result.GetValue(threads) > 0 ? result.GetValue(threads) : null, result.GetValue(shardTokens));
+            TokenCache cache;
+            if (console.Profile.Capabilities.Interactive)
+                cache = console.Status().Start("tokenizing…", context => Build(new CallbackProgress(p => context.Status(Markup.Escape(Describe(p))))));
+            else
+            {
+                var next = TimeSpan.FromSeconds(30);
+                cache = Build(new CallbackProgress(p =>
+                {
+                    if (p.Elapsed < next) return;
+                    next = p.Elapsed + TimeSpan.FromSeconds(30);
+                    output.WriteLine(Describe(p));
+                }));
+            }
+            using (cache)
+            {
+                var seconds = clock.Elapsed.TotalSeconds;
+                var what = existed ? "reused" : string.Create(CultureInfo.InvariantCulture, $"built in {seconds:F1} s ({cache.TokenCount / Math.Max(seconds, 1e-9):N0} tokens/s)");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"token cache {what}: {cache.DocumentCount:N0} documents, {cache.TokenCount:N0} tokens in {cache.ShardCount} shard(s): {cache.Folder}"));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Describe(TokenCacheProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"tokenizing: {p.Documents:N0} documents, {p.Tokens:N0} tokens, {p.Shards} shard(s), {p.TokensPerSecond:N0} tokens/s, {p.Elapsed:hh\\:mm\\:ss}");
+
+    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class CallbackProgress(Action<TokenCacheProgress> report) : IProgress<TokenCacheProgress>
+    {
+        public void Report(TokenCacheProgress value) => report(value);
     }
 
     private static Command CreateChineseReference(TextWriter output)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Acclimate.Cli.Demo;
+using Acclimate.Demos;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 using Spectre.Console;
@@ -13,7 +13,7 @@ namespace Acclimate.Cli.Commands;
 /// <c>--quick</c>). <c>--from-scratch</c> runs the earlier Brown pipeline instead: a small BERT
 /// pretrained from scratch, DAPT on one genre, POS tagging (<c>recipes/demo-scratch*.yaml</c>).
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public const string RecipeName = "demo.yaml";
     public const string QuickRecipeName = "demo-quick.yaml";

@@ -12,7 +12,7 @@ using Acclimate.IO;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate domains compare</c>: how far corpora are from each other, and how a model's vocabulary fits each.</summary>
-public static class DomainsCommand
+internal static class DomainsCommand
 {
     public static Command Create(TextWriter output)
     {

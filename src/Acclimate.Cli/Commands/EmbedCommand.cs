@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Acclimate.Data.Corpora;
 using Acclimate.Encoders;
 using Acclimate.Errors;
 using Acclimate.IO;
@@ -9,12 +10,12 @@ using Acclimate.IO;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate embed</c>: one sentence embedding per input line.</summary>
-public static class EmbedCommand
+internal static class EmbedCommand
 {
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Encoder folder (e.g. from 'model fetch all-MiniLM-L6-v2').", Required = true };
-        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, or plain text (one text per line).", Required = true };
+        var input = new Option<string>("--input") { Description = "A .jsonl file with a \"text\" field per line, a .conll file (its sentences), plain text (one text per line), a .gz of a text or .jsonl file, or a .parquet file's \"text\" column.", Required = true };
         var outPath = new Option<string>("--output") { Description = "JSONL to write: {\"embedding\": [...]} per input line, in order.", Required = true };
         var pooling = new Option<string?>("--pooling") { Description = "mean or cls (default: the model folder's 1_Pooling/config.json, else mean)." };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalise the embeddings." };
@@ -34,7 +35,7 @@ public static class EmbedCommand
                 "cls" => SentencePooling.Cls,
                 var other => throw new ConfigException($"--pooling {other}: expected mean or cls."),
             };
-            var texts = ReadTexts(result.GetValue(input)!);
+            var texts = InputTexts.Read(result.GetValue(input)!);
             using var embedder = new SentenceEmbedder(result.GetValue(model)!,
                 new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
             var vectors = embedder.Embed(texts);
@@ -48,31 +49,5 @@ public static class EmbedCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>
-    /// The texts of <paramref name="path"/>: a <c>.jsonl</c> file holds one JSON object with a
-    /// "text" field per line (a line without one is an error naming it); any other file is plain
-    /// text, one text per line, taken as it is (so a line that happens to start with '{' is text).
-    /// </summary>
-    public static IReadOnlyList<string> ReadTexts(string path)
-    {
-        if (!File.Exists(path)) throw new DataException($"{path}: input file not found.");
-        var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
-        var texts = new List<string>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            number++;
-            if (!jsonl) { texts.Add(line); continue; }
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonNode? node;
-            try { node = JsonNode.Parse(line); }
-            catch (JsonException e) { throw new DataException($"{path}:{number}: not valid JSON ({e.Message}).", e); }
-            texts.Add(node?["text"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
-                : throw new DataException($"{path}:{number}: a JSONL line needs a \"text\" string."));
-        }
-        if (texts.Count == 0) throw new DataException($"{path}: no lines to read.");
-        return texts;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Acclimate.Errors;
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
@@ -13,7 +14,7 @@ namespace Acclimate.Cli.Commands;
 /// seeds, head variants) by averaging emissions/probabilities or by entity voting, and evaluates
 /// the ensemble like a single model, beside each member alone.
 /// </summary>
-public static class EnsembleCommand
+internal static class EnsembleCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -38,12 +39,12 @@ public static class EnsembleCommand
             foreach (var folder in folders)
             {
                 using var single = TaggerEnsemble.Load(new[] { folder });
-                output.WriteLine($"member {folder}: {FinetuneCommand.Format(EvaluateCommand.EvaluateTagger(single, path, result.GetValue(format), EnsembleMethod.Average, null).Metrics())}");
+                output.WriteLine($"member {folder}: {MetricsLine.Format(SavedModelEvaluation.Tagger(single, path, EvaluateCommand.ParseFormat(result.GetValue(format) ?? "conll")).Metrics())}");
             }
             using var ensemble = TaggerEnsemble.Load(folders);
-            var scores = EvaluateCommand.EvaluateTagger(ensemble, path, result.GetValue(format), how, result.GetValue(predictions));
+            var scores = SavedModelEvaluation.Tagger(ensemble, path, EvaluateCommand.ParseFormat(result.GetValue(format) ?? "conll"), how, result.GetValue(predictions));
             EpochTable.Write(console, $"ensemble of {folders.Length} ({how.ToString().ToLowerInvariant()}) on {path}", scores, maxRows: 60);
-            output.WriteLine($"ensemble ({how.ToString().ToLowerInvariant()}): {FinetuneCommand.Format(scores.Metrics())}");
+            output.WriteLine($"ensemble ({how.ToString().ToLowerInvariant()}): {MetricsLine.Format(scores.Metrics())}");
             return 0;
         });
         return command;

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Acclimate.Cli.Commands;
 
 /// <summary>Prints tagging scores as a Spectre table (per entity type or tag, then averages).</summary>
-public static class EpochTable
+internal static class EpochTable
 {
     public static void Write(IAnsiConsole console, string title, TaggingScores scores, int maxRows = 25)
     {

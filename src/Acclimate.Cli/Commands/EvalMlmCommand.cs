@@ -15,7 +15,7 @@ using TorchSharp;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate eval-mlm --model DIR --corpus PATH</c>: masked-LM loss and perplexity of a model on a corpus (fixed masks).</summary>
-public static class EvalMlmCommand
+internal static class EvalMlmCommand
 {
     public static Command Create(TextWriter output)
     {

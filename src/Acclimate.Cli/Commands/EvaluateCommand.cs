@@ -21,7 +21,7 @@ namespace Acclimate.Cli.Commands;
 /// P/R/F1 per type, micro/macro, strict F1, token accuracy; or per-tag scores for plain tags) or a
 /// sequence classifier (accuracy, macro-F1, per class) on a labelled file.
 /// </summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -41,41 +41,17 @@ public static class EvaluateCommand
             if (File.Exists(Path.Combine(folder, SequenceLabeler.HeadConfigFileName)))
             {
                 using var tagger = TaggerEnsemble.Load(new[] { folder }, dev);
-                var scores = EvaluateTagger(tagger, path, result.GetValue(format), EnsembleMethod.Average, result.GetValue(predictions));
+                var scores = SavedModelEvaluation.Tagger(tagger, path, ParseFormat(result.GetValue(format) ?? "conll"), EnsembleMethod.Average, result.GetValue(predictions));
                 EpochTable.Write(console, $"{folder} on {path}", scores, maxRows: 60);
-                output.WriteLine(FinetuneCommand.Format(scores.Metrics()));
+                output.WriteLine(MetricsLine.Format(scores.Metrics()));
                 return 0;
             }
-            var report = EvaluateClassifier(folder, path, result.GetValue(maxLength), dev);
+            var report = SavedModelEvaluation.Classifier(folder, path, result.GetValue(maxLength), dev);
             output.WriteLine(MetricsTable.Format(report));
-            output.WriteLine(FinetuneCommand.Format(ClassificationRun.Metrics(report)));
+            output.WriteLine(MetricsLine.Format(ClassificationRun.Metrics(report)));
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Reads <paramref name="path"/> in the tagger's scheme, predicts and scores it.</summary>
-    internal static TaggingScores EvaluateTagger(TaggerEnsemble tagger, string path, string? formatName, EnsembleMethod method, string? predictionsPath)
-    {
-        var format = ParseFormat(formatName ?? "conll");
-        var options = new FineTuneDataOptions { Format = format, Train = path, Dev = path, Scheme = tagger.Info.FileScheme?.ToString() ?? "none" };
-        var gold = TaggingDataset.ReadFile(path, options);
-        new TagSpace(tagger.Info.FileScheme, tagger.Info.ModelScheme, tagger.Labels).CheckCovered(gold);
-        var predicted = tagger.Predict(gold.Select(s => s.Words).ToArray(), method);
-        if (predictionsPath is not null) TaggingPredictionsFile.Write(predictionsPath, gold, predicted);
-        return TaggingScores.Compute(gold, predicted, tagger.Info.FileScheme);
-    }
-
-    private static ClassificationReport EvaluateClassifier(string folder, string path, int maxLength, torch.Device device)
-    {
-        using var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folder), device);
-        var tokenizer = TokenizerLoader.FromFolder(folder);
-        var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
-        var labels = classifier.Config.Labels;
-        LabelSet.CheckLabelsCovered(labels, examples);
-        var model = ClassificationModelInfo.TryLoad(folder)?.ToModelOptions(folder) ?? new FineTuneModelOptions { Encoder = folder, MaxLength = maxLength };
-        var predicted = ClassificationRun.Predict(classifier, examples.Select(e => ClassificationRun.Encode(tokenizer, e, model)).ToArray(), classifier.Config.PadTokenId);
-        return ClassificationRun.Score(examples, predicted.Select(p => labels[p.Label]).ToArray());
     }
 
     internal static DatasetFormat ParseFormat(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch

@@ -15,7 +15,7 @@ namespace Acclimate.Cli.Commands;
 /// classification (NER/POS; optional k-fold CV or pseudo-label rounds) or sequence
 /// classification, printing a dev table after every epoch and writing the run folder.
 /// </summary>
-public static class FinetuneCommand
+internal static class FinetuneCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -29,14 +29,18 @@ public static class FinetuneCommand
         {
             var recipe = Recipe.Load(result.GetValue(config)!, (result.GetValue(set) ?? Array.Empty<string>()).Concat(CommonOptions.DeviceOverride(result.GetValue(device))).ToList());
             var options = FineTuneRecipe.From(recipe);
-            var run = result.GetValue(runDir) is { } exact ? RunFolder.At(exact)
-                : options.Output.Exact ? RunFolder.At(Path.Combine(options.Output.Dir, options.Output.Name))
+            // Under mpirun a rank other than 0 writes its copy of the run into a scratch folder (it still resumes from rank 0's checkpoint).
+            var scratch = DataParallelHost.ScratchRunFolder();
+            var exactFolder = result.GetValue(runDir) ?? (options.Output.Exact ? Path.Combine(options.Output.Dir, options.Output.Name) : null);
+            var run = scratch is not null ? RunFolder.At(scratch)
+                : exactFolder is not null ? RunFolder.At(exactFolder)
                 : RunFolder.Create(options.Output.Dir, options.Output.Name);
             string? resumeFrom = null;
             if (result.GetValue(resume))
             {
-                if (result.GetValue(runDir) is null && !options.Output.Exact) throw new ConfigException("--resume needs --run-dir (or output.exact) naming the run to continue.");
-                resumeFrom = run.LatestCheckpoint() ?? throw new ConfigException($"{run.Path}: no checkpoint to resume from (checkpoints are written every training.save_every updates).");
+                if (exactFolder is null) throw new ConfigException("--resume needs --run-dir (or output.exact) naming the run to continue.");
+                var resumed = scratch is null ? run : RunFolder.At(exactFolder);
+                resumeFrom = resumed.LatestCheckpoint() ?? throw new ConfigException($"{resumed.Path}: no checkpoint to resume from (checkpoints are written every training.save_every updates).");
                 output.WriteLine($"resuming from {resumeFrom}");
             }
             run.SaveRecipe(recipe);
@@ -60,13 +64,10 @@ public static class FinetuneCommand
                 finished = new ClassificationRun(options, run) { Log = output, ResumeFrom = resumeFrom, Progress = new ConsoleTrainingProgress(output) }.Execute();
             }
             output.WriteLine($"best model: {finished.BestModelFolder}");
-            output.WriteLine("dev:  " + Format(finished.Dev));
-            if (finished.Test is not null) output.WriteLine("test: " + Format(finished.Test));
+            output.WriteLine("dev:  " + MetricsLine.Format(finished.Dev));
+            if (finished.Test is not null) output.WriteLine("test: " + MetricsLine.Format(finished.Test));
             return 0;
         });
         return command;
     }
-
-    internal static string Format(IReadOnlyDictionary<string, double> metrics) =>
-        string.Join("  ", metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
 }

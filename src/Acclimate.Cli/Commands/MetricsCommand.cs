@@ -10,7 +10,7 @@ namespace Acclimate.Cli.Commands;
 /// <c>acclimate metrics seqeval</c>: scores a JSONL file of NER cases with the seqeval-equal metrics
 /// and writes each line back with <c>report</c> and <c>accuracy</c> (see <see cref="SeqevalCaseFile"/>).
 /// </summary>
-public static class MetricsCommand
+internal static class MetricsCommand
 {
     public static Command Create(TextWriter output)
     {

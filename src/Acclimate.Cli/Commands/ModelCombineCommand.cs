@@ -7,9 +7,10 @@ namespace Acclimate.Cli.Commands;
 
 /// <summary>
 /// <c>acclimate model interpolate</c> (WiSE-FT: (1 − α)·from + α·to) and <c>acclimate model average</c>
-/// (uniform average of a run's last k checkpoints): weight-space combinations of models of one architecture.
+/// (uniform average of a run's last k checkpoints): weight-space combinations of models of one architecture;
+/// <c>acclimate model merge</c> folds a LoRA adapter into its base.
 /// </summary>
-public static class ModelCombineCommand
+internal static class ModelCombineCommand
 {
     public static Command CreateInterpolate(TextWriter output)
     {
@@ -27,6 +28,26 @@ public static class ModelCombineCommand
             var written = WeightInterpolation.Interpolate(result.GetValue(from)!, result.GetValue(to)!, result.GetValue(alpha), result.GetValue(outDir)!, result.GetValue(force));
             output.WriteLine($"wrote {written.OutputFolder}: (1 - {result.GetValue(alpha):R})·{result.GetValue(from)} + {result.GetValue(alpha):R}·{result.GetValue(to)}, " +
                              $"{written.TensorCount} tensors in {string.Join(", ", written.WeightFiles)}; config and tokenizer from {written.CopiedFrom}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateMerge(TextWriter output)
+    {
+        var baseDir = new Option<string>("--base") { Description = "HF model folder the adapter was trained on (checked by the adapter's base fingerprint).", Required = true };
+        var adapter = new Option<string>("--adapter") { Description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors).", Required = true };
+        var outDir = new Option<string>("--output") { Description = "Folder to write (must not exist unless --force).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace an existing --output folder." };
+        var command = new Command("merge", "Fold a LoRA adapter into its base model: W + (lora_alpha / r)·B·A, written as a plain HF folder.")
+        {
+            baseDir, adapter, outDir, force,
+        };
+        command.SetAction(result =>
+        {
+            var merged = LoraAdapterFolder.Merge(result.GetValue(baseDir)!, result.GetValue(adapter)!, result.GetValue(outDir)!, result.GetValue(force));
+            output.WriteLine($"wrote {merged.OutputFolder}: {merged.MergedModules} adapted weights merged, {merged.ReplacedTensors} trained tensors taken from the adapter, " +
+                             $"{merged.TensorCount} tensors in all; base fingerprint {merged.BaseFingerprint} matches the adapter's");
             return 0;
         });
         return command;

@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 
 namespace Acclimate.Cli.Commands;
 
-/// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average|convert</c>: run, describe, create, import, fetch, combine (in weight space) or convert HF model folders.</summary>
-public static class ModelCommand
+/// <summary><c>acclimate model forward|info|init|import|fetch|interpolate|average|merge|convert</c>: run, describe, create, import, fetch, combine (in weight space), merge a LoRA adapter into, or convert HF model folders.</summary>
+internal static class ModelCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -22,6 +22,7 @@ public static class ModelCommand
         command.Subcommands.Add(ModelImportCommand.CreateFetch(output));
         command.Subcommands.Add(ModelCombineCommand.CreateInterpolate(output));
         command.Subcommands.Add(ModelCombineCommand.CreateAverage(output));
+        command.Subcommands.Add(ModelCombineCommand.CreateMerge(output));
         command.Subcommands.Add(CreateConvert(output));
         return command;
     }

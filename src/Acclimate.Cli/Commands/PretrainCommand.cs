@@ -5,7 +5,7 @@ using Acclimate.Training;
 namespace Acclimate.Cli.Commands;
 
 /// <summary><c>acclimate pretrain --config recipe.yaml [section.key=value …]</c>: MLM / NSP / SOP / ELECTRA pretraining, DAPT and TAPT with forgetting control.</summary>
-public static class PretrainCommand
+internal static class PretrainCommand
 {
     public static Command Create(TextWriter output)
     {
@@ -33,7 +33,7 @@ public static class PretrainCommand
             if (result.GetValue(resume) is string checkpoint) all.Add("run.resume_from=" + checkpoint);
             all.AddRange(CommonOptions.DeviceOverride(result.GetValue(device)));
             var recipe = Recipe.Load(result.GetValue(config)!, all);
-            var run = new PretrainingRun(recipe, output) { StopAtStep = result.GetValue(stopAt) };
+            var run = new PretrainingRun(recipe, output) { StopAtStep = result.GetValue(stopAt), ScratchFolder = DataParallelHost.ScratchRunFolder() };
             var outcome = run.Execute();
             output.WriteLine($"model: {outcome.ModelFolder}");
             output.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");

@@ -17,7 +17,7 @@ namespace Acclimate.Cli.Commands;
 /// <c>acclimate sweep</c>: runs a grid (or random sample) of recipe settings × seeds, each cell an
 /// ordinary finetune/pretrain run in its own folder and its own process, then writes the leaderboard.
 /// </summary>
-public static class SweepCommand
+internal static class SweepCommand
 {
     public static Command Create(TextWriter output)
     {

@@ -13,7 +13,7 @@ namespace Acclimate.Cli.Commands;
 /// JSON object per line (ids, tokens, code point and UTF-16 offsets, type ids, sequence ids,
 /// special-token mask) in the golden.jsonl format.
 /// </summary>
-public static class TokenizeCommand
+internal static class TokenizeCommand
 {
     public static Command Create(TextWriter output)
     {

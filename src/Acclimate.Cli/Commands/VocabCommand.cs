@@ -13,7 +13,7 @@ namespace Acclimate.Cli.Commands;
 /// or from-scratch vocabulary), add domain words to a model's vocabulary (exBERT-style, mean-of-pieces
 /// init), and measure tokens per word.
 /// </summary>
-public static class VocabCommand
+internal static class VocabCommand
 {
     /// <summary>Salt of the hash split shared by train --held-out and measure --held-out, so both see the same documents.</summary>
     public const string SplitSalt = "vocab";
@@ -38,7 +38,7 @@ public static class VocabCommand
 
         public Option<string> Format { get; } = new("--format")
         {
-            Description = "auto (by extension), text, or jsonl.",
+            Description = "auto (by extension), text, jsonl or parquet.",
             DefaultValueFactory = _ => "auto",
         };
 
@@ -61,7 +61,7 @@ public static class VocabCommand
 
         public CorpusOptionSet()
         {
-            Format.AcceptOnlyFromAmong("auto", "text", "jsonl");
+            Format.AcceptOnlyFromAmong("auto", "text", "jsonl", "parquet");
             Mode.AcceptOnlyFromAmong("line", "blank-line", "file");
         }
 
@@ -92,7 +92,7 @@ public static class VocabCommand
                     var options = new CorpusOptions
                     {
                         Mode = result.GetValue(Mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
-                        Format = result.GetValue(Format) switch { "text" => CorpusFormat.Text, "jsonl" => CorpusFormat.Jsonl, _ => CorpusFormat.Auto },
+                        Format = result.GetValue(Format) switch { "text" => CorpusFormat.Text, "jsonl" => CorpusFormat.Jsonl, "parquet" => CorpusFormat.Parquet, _ => CorpusFormat.Auto },
                         TextField = result.GetValue(TextField)!,
                     };
                     var reader = new CorpusReader(name, options);

@@ -107,7 +107,7 @@ internal static class WeightSpaceCombination
     {
         IReadOnlyList<string> Of(string folder) => Directory.EnumerateFiles(folder, "*.safetensors", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
-            .Where(r => !TrainingStateFiles.Contains(r) && !r.Split('/').Any(part => part.StartsWith('.')))
+            .Where(r => !TrainingStateFiles.Contains(r) && !IsLoraAdapter(r) && !r.Split('/').Any(part => part.StartsWith('.')))
             .Order(StringComparer.Ordinal).ToList();
 
         var first = Of(folders[0]);
@@ -232,14 +232,18 @@ internal static class WeightSpaceCombination
         }
     }
 
-    /// <summary>Copies every file of <paramref name="source"/> but the weight files, training state and hidden temporaries.</summary>
+    // A LoRA checkpoint's adapter/ holds A and B; combining them tensor by tensor would not give the
+    // adapter of the combined model (the merged weights beside it are combined correctly), so it is left out.
+    private static bool IsLoraAdapter(string relative) => relative.StartsWith(LoraAdapterFolder.CheckpointSubfolder + "/", StringComparison.Ordinal);
+
+    /// <summary>Copies every file of <paramref name="source"/> but the weight files, training state, a LoRA adapter and hidden temporaries.</summary>
     private static void CopyOtherFiles(string source, string destination, IReadOnlyList<string> weightFiles)
     {
         var skip = new HashSet<string>(weightFiles.Concat(TrainingStateFiles), StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(source, file).Replace('\\', '/');
-            if (skip.Contains(relative) || relative.Split('/').Any(part => part.StartsWith('.'))) continue;
+            if (skip.Contains(relative) || IsLoraAdapter(relative) || relative.Split('/').Any(part => part.StartsWith('.'))) continue;
             var to = Path.Combine(destination, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
             File.Copy(file, to);

@@ -62,15 +62,17 @@ public static class Leaderboard
         var values = plan.Cells.Where(SweepRunner.IsFinished)
             .GroupBy(c => c.Setting)
             .ToDictionary(g => g.Key, g => g.Select(c => (Cell: c, Value: ReadDone(spec, c))).ToList());
+        // Each setting's cell files are read once here; the comparisons reuse the result.
+        var costs = values.Where(v => v.Value.Count > 0).ToDictionary(v => v.Key, v => CostOf(plan, v.Key, v.Value.Select(x => x.Cell).ToList()), StringComparer.Ordinal);
         var rows = new List<LeaderboardRow>();
         foreach (var setting in plan.Settings)
         {
             if (!values.TryGetValue(setting, out var list) || list.Count == 0) continue;
             var (mean, std) = PairedStatistics.MeanStd(list.Select(v => v.Value).ToList());
             BaselineComparison? vs = null;
-            var cost = CostOf(plan, setting, list.Select(v => v.Cell).ToList());
-            if (plan.BaselineOf.TryGetValue(setting, out var partner) && values.TryGetValue(partner, out var baseline))
-                vs = Compare(plan, setting, list, partner, baseline, bootstrapResamples);
+            var cost = costs[setting];
+            if (plan.BaselineOf.TryGetValue(setting, out var partner) && values.TryGetValue(partner, out var baseline) && baseline.Count > 0)
+                vs = Compare(plan, setting, list, partner, baseline, bootstrapResamples, cost, costs[partner]);
             rows.Add(new LeaderboardRow(setting, list.Select(v => (v.Cell.UnitLabel, v.Value)).ToList(), mean, std, list.Min(v => v.Value), list.Max(v => v.Value), vs)
             {
                 PretrainingRuns = plan.PretrainingRunsOf(setting),
@@ -86,7 +88,7 @@ public static class Leaderboard
     /// otherwise the pretraining runs — each run's differences are averaged over its fine-tuning seeds
     /// first, so that a lucky or unlucky pretraining run counts once, not once per seed.
     /// </summary>
-    private static BaselineComparison? Compare(SweepPlan plan, string setting, List<(SweepCell Cell, double Value)> a, string partner, List<(SweepCell Cell, double Value)> b, int resamples)
+    private static BaselineComparison? Compare(SweepPlan plan, string setting, List<(SweepCell Cell, double Value)> a, string partner, List<(SweepCell Cell, double Value)> b, int resamples, SettingCost costA, SettingCost costB)
     {
         var runsA = plan.PretrainingRunsOf(setting);
         var runsB = plan.PretrainingRunsOf(partner);
@@ -107,8 +109,6 @@ public static class Leaderboard
             : $"only {units.Count} seed";
         var evidence = new ComparisonEvidence(units.Average(), units.Count, unitName, units.Count >= 2 ? PairedStatistics.MeanStd(units).Std : null,
             t?.P, null, interval is { } ci ? (ci.Low, ci.High) : null, bootstrap?.P, null, bootstrap is { } bs ? (bs.Low, bs.High) : null, tooFew);
-        var costA = CostOf(plan, setting, a.Select(x => x.Cell).ToList());
-        var costB = CostOf(plan, partner, b.Select(x => x.Cell).ToList());
         return new BaselineComparison(pairs.Count, units.Average(), t?.T, t?.P, bootstrap?.P)
         {
             Baseline = partner,

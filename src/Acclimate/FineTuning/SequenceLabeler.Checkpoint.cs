@@ -62,6 +62,7 @@ public sealed partial class SequenceLabeler
         var headState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, value) in state_dict())
         {
+            if (Models.Lora.LoraModel.IsAdapterKey(name)) continue;   // saved as an adapter or merged (Models/Lora)
             if (name.StartsWith(HeadPrefix, StringComparison.Ordinal)) headState[name] = value;
             else if (name.StartsWith(encoderPrefix, StringComparison.Ordinal)) encoderState[name[encoderPrefix.Length..]] = value;
             else throw new InvalidOperationException($"state-dict key '{name}' belongs to neither the encoder nor the head.");

@@ -81,6 +81,24 @@ public abstract class EncoderFamily
     /// <summary>The pooler a task model asks for, or null when the family has none (ELECTRA).</summary>
     internal virtual IPooler? CreatePooler(EncoderConfig config) => new BertPooler(config);
 
+    // ---- LoRA ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The Linear layers LoRA can adapt, by the family-neutral names a recipe uses (<c>query</c>,
+    /// <c>key</c>, <c>value</c>, <c>attention_output</c>, <c>intermediate</c>, <c>output</c>), each as a
+    /// regular expression over the module path inside the model (matched at the end of the path, after
+    /// a dot or at its start). BERT-style stacks (BERT, RoBERTa, ELECTRA) share these; ALBERT overrides them.
+    /// </summary>
+    internal virtual IReadOnlyDictionary<string, string> LoraTargetPatterns { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["query"] = @"encoder\.layer\.\d+\.attention\.self\.query",
+        ["key"] = @"encoder\.layer\.\d+\.attention\.self\.key",
+        ["value"] = @"encoder\.layer\.\d+\.attention\.self\.value",
+        ["attention_output"] = @"encoder\.layer\.\d+\.attention\.output\.dense",
+        ["intermediate"] = @"encoder\.layer\.\d+\.intermediate\.dense",
+        ["output"] = @"encoder\.layer\.\d+\.output\.dense",
+    };
+
     // ---- heads ------------------------------------------------------------------------------
 
     /// <summary>Whether a sequence classifier reads the pooler (BERT, ALBERT) rather than a two-layer head on the first token.</summary>

@@ -58,14 +58,22 @@ public abstract class TransformerModel : ExplicitModule
     /// <summary>The model's parameters and buffers under their checkpoint (HF) key names.</summary>
     public IReadOnlyDictionary<string, Tensor> CheckpointState()
     {
-        var prefix = BackboneName + ".";
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, tensor) in state_dict())
         {
-            var key = !CheckpointKeysHavePrefix && name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
-            result[key] = tensor;
+            // A LoRA adapter's A and B are not part of the HF checkpoint: they are saved as a PEFT
+            // adapter or merged into the weights they adapt (Models/Lora).
+            if (Lora.LoraModel.IsAdapterKey(name)) continue;
+            result[CheckpointKeyOf(name)] = tensor;
         }
         return result;
+    }
+
+    /// <summary>The checkpoint (HF) key of a state-dict name: without the backbone prefix for a bare encoder.</summary>
+    internal string CheckpointKeyOf(string stateName)
+    {
+        var prefix = BackboneName + ".";
+        return !CheckpointKeysHavePrefix && stateName.StartsWith(prefix, StringComparison.Ordinal) ? stateName[prefix.Length..] : stateName;
     }
 
     /// <summary>

@@ -267,7 +267,7 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
 public sealed record PretrainingRecipe
 {
     /// <summary>The recipe's top-level section names; any other section is an error.</summary>
-    public static readonly string[] SectionNames = { "run", "model", "objective", "data", "general", "forgetting", "training" };
+    public static readonly string[] SectionNames = { "run", "model", "objective", "data", "general", "forgetting", "training", "lora" };
 
     /// <c>run:</c> folders, resume, time limit.
     public PretrainingRunSection Run { get; init; } = new();
@@ -283,6 +283,8 @@ public sealed record PretrainingRecipe
     public PretrainingForgettingSection Forgetting { get; init; } = new();
     /// <c>training:</c> optimizer, schedule, steps, evaluation and checkpoints.
     public TrainingOptions Training { get; init; } = new();
+    /// <c>lora:</c> LoRA adapters instead of full training (off unless lora.rank is set).
+    public LoraOptions Lora { get; init; } = new();
 
     /// <summary>Binds every section of <paramref name="recipe"/>; unknown sections and keys fail naming file:line:col.</summary>
     public static PretrainingRecipe From(Recipe recipe)
@@ -298,6 +300,7 @@ public sealed record PretrainingRecipe
             General = recipe.Section<PretrainingGeneralSection>("general"),
             Forgetting = recipe.Section<PretrainingForgettingSection>("forgetting"),
             Training = recipe.Section<TrainingOptions>("training"),
+            Lora = recipe.Section<LoraOptions>("lora"),
         };
     }
 }

@@ -1,3 +1,4 @@
+using Acclimate.Models.Lora;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -78,6 +79,13 @@ public sealed class PretrainingRun
     /// <summary>Progress lines start with a text progress bar (see <see cref="ConsoleTrainingProgress"/>).</summary>
     public bool ProgressBars { get; init; }
 
+    /// <summary>
+    /// Writes the run into this folder instead of the recipe's (or the resumed run's) folder, while
+    /// still resuming from <c>run.resume_from</c>: what a data-parallel rank other than 0 does, so
+    /// that rank 0 alone writes the real run folder.
+    /// </summary>
+    public string? ScratchFolder { get; init; }
+
     /// <summary>Runs it.</summary>
     public PretrainingResult Execute()
     {
@@ -108,7 +116,8 @@ public sealed class PretrainingRun
 
         // ---- run folder ---------------------------------------------------------------------
         RunFolder run;
-        if (r.Run.ResumeFrom is string resume)
+        if (ScratchFolder is string scratch) run = RunFolder.At(scratch);
+        else if (r.Run.ResumeFrom is string resume)
         {
             if (!Directory.Exists(resume)) throw new CheckpointException($"run.resume_from {resume}: checkpoint folder not found.");
             run = RunFolder.At(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd(Path.DirectorySeparatorChar)))!);
@@ -124,7 +133,7 @@ public sealed class PretrainingRun
         {
             var clock = Stopwatch.StartNew();
             var reader = new CorpusReader(path, r.Data.ToCorpusOptions());
-            var progress = new BuildProgress();
+            var progress = new BuildProgress(_log, what);
             var cache = TokenCacheBuilder.GetOrBuild(reader, tokenizer, tokenizerFolder, cacheRoot, progress,
                 r.Data.TokenizeThreads > 0 ? r.Data.TokenizeThreads : null);
             clock.Stop();
@@ -215,6 +224,7 @@ public sealed class PretrainingRun
             }
             var before = BeforeScores(run, built, evaluations, resuming: r.Run.ResumeFrom is not null);
 
+            var lora = ApplyLora(r, built, ref trainable);
             using var optimizer = AdamWOptimizer.Create(module, AdamWSettings.From(r.Training));
             var loop = new TrainingLoop<PretrainingBatch>(r.Training, trainable, optimizer, source, Step)
             {
@@ -227,6 +237,7 @@ public sealed class PretrainingRun
                 StopWhen = r.Run.MaxTrainSeconds > 0 ? time => time.TotalSeconds >= r.Run.MaxTrainSeconds : null,
                 SaveExtraState = built.Electra is null ? null : () => SamplerState(built.Electra.Sampler),
                 RestoreExtraState = built.Electra is null ? null : node => RestoreSampler(built.Electra.Sampler, node),
+                SeedMicroBatch = built.Electra is null ? null : seed => built.Electra.Sampler.manual_seed(seed),
             };
             if (mix is not null)
             {
@@ -248,7 +259,8 @@ public sealed class PretrainingRun
             ElectraScore? finalElectra = null;
             if (StopAtStep is null || result.GlobalStep != StopAtStep)
             {
-                AtomicFolder.Write(modelFolder, trainable.Save);
+                if (lora is not null) lora.SaveFinal(modelFolder, r.Lora.Save);
+                else AtomicFolder.Write(modelFolder, trainable.Save);
                 foreach (var (name, corpus, evaluation) in evaluations)
                 {
                     var after = Score(built, evaluation);
@@ -268,6 +280,24 @@ public sealed class PretrainingRun
         {
             foreach (var cache in caches) cache.Dispose();
         }
+    }
+
+    /// <summary>
+    /// With a <c>lora:</c> section: adapters on the MLM model's encoder (after the head warm-up, which
+    /// trains the head alone), everything else frozen but what the section keeps trainable; the
+    /// training target becomes the LoRA one (merged checkpoints with the adapter beside them).
+    /// </summary>
+    private LoraTrainableModel? ApplyLora(PretrainingRecipe r, BuiltModel built, ref ITrainableModel trainable)
+    {
+        if (!r.Lora.Enabled) return null;
+        var mlm = built.Mlm ?? throw new ConfigException("lora: LoRA applies to MLM objectives (mlm, mlm_nsp, mlm_sop); ELECTRA trains two networks together and is not supported with LoRA.");
+        var lora = LoraModel.Apply(mlm, r.Lora.ToSpec(trainHead: r.Lora.TrainMlmHead));
+        var (trained, total) = lora.ParameterCounts();
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"lora: rank {r.Lora.Rank}, alpha {r.Lora.Alpha}, {lora.TargetKeys.Count} adapted layers ({string.Join(", ", r.Lora.TargetModules)}); {trained:N0} of {total:N0} parameters train ({100.0 * trained / total:0.##} %)"));
+        var wrapped = new LoraTrainableModel(trainable, lora, r.Model.Init);
+        trainable = wrapped;
+        return wrapped;
     }
 
     /// <summary>
@@ -343,10 +373,19 @@ public sealed class PretrainingRun
     }
 
     /// <summary>Notes (synchronously) that a cache build reported progress, i.e. that tokenizing happened.</summary>
-    private sealed class BuildProgress : IProgress<TokenCacheProgress>
+    /// <summary>Notes that a cache was built, and logs its progress (documents, tokens, tokens/s) every 30 s of a long build.</summary>
+    private sealed class BuildProgress(TextWriter log, string what) : IProgress<TokenCacheProgress>
     {
+        private TimeSpan _next = TimeSpan.FromSeconds(30);
         public bool Built { get; private set; }
-        public void Report(TokenCacheProgress value) => Built = true;
+        public void Report(TokenCacheProgress value)
+        {
+            Built = true;
+            if (value.Elapsed < _next) return;
+            _next = value.Elapsed + TimeSpan.FromSeconds(30);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what}: tokenizing: {value.Documents:N0} documents, {value.Tokens:N0} tokens in {value.Shards} shard(s), {value.TokensPerSecond:N0} tokens/s"));
+        }
     }
 
     // ---- model building -----------------------------------------------------------------------

@@ -30,6 +30,23 @@ public sealed class LossPartsLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// The window's sums and counts of every part seen so far (counts of 0 included), sorted by
+    /// name, and resets them: what a data-parallel loop sums over its ranks before taking means.
+    /// </summary>
+    internal List<(string Name, double Sum, int Count)> DrainSums()
+    {
+        var sums = new List<(string Name, double Sum, int Count)>();
+        foreach (var name in _parts.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList())
+        {
+            var (sum, count) = _parts[name];
+            sums.Add(("loss_" + name, count > 0 ? sum.cpu().item<double>() : 0.0, count));
+            sum.zero_();
+            _parts[name] = (sum, 0);
+        }
+        return sums;
+    }
+
     /// <summary>The mean of each part since the last call (one host read per part), then starts a new window.</summary>
     public IReadOnlyDictionary<string, double> Drain()
     {

@@ -6,6 +6,7 @@ using Acclimate.Errors;
 using Acclimate.Reporting;
 using static TorchSharp.torch;
 using Acclimate.IO;
+using Acclimate.Runtime.Mpi;
 
 namespace Acclimate.Training;
 
@@ -25,6 +26,18 @@ namespace Acclimate.Training;
 /// <c>torch.NewDisposeScope()</c>, so batch tensors and activations are freed every step.
 /// After the update come, in this order: the log record, evaluation (in eval mode, under
 /// <c>no_grad</c>), and the checkpoint — so a checkpoint captures the RNG after everything its step did.
+/// <para>
+/// Data-parallel (when the process runs under <c>mpirun</c>, i.e. <see cref="MpiWorld.Current"/> is
+/// set): every rank draws the same micro-batches of the update (batch order stays a pure function of
+/// the step) and runs only those whose index i in the update has i mod ranks = its rank; dropout and
+/// other torch randomness of micro-batch i is seeded from (seed, step, i), so the result does not
+/// depend on which rank ran it. <see cref="GradientSynchronization"/> then sums the gradients over
+/// the ranks before clipping and AdamW, and the update's loss and tokens are summed too. Rank 0
+/// alone writes metrics, evaluates, keeps the best model and writes checkpoints; the others receive
+/// the evaluation's outcome by broadcast and wait at a barrier while rank 0 saves. The global batch
+/// is <c>batch_size × grad_accumulation</c> whatever the number of ranks, so a run may resume with a
+/// different rank count and continue the same update sequence.
+/// </para>
 /// </remarks>
 public sealed class TrainingLoop<TBatch>
 {
@@ -35,6 +48,11 @@ public sealed class TrainingLoop<TBatch>
     private readonly Func<TBatch, Tensor> _computeLoss;
     private TrainerState? _resumeState;
     private bool _started;
+    // Data-parallel: the MPI world this process belongs to (null when not launched by mpirun).
+    private readonly MpiWorld? _world = MpiWorld.Current;
+    private GradientSynchronization? _sync;
+    private TimeSpan _syncWindow;
+    private bool IsRoot => _world is null || _world.IsRoot;
 
     // Run state: what trainer_state.json holds.
     private long _globalStep;
@@ -142,6 +160,13 @@ public sealed class TrainingLoop<TBatch>
     /// </summary>
     public Action<TBatch, Tensor, double>? Backward { get; init; }
 
+    /// <summary>
+    /// Data-parallel runs only: called before each micro-batch's step with the seed the loop gave
+    /// torch's global generator for it, so an objective with a generator of its own (ELECTRA's
+    /// sampler) can seed that too and draw the same whichever rank runs the micro-batch.
+    /// </summary>
+    public Action<long>? SeedMicroBatch { get; init; }
+
     /// <summary>Optimizer updates the run makes in total.</summary>
     public long TotalSteps { get; }
 
@@ -184,11 +209,20 @@ public sealed class TrainingLoop<TBatch>
         var threads = TrainingEnvironment.ThreadsFor(_options.Threads);
         TorchRuntime.SetThreads(threads);
 
-        var metrics = Run is null ? null : new MetricsLog(Run.MetricsFile);
-        var events = Run is null ? null : new TensorBoardLog(Run.EventsFolder);
-        var checkpoints = Run is null ? null : new CheckpointStore(Run.CheckpointsFolder, _options.KeepLast);
+        // Under mpirun only rank 0 writes the run's metrics, events and checkpoints.
+        var metrics = Run is null || !IsRoot ? null : new MetricsLog(Run.MetricsFile);
+        var events = Run is null || !IsRoot ? null : new TensorBoardLog(Run.EventsFolder);
+        var checkpoints = Run is null || !IsRoot ? null : new CheckpointStore(Run.CheckpointsFolder, _options.KeepLast);
         StartOrRestore(metrics);
         var startStep = _globalStep;
+        if (_world is not null)
+        {
+            if (_options.GradAccumulation < _world.Size)
+                throw new ConfigException($"data-parallel training on {_world.Size} ranks needs training.grad_accumulation >= {_world.Size} (got {_options.GradAccumulation}): " +
+                    $"an update's global batch is batch_size × grad_accumulation micro-batches, shared out among the ranks (e.g. grad_accumulation: {_world.Size} for one micro-batch of batch_size per rank).");
+            _sync = new GradientSynchronization(_world, _optimizer.Parameters);
+            _sync.VerifySameWeights(startStep == 0 ? "at the start" : $"after resuming at step {startStep}");
+        }
         Progress.Started(new TrainingPlan(TotalSteps, startStep, _options.MaxSteps > 0 ? null : _options.Epochs,
             _data.BatchesPerEpoch, _options.GradAccumulation, Schedule, threads));
 
@@ -244,13 +278,14 @@ public sealed class TrainingLoop<TBatch>
 
             // A spent time budget makes this update the last one: logged, evaluated and saved as such.
             var outOfTime = StopWhen?.Invoke(trainingTime) == true;
+            if (_world is not null && StopWhen is not null) outOfTime = RootDecides(outOfTime, "the time-budget decision");
             var last = _globalStep == TotalSteps || outOfTime;
             var logNow = _globalStep % _options.LogEvery == 0 || last;
             var evaluateNow = Evaluate is not null && ((_options.EvalEvery > 0 && _globalStep % _options.EvalEvery == 0) || last);
             if (logNow || evaluateNow || _globalStep == StopAtStep || outOfTime) Flush();
             if (logNow)
             {
-                var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null, LossParts?.Drain());
+                var record = window.ToRecord(_globalStep, FractionalEpoch(), CountTokens is not null, WithSyncTime(DrainLossParts()));
                 metrics?.Append(record);
                 events?.Write(record);
                 Progress.Logged(record);
@@ -258,15 +293,19 @@ public sealed class TrainingLoop<TBatch>
             }
             if (evaluateNow)
             {
-                stoppedEarly = RunEvaluation(metrics, events, TrainLossSinceEvaluation()) && !last;
+                stoppedEarly = EvaluateOnRoot(metrics, events, TrainLossSinceEvaluation()) && !last;
                 lastEvaluated = _globalStep;
             }
-            if (checkpoints is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly || (evaluateNow && CheckpointAfterEvaluation)))
+            if (Run is not null && ((_options.SaveEvery > 0 && _globalStep % _options.SaveEvery == 0) || last || stoppedEarly || (evaluateNow && CheckpointAfterEvaluation)))
             {
-                Flush();   // the checkpoint keeps the losses since the last evaluation
-                lastCheckpoint = SaveCheckpoint(checkpoints);
+                if (checkpoints is not null)
+                {
+                    Flush();   // the checkpoint keeps the losses since the last evaluation
+                    lastCheckpoint = SaveCheckpoint(checkpoints);
+                    Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+                }
                 lastSaved = _globalStep;
-                Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+                _world?.Barrier($"rank 0's checkpoint at step {_globalStep}");
             }
             if (stoppedEarly) break;
             if (_globalStep == StopAtStep) { interrupted = true; break; }
@@ -276,13 +315,17 @@ public sealed class TrainingLoop<TBatch>
         if (!interrupted)
         {
             // A run cut short by its data still ends with an evaluation and a checkpoint of where it stopped.
-            if (Evaluate is not null && lastEvaluated != _globalStep && _globalStep > startStep) RunEvaluation(metrics, events, TrainLossSinceEvaluation());
-            if (checkpoints is not null && lastSaved != _globalStep && _globalStep > startStep)
+            if (Evaluate is not null && lastEvaluated != _globalStep && _globalStep > startStep) EvaluateOnRoot(metrics, events, TrainLossSinceEvaluation());
+            if (Run is not null && lastSaved != _globalStep && _globalStep > startStep)
             {
-                lastCheckpoint = SaveCheckpoint(checkpoints);
-                Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+                if (checkpoints is not null)
+                {
+                    lastCheckpoint = SaveCheckpoint(checkpoints);
+                    Progress.CheckpointSaved(_globalStep, lastCheckpoint);
+                }
+                _world?.Barrier($"rank 0's checkpoint at step {_globalStep}");
             }
-            if (Run is not null && WritePlots) WriteRunPlots(Run, metrics!);
+            if (Run is not null && WritePlots && metrics is not null) WriteRunPlots(Run, metrics);
         }
 
         var result = new TrainingResult(_globalStep, startStep, losses, _bestMetric, _bestStep,
@@ -374,8 +417,16 @@ public sealed class TrainingLoop<TBatch>
         _optimizer.ZeroGrad();
         Tensor? lossSum = null;   // summed on the loss's device
         long tokens = 0;
-        foreach (var batch in micro)
+        for (var index = 0; index < micro.Count; index++)
         {
+            var batch = micro[index];
+            if (_world is not null)
+            {
+                if (index % _world.Size != _world.Rank) continue;   // another rank's micro-batch
+                var seed = MicroBatchSeed(_options.Seed, _globalStep, index);
+                manual_seed(seed);
+                SeedMicroBatch?.Invoke(seed);
+            }
             using var scope = NewDisposeScope();
             Tensor loss;
             using (Autocast.Enter(_options.Precision)) loss = _computeLoss(batch);
@@ -391,6 +442,18 @@ public sealed class TrainingLoop<TBatch>
             else using (Autocast.Enter(_options.Precision)) Backward(batch, loss, 1.0 / micro.Count);
             if (CountTokens is not null) tokens += CountTokens(batch);
         }
+        if (_sync is not null)
+        {
+            // The gradients of all ranks summed (each micro-batch's loss was scaled by 1 / the update's
+            // micro-batches on all ranks, so this is their mean); the loss and tokens summed likewise.
+            _sync.SumGradients();
+            var totals = new[] { lossSum is null ? 0.0 : lossSum.item<double>(), tokens };
+            _sync.SumValues(totals, $"the loss of step {_globalStep + 1}");
+            lossSum?.Dispose();
+            lossSum = tensor(totals[0], ScalarType.Float64).DetachFromDisposeScope();
+            tokens = (long)totals[1];
+            _syncWindow += _sync.TakeTime();
+        }
         var gradNorm = _options.ClipNorm > 0 ? _optimizer.ClipGradNormOnDevice(_options.ClipNorm).DetachFromDisposeScope() : null;
         _optimizer.Step();
         _tokensSeen += tokens;
@@ -399,6 +462,90 @@ public sealed class TrainingLoop<TBatch>
         using (var scope = NewDisposeScope()) meanLoss = (lossSum! / micro.Count).DetachFromDisposeScope();
         lossSum!.Dispose();
         return new StepOutcome(meanLoss, learningRate, gradNorm, tokens, micro.Count);
+    }
+
+    // The torch seed of micro-batch `index` of update `step + 1` in a data-parallel run: the same
+    // whichever rank runs it (SplitMix64 over the parts).
+    internal static long MicroBatchSeed(long seed, long step, int index)
+    {
+        static ulong Mix(ulong z)
+        {
+            z = unchecked(z + 0x9E3779B97F4A7C15UL);
+            z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+            z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+            return z ^ (z >> 31);
+        }
+        var state = Mix(unchecked((ulong)seed));
+        state = Mix(state ^ unchecked((ulong)step));
+        state = Mix(state ^ unchecked((ulong)index));
+        return (long)(state >> 1);
+    }
+
+    // Rank 0's value of a decision, on every rank (a single process: the value itself).
+    private bool RootDecides(bool value, string what)
+    {
+        if (_world is null) return value;
+        var flag = new[] { value ? 1.0 : 0.0 };
+        _world.Broadcast(flag, 0, what);
+        return flag[0] != 0;
+    }
+
+    // The loss parts' window means; data-parallel, over the micro-batches of all ranks (when every
+    // rank has seen the same parts; otherwise this rank's own, which cannot happen with objectives
+    // that add the same parts on every micro-batch).
+    private IReadOnlyDictionary<string, double>? DrainLossParts()
+    {
+        if (LossParts is null) return null;
+        if (_world is null) return LossParts.Drain();
+        var sums = LossParts.DrainSums();
+        var hash = 17;
+        foreach (var c in string.Join("\n", sums.Select(s => s.Name))) hash = unchecked(hash * 31 + c);
+        var check = new double[] { sums.Count, hash, -sums.Count, -hash };
+        _world.AllReduceMax(check, $"the loss parts' names at step {_globalStep}");
+        var values = sums.SelectMany(s => new[] { s.Sum, s.Count }).ToArray();
+        if (check[0] == sums.Count && -check[2] == sums.Count && check[1] == hash && -check[3] == hash)
+            _world.AllReduceSum(values, $"the loss parts at step {_globalStep}");
+        var means = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < sums.Count; i++)
+            if (values[2 * i + 1] > 0) means[sums[i].Name] = values[2 * i] / values[2 * i + 1];
+        return means;
+    }
+
+    private IReadOnlyDictionary<string, double>? WithSyncTime(IReadOnlyDictionary<string, double>? parts)
+    {
+        if (_sync is null) return parts;
+        var merged = parts is null ? new Dictionary<string, double>(StringComparer.Ordinal) : new Dictionary<string, double>(parts, StringComparer.Ordinal);
+        merged["allreduce_seconds"] = _syncWindow.TotalSeconds;
+        _syncWindow = TimeSpan.Zero;
+        return merged;
+    }
+
+    /// <summary>
+    /// <see cref="RunEvaluation"/> on rank 0 (or the single process); the other ranks receive its
+    /// outcome (stop, improved, best value, patience count) and keep a best model of their own only
+    /// where their run needs one.
+    /// </summary>
+    private bool EvaluateOnRoot(MetricsLog? metrics, TensorBoardLog? events, double trainLoss)
+    {
+        if (_world is null) return RunEvaluation(metrics, events, trainLoss);
+        var outcome = new double[4];
+        if (_world.IsRoot)
+        {
+            var stop = RunEvaluation(metrics, events, trainLoss);
+            outcome = new[] { stop ? 1.0 : 0.0, _bestStep == _globalStep ? 1.0 : 0.0, _bestMetric ?? double.NaN, _evaluationsWithoutImprovement };
+        }
+        _world.Broadcast(outcome, 0, $"rank 0's evaluation at step {_globalStep}");
+        if (!_world.IsRoot)
+        {
+            if (outcome[1] != 0)
+            {
+                _bestMetric = outcome[2];
+                _bestStep = _globalStep;
+                if (Run is not null) AtomicFolder.Write(Run.BestModelFolder, _model.Save);
+            }
+            _evaluationsWithoutImprovement = (int)outcome[3];
+        }
+        return outcome[0] != 0;
     }
 
     /// <summary>Runs the evaluation callback and updates best/early-stopping state; true when patience ran out.</summary>

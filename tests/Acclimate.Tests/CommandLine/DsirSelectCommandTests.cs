@@ -30,6 +30,43 @@ public sealed class DsirSelectCommandTests
         Assert.Contains("selected 2 of 5 pool documents", stdout.ToString());
     }
 
+    [Theory]
+    [InlineData("dsir")]
+    [InlineData("bm25")]
+    public void ParquetAndGzipJsonlPoolsSelectWhatTheTextPoolSelects(string method)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        File.WriteAllLines(temp.File("target.txt"), new[] { "chronic kidney disease in diabetic patients", "kidney failure patients" });
+        File.WriteAllLines(temp.File("pool.txt"), Pool);
+        Acclimate.Tests.Data.Corpora.ParquetFixture.WriteTexts(temp.File("pool.parquet"), Pool, rowGroupSize: 2);
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(temp.File("pool.jsonl.gz")), System.IO.Compression.CompressionLevel.Fastest))
+        using (var writer = new StreamWriter(gz))
+            foreach (var line in Pool) writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { text = line, source = "test" }));
+        string Select(string pool)
+        {
+            var stderr = new StringWriter();
+            var code = CliApp.Run(["select", "--method", method, "--target", temp.File("target.txt"), "--pool", temp.File(pool),
+                "--output", temp.File("selected.txt"), "--top", "2", "--k", "2", "--scores", temp.File("scores.tsv")], new StringWriter(), stderr);
+            Assert.True(code == 0, stderr.ToString());
+            return File.ReadAllText(temp.File("selected.txt")) + File.ReadAllText(temp.File("scores.tsv"));
+        }
+        var fromText = Select("pool.txt");
+        Assert.Contains("Kidney disease and kidney failure", fromText);
+        Assert.Equal(fromText, Select("pool.parquet"));
+        Assert.Equal(fromText, Select("pool.jsonl.gz"));
+
+        // A Parquet pool whose text column has another name: --text-field names it; without it the columns are listed.
+        Acclimate.Tests.Data.Corpora.ParquetFixture.WriteTexts(temp.File("content.parquet"), Pool, rowGroupSize: 3, textColumn: "content");
+        var stderr = new StringWriter();
+        string[] args = ["select", "--method", method, "--target", temp.File("target.txt"), "--pool", temp.File("content.parquet"),
+            "--output", temp.File("selected.txt"), "--top", "2", "--k", "2", "--scores", temp.File("scores.tsv")];
+        Assert.Equal(2, CliApp.Run(args, new StringWriter(), stderr));
+        Assert.Contains("no column 'text'; the file's columns are 'content' (string)", stderr.ToString());
+        stderr = new StringWriter();
+        Assert.True(CliApp.Run([.. args, "--text-field", "content"], new StringWriter(), stderr) == 0, stderr.ToString());
+        Assert.Equal(fromText, File.ReadAllText(temp.File("selected.txt")) + File.ReadAllText(temp.File("scores.tsv")));
+    }
+
     [Fact]
     public void DsirResamplingIsReproducibleFromTheSeed()
     {

@@ -75,12 +75,12 @@ public sealed class SelectCommandTests
     {
         using var temp = TestPaths.NewTempFolder();
         File.WriteAllLines(temp.File("plain.txt"), new[] { "{braces} open a tweet", "a second line" });
-        Assert.Equal(new[] { "{braces} open a tweet", "a second line" }, Acclimate.Cli.Commands.EmbedCommand.ReadTexts(temp.File("plain.txt")));
+        Assert.Equal(new[] { "{braces} open a tweet", "a second line" }, Acclimate.Data.Corpora.InputTexts.Read(temp.File("plain.txt")));
         File.WriteAllLines(temp.File("rows.jsonl"), new[] { "{\"text\": \"first\"}", "", "{\"label\": 3}" });
-        var e = Assert.Throws<Acclimate.Errors.DataException>(() => Acclimate.Cli.Commands.EmbedCommand.ReadTexts(temp.File("rows.jsonl")));
+        var e = Assert.Throws<Acclimate.Errors.DataException>(() => Acclimate.Data.Corpora.InputTexts.Read(temp.File("rows.jsonl")));
         Assert.Contains("rows.jsonl:3", e.Message);
         File.WriteAllLines(temp.File("ok.jsonl"), new[] { "{\"text\": \"first\"}", "{\"text\": \"second\", \"id\": 2}" });
-        Assert.Equal(new[] { "first", "second" }, Acclimate.Cli.Commands.EmbedCommand.ReadTexts(temp.File("ok.jsonl")));
+        Assert.Equal(new[] { "first", "second" }, Acclimate.Data.Corpora.InputTexts.Read(temp.File("ok.jsonl")));
     }
 
     [Fact]

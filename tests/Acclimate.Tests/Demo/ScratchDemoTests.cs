@@ -160,7 +160,7 @@ public sealed class ScratchDemoTests
         File.WriteAllText(temp.File("b.jsonl"),
             "{\"tokens\":[\"a\",\"b\",\"c\"],\"gold\":[\"x\",\"y\",\"z\"],\"pred\":[\"q\",\"y\",\"z\"]}\n" +
             "{\"tokens\":[\"d\",\"e\"],\"gold\":[\"x\",\"x\"],\"pred\":[\"x\",\"x\"]}\n");
-        var paired = Acclimate.Cli.Demo.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("b.jsonl"));
+        var paired = Acclimate.Demos.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("b.jsonl"));
         Assert.Equal(5, paired.Tokens);
         Assert.Equal(1, paired.OnlyFirstRight);    // "a": only the first
         Assert.Equal(3, paired.OnlySecondRight);   // "c", "d", "e": only the second
@@ -168,7 +168,7 @@ public sealed class ScratchDemoTests
         Assert.False(paired.Significant);          // z = 1.0 < 1.96
 
         File.WriteAllText(temp.File("c.jsonl"), "{\"tokens\":[\"a\"],\"gold\":[\"x\"],\"pred\":[\"x\"]}\n");
-        var e = Assert.Throws<Acclimate.Errors.DataException>(() => Acclimate.Cli.Demo.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("c.jsonl")));
+        var e = Assert.Throws<Acclimate.Errors.DataException>(() => Acclimate.Demos.PairedTagComparison.FromFiles(temp.File("a.jsonl"), temp.File("c.jsonl")));
         Assert.Contains("not scored on the same test set", e.Message);
     }
 

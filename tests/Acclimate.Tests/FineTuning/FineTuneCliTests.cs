@@ -56,7 +56,15 @@ public sealed class FineTuneCliTests : IClassFixture<FineTuneCliFixtureHolder>
                 var (start, end) = (e!["start"]!.GetValue<int>(), e["end"]!.GetValue<int>());
                 Assert.Equal(text[start..end], e["text"]!.GetValue<string>());
                 Assert.Contains(e["type"]!.GetValue<string>(), new[] { "PER", "LOC" });
+                Assert.InRange(e["confidence"]!.GetValue<double>(), 1e-6, 1.0);
             }
+        }
+        // The confidences are the library's (TextEntities), rounded to 6 decimals.
+        using (var tagger = Acclimate.FineTuning.ModelSelection.TaggerEnsemble.Load(new[] { best }))
+        {
+            var library = Acclimate.FineTuning.Tagging.TextEntities.Predict(tagger, lines.Select(l => l["text"]!.GetValue<string>()).ToArray());
+            for (var i = 0; i < lines.Length; i++)
+                Assert.Equal(library[i].Select(e => Math.Round(e.Confidence, 6)), lines[i]["entities"]!.AsArray().Select(e => e!["confidence"]!.GetValue<double>()));
         }
     }
 

@@ -1,3 +1,4 @@
+using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 
 namespace Acclimate.Adaptation.Selection;
@@ -51,13 +52,18 @@ public sealed record DsirResult(IReadOnlyList<SelectedDocument> Selected, long P
 /// </summary>
 public static class DsirSelection
 {
-    /// <summary>Selects <paramref name="count"/> lines of the plain-text pool file <paramref name="poolPath"/> (one document per line, every line a document).</summary>
+    /// <summary>
+    /// Selects <paramref name="count"/> records of the pool file <paramref name="poolPath"/>, streamed by
+    /// <see cref="TextRecordReader"/>: plain text (every line a document), JSONL (the <c>text</c> field of
+    /// every non-blank line), either gzip-compressed, or Parquet (the <c>text</c> column of every row).
+    /// </summary>
     /// <param name="targetName">Names the target texts in error messages (e.g. their file).</param>
-    public static DsirResult Select(IReadOnlyList<string> targets, string poolPath, int count, DsirOptions? options = null, string targetName = "target")
+    /// <param name="textField">JSONL field or Parquet column holding the text.</param>
+    public static DsirResult Select(IReadOnlyList<string> targets, string poolPath, int count, DsirOptions? options = null, string targetName = "target", string textField = "text")
     {
         ArgumentNullException.ThrowIfNull(poolPath);
         if (!File.Exists(poolPath)) throw new DataException($"{poolPath}: pool file not found.");
-        return Select(targets, () => File.ReadLines(poolPath), count, options, poolPath, targetName);
+        return Select(targets, () => TextRecordReader.Read(poolPath, textField), count, options, poolPath, targetName);
     }
 
     /// <summary>
@@ -133,23 +139,23 @@ public static class DsirSelection
     }
 
     /// <summary>
-    /// The texts of the <paramref name="selected"/> lines of <paramref name="poolPath"/>, in the
-    /// order given, by one more pass over the file (holding only the selected lines).
+    /// The texts of the <paramref name="selected"/> records of <paramref name="poolPath"/>, in the
+    /// order given, by one more pass over the file (holding only the selected records).
     /// </summary>
-    public static IReadOnlyList<string> ReadSelected(string poolPath, IReadOnlyList<SelectedDocument> selected)
+    public static IReadOnlyList<string> ReadSelected(string poolPath, IReadOnlyList<SelectedDocument> selected, string textField = "text")
     {
         ArgumentNullException.ThrowIfNull(selected);
         if (!File.Exists(poolPath)) throw new DataException($"{poolPath}: pool file not found.");
         var wanted = new Dictionary<int, string?>(selected.Count);
         foreach (var s in selected) wanted[s.PoolIndex] = null;
         var line = -1;
-        foreach (var text in File.ReadLines(poolPath))
+        foreach (var text in TextRecordReader.Read(poolPath, textField))
         {
             line++;
             if (wanted.ContainsKey(line)) wanted[line] = text;
         }
         return selected.Select(s => wanted[s.PoolIndex]
-            ?? throw new DataException($"{poolPath}: line {s.PoolIndex + 1} was selected but the file has only {line + 1} lines now.")).ToList();
+            ?? throw new DataException($"{poolPath}: record {s.PoolIndex + 1} was selected but the file has only {line + 1} records now.")).ToList();
     }
 
     // Standard Gumbel draw −log(−log U), U uniform on (0, 1).

@@ -8,5 +8,5 @@ namespace Acclimate.Data.Corpora;
 /// Ids do not depend on the machine, so hash-based splits are the same everywhere.</param>
 /// <param name="Text">The document text; lines inside it are joined with <c>\n</c>.</param>
 /// <param name="SourceFile">The file the document came from, as given or found on disk.</param>
-/// <param name="LineNumber">1-based line where the document starts in <paramref name="SourceFile"/>.</param>
+/// <param name="LineNumber">1-based line where the document starts in <paramref name="SourceFile"/> (for Parquet, its 1-based row).</param>
 public sealed record CorpusDocument(string Id, string Text, string SourceFile, int LineNumber);

@@ -3,7 +3,7 @@ namespace Acclimate.Data.Corpora;
 /// <summary>What the files of a corpus contain.</summary>
 public enum CorpusFormat
 {
-    /// <summary>Decide per file: <c>.jsonl</c> (also <c>.jsonl.gz</c>) is JSONL, anything else plain text.</summary>
+    /// <summary>Decide per file: <c>.jsonl</c> (also <c>.jsonl.gz</c>) is JSONL, <c>.parquet</c> Parquet, anything else plain text.</summary>
     Auto,
 
     /// <summary>Plain UTF-8 text, cut into documents by <see cref="DocumentMode"/>.</summary>
@@ -11,4 +11,7 @@ public enum CorpusFormat
 
     /// <summary>One JSON object per line; the document text is one string field of it.</summary>
     Jsonl,
+
+    /// <summary>Apache Parquet; the document text is one string column (a HuggingFace dataset's parquet files as they are).</summary>
+    Parquet,
 }

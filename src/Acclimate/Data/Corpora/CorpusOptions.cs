@@ -16,14 +16,14 @@ public sealed record CorpusOptions
         init => _mode = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Mode), value, "Unknown document mode.");
     }
 
-    /// <summary>Plain text, JSONL, or decided per file by extension (the default).</summary>
+    /// <summary>Plain text, JSONL, Parquet, or decided per file by extension (the default).</summary>
     public CorpusFormat Format
     {
         get => _format;
         init => _format = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Format), value, "Unknown corpus format.");
     }
 
-    /// <summary>JSONL: the string field holding the document text. Default <c>text</c>.</summary>
+    /// <summary>JSONL: the string field holding the document text; Parquet: the string column. Default <c>text</c>.</summary>
     public string TextField
     {
         get => _textField;

@@ -5,9 +5,9 @@ namespace Acclimate.Data.Corpora;
 /// <summary>
 /// Streams the documents of a raw-text corpus: one file or a folder of files (recursive, in ordinal
 /// order of relative path so every machine sees the same order), plain text cut by
-/// <see cref="CorpusOptions.Mode"/> or JSONL with a text field, any of them optionally gzip-compressed.
-/// Only the current line (and, for blank-line or per-file documents, the current document) is held
-/// in memory. Hidden files and folders (name starting with '.') are skipped.
+/// <see cref="CorpusOptions.Mode"/> or JSONL with a text field, either optionally gzip-compressed, or
+/// Parquet with a string column. Only the current line (and, for blank-line or per-file documents,
+/// the current document; for Parquet, one row group's texts) is held in memory. Hidden files and folders (name starting with '.') are skipped.
 /// </summary>
 public sealed class CorpusReader
 {
@@ -63,6 +63,8 @@ public sealed class CorpusReader
     private IEnumerable<CorpusDocument> ReadFile(string file)
     {
         var id = RelativeId(file);
+        if (Options.Format == CorpusFormat.Parquet || Options.Format == CorpusFormat.Auto && ParquetTextReader.IsParquetName(file))
+            return ParquetDocuments(file, id);
         var jsonl = Options.Format == CorpusFormat.Jsonl ||
                     Options.Format == CorpusFormat.Auto && TextLineReader.NameWithoutGz(file).EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var lines = TextLineReader.ReadLines(file, Options.MaxLineChars);
@@ -134,6 +136,20 @@ public sealed class CorpusReader
             }
             if (string.IsNullOrWhiteSpace(text)) continue;
             yield return new CorpusDocument(docId ?? $"{id}:{line.Number}", text, file, line.Number);
+        }
+    }
+
+    private IEnumerable<CorpusDocument> ParquetDocuments(string file, string id)
+    {
+        if (Options.IdField is not null)
+            throw new DataException($"{file}: an id field ('{Options.IdField}') is read from JSONL only; Parquet documents are named file:row.");
+        foreach (var row in ParquetTextReader.ReadColumn(file, Options.TextField))
+        {
+            // Null and blank cells are skipped, as blank lines and empty JSONL texts are.
+            if (string.IsNullOrWhiteSpace(row.Text)) continue;
+            var number = row.Row <= int.MaxValue ? (int)row.Row
+                : throw new DataException($"{file}: more than {int.MaxValue:N0} rows in one file; split it.");
+            yield return new CorpusDocument($"{id}:{number}", row.Text, file, number);
         }
     }
 

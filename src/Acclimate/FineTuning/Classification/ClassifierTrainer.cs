@@ -64,13 +64,15 @@ internal sealed class ClassifierTrainer
         var perEpoch = (batches.BatchesPerEpoch!.Value + options.GradAccumulation - 1) / options.GradAccumulation;
         var metric = options.BestMetricKey == "loss" ? "accuracy" : options.BestMetricKey;
         var loopOptions = options with { EvalEvery = perEpoch, MetricForBest = metric, GreaterIsBetter = true };   // accuracy, macro_f1, weighted_f1: larger is better
+        // LoRA (when asked for) freezes the encoder before the optimizer is built over what trains.
+        var target = LoraFineTuning.Apply(_recipe, model, new ClassifierTrainable(model, _tokenizer, ClassificationModelInfo.From(_recipe.Model)), Log);
         // The recipe's mixup / adaptation / adversarial extras (none: the model's own loss, no hooks).
         using var objective = new ClassificationObjective(_recipe, model, _tokenizer, _device);
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
             DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, model)));
         var devIds = dev.Select(e => ClassificationRun.Encode(_tokenizer, e, _recipe.Model)).ToArray();
         TrainingLoop<ModelInputs>? loop = null;
-        loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(new ClassifierTrainable(model, _tokenizer, ClassificationModelInfo.From(_recipe.Model))), optimizer, batches,
+        loop = new TrainingLoop<ModelInputs>(loopOptions, objective.Trainable(target), optimizer, batches,
             b => objective.Loss(b, (double)loop!.GlobalStep / loop.TotalSteps))
         {
             LossParts = objective.Parts,
@@ -90,6 +92,7 @@ internal sealed class ClassifierTrainer
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation.");
+        LoraFineTuning.Finish(_recipe, best);
         // Every epoch's metrics, those before a resume included (the checkpoint keeps them).
         return new ClassifierTrainingResult(best, result.Evaluations.Select(e => e.Scores.Metrics()).ToArray(), result, pad);
     }

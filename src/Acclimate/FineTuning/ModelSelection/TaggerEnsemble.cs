@@ -75,10 +75,23 @@ public sealed class TaggerEnsemble : IDisposable
     }
 
     /// <summary>Tags (files' scheme) per sentence.</summary>
-    public IReadOnlyList<IReadOnlyList<string>> Predict(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method)
+    public IReadOnlyList<IReadOnlyList<string>> Predict(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method) =>
+        PredictWithPosteriors(sentences, method).Select(p => p.FileTags).ToArray();
+
+    /// <summary>
+    /// Tags per sentence with what the span confidences are computed from: the model-scheme tag ids
+    /// and the posterior of the model that decoded them — with <see cref="EnsembleMethod.Average"/>
+    /// and CRF members, the CRF with the mean scores over the mean emissions (the one Viterbi ran on);
+    /// with softmax (or mixed) members, the mean per-word probabilities taken as independent; with
+    /// <see cref="EnsembleMethod.Vote"/>, the mean of the members' own posteriors.
+    /// </summary>
+    internal IReadOnlyList<PredictedTags> PredictWithPosteriors(IReadOnlyList<IReadOnlyList<string>> sentences, EnsembleMethod method)
     {
+        ArgumentNullException.ThrowIfNull(sentences);
         var scores = _members.Select(m => TaggingPredictor.WordScores(m, Words, sentences, Math.Min(Info.Stride, Words.ContentLength - 1))).ToArray();
         IReadOnlyList<string[]> modelTags;
+        // Lazy: Predict (scoring, evaluation) never asks for confidences, so it pays nothing for them.
+        Lazy<ITagPosterior>[] posteriors;
         if (method == EnsembleMethod.Average)
         {
             var allCrf = _members.All(m => m.Head.Crf is not null);
@@ -89,6 +102,8 @@ public sealed class TaggerEnsemble : IDisposable
                     : Ensemble.Mean(probabilities!.Select(p => p[i]).ToArray())).ToArray();
             using var crf = allCrf ? MeanCrf() : null;
             modelTags = TaggingPredictor.Decode(combined, crf).Select(p => p.Select(id => Labels[id]).ToArray()).ToArray();
+            var posterior = crf is null ? null : CrfPosterior.For(crf);   // the parameters are read now: the mean CRF is disposed on return
+            posteriors = combined.Select(c => new Lazy<ITagPosterior>(() => posterior is null ? new IndependentTagPosterior(c) : posterior(c))).ToArray();
         }
         else
         {
@@ -98,9 +113,18 @@ public sealed class TaggerEnsemble : IDisposable
                 var votes = perMember.Select(p => (IReadOnlyList<string>)p[i]).ToArray();
                 return Info.ModelScheme is { } scheme ? Ensemble.VoteEntities(votes, scheme) : Ensemble.VoteTokens(votes);
             }).ToArray();
+            var memberPosteriors = _members.Select(m => m.Head.Crf is { } memberCrf
+                ? CrfPosterior.For(memberCrf)
+                : (Func<float[,], ITagPosterior>)(s => new IndependentTagPosterior(TaggingPredictor.Probabilities(s)))).ToArray();
+            posteriors = Enumerable.Range(0, sentences.Count).Select(i => new Lazy<ITagPosterior>(() =>
+                new MeanTagPosterior(memberPosteriors.Select((posterior, k) => posterior(scores[k][i])).ToArray()))).ToArray();
         }
         var space = new TagSpace(Info.FileScheme, Info.ModelScheme, Labels);
-        return modelTags.Select(t => space.ToFile(t)).ToArray();
+        // A voted tag outside the label set (none of the members can produce it) gets id −1: probability 0.
+        var labelIds = Labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        return Enumerable.Range(0, sentences.Count)
+            .Select(i => new PredictedTags(space.ToFile(modelTags[i]), modelTags[i].Select(t => labelIds.GetValueOrDefault(t, -1)).ToArray(), posteriors[i]))
+            .ToArray();
     }
 
     /// <summary>A CRF whose start, end and transition scores are the members' means (constraints of the first member).</summary>
@@ -120,5 +144,16 @@ public sealed class TaggerEnsemble : IDisposable
     {
         foreach (var m in _members) m.Dispose();
         _members.Clear();
+    }
+}
+
+/// <summary>One sentence's predicted tags (files' scheme), the same tags as model label ids, and the posterior they came from.</summary>
+internal sealed record PredictedTags(IReadOnlyList<string> FileTags, int[] ModelTagIds, Lazy<ITagPosterior> Posterior)
+{
+    /// <summary>The probability that words [<paramref name="start"/>, <paramref name="end"/>) carry exactly their predicted model tags.</summary>
+    public double SpanConfidence(int start, int end)
+    {
+        var tags = ModelTagIds.AsSpan(start, end - start);
+        return tags.Contains(-1) ? 0.0 : Posterior.Value.SpanProbability(start, tags);
     }
 }

@@ -9,7 +9,7 @@ namespace Acclimate.FineTuning.Recipes;
 /// <summary>
 /// A fine-tuning recipe, section by section (<c>model</c>, <c>data</c>, <c>training</c>,
 /// <c>optimizer</c>, <c>output</c>, <c>cross_validation</c>, <c>pseudo_labels</c>,
-/// <c>adaptation</c>, <c>adversarial</c>, <c>mixup</c>); unknown sections or keys fail naming the
+/// <c>adaptation</c>, <c>adversarial</c>, <c>mixup</c>, <c>lora</c>); unknown sections or keys fail naming the
 /// file and line.
 /// </summary>
 public sealed record FineTuneRecipe(
@@ -22,7 +22,7 @@ public sealed record FineTuneRecipe(
     PseudoLabelOptions PseudoLabels)
 {
     /// <summary>The recipe's top-level section names; any other section is an error.</summary>
-    public static readonly string[] SectionNames = { "model", "data", "training", "optimizer", "output", "cross_validation", "pseudo_labels", "adaptation", "adversarial", "mixup" };
+    public static readonly string[] SectionNames = { "model", "data", "training", "optimizer", "output", "cross_validation", "pseudo_labels", "adaptation", "adversarial", "mixup", "lora" };
 
     /// <summary>Feature-level adaptation with unlabeled target text (MMD, DANN); off by default.</summary>
     public AdaptationOptions Adaptation { get; init; } = new();
@@ -32,6 +32,9 @@ public sealed record FineTuneRecipe(
 
     /// <summary>Mixup of pooled representations (sequence classification only); off by default.</summary>
     public MixupOptions Mixup { get; init; } = new();
+
+    /// <summary>LoRA adapters on the encoder instead of full fine-tuning; off by default.</summary>
+    public LoraOptions Lora { get; init; } = new();
 
     /// <summary>Binds every section of <paramref name="recipe"/> (absent sections take their defaults).</summary>
     public static FineTuneRecipe From(Recipe recipe)
@@ -50,6 +53,7 @@ public sealed record FineTuneRecipe(
             Adaptation = recipe.Section<AdaptationOptions>("adaptation"),
             Adversarial = recipe.Section<AdversarialOptions>("adversarial"),
             Mixup = recipe.Section<MixupOptions>("mixup"),
+            Lora = recipe.Section<LoraOptions>("lora"),
         };
         // Checks that need two sections at once.
         if (bound.Mixup.Enabled && bound.Model.Task != FineTuneTask.SequenceClassification)

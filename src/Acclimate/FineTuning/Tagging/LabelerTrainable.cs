@@ -43,6 +43,8 @@ internal sealed class LabelerTrainable : ITrainableModel
         using var _ = no_grad();
         foreach (var (name, target) in Labeler.state_dict())
         {
+            if (Models.Lora.LoraModel.IsAdapterKey(name)) continue;   // a LoRA adapter is restored from its own files
+
             if (!source.TryGetValue(name, out var value) || !value.shape.SequenceEqual(target.shape))
                 throw new CheckpointException($"{folder}: tensor '{name}' is missing or has another shape; the checkpoint was not written for this labeler.");
             target.copy_(value);

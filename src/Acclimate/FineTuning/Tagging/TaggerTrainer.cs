@@ -147,13 +147,15 @@ internal sealed class TaggerTrainer
             // Every dev metric a tagger reports (f1, precision, recall, strict_f1, macro_f1, accuracy) is better when larger.
             GreaterIsBetter = true,
         };
+        // LoRA (when asked for) freezes the encoder before the optimizer is built over what trains.
+        var target = LoraFineTuning.Apply(_recipe, labeler, new LabelerTrainable(labeler, Tokenizer, Info), log: null);
         // The recipe's adaptation / adversarial extras (none: the plain weighted loss, no hooks).
         using var objective = new TaggingObjective(_recipe, labeler, Words, Device);
         using var optimizer = AdamWOptimizer.Create(objective.NamedParameters(), AdamWSettings.From(loopOptions),
             DomainAlignment.Groups(_recipe, ParameterGroups(_recipe, labeler.Config.NumHiddenLayers)));
         var devWords = dev.Select(s => s.Words).ToArray();
         TrainingLoop<TaggingBatch>? loop = null;
-        loop = new TrainingLoop<TaggingBatch>(loopOptions, objective.Trainable(new LabelerTrainable(labeler, Tokenizer, Info)), optimizer, batches,
+        loop = new TrainingLoop<TaggingBatch>(loopOptions, objective.Trainable(target), optimizer, batches,
             batch => objective.Loss(batch, (double)loop!.GlobalStep / loop.TotalSteps))
         {
             LossParts = objective.Parts,
@@ -177,6 +179,7 @@ internal sealed class TaggerTrainer
         if (resumeFrom is not null) loop.ResumeFrom(resumeFrom);
         var result = loop.Train();
         var best = result.BestModelFolder ?? throw new AcclimateException($"{run.Path}: training ended without a usable dev evaluation (the metric '{BestMetric}' was never finite).");
+        LoraFineTuning.Finish(_recipe, best);
         return new TaggerTrainingResult(best, result.Evaluations.Select(ToEpoch).ToArray(), result);
 
         EpochEvaluation ToEpoch(EvaluationOutcome outcome)

@@ -6,8 +6,24 @@ using Acclimate.FineTuning.ModelSelection;
 
 namespace Acclimate.FineTuning.Tagging;
 
-/// <summary>A predicted entity (or, for plain tags, a tagged word) with UTF-16 character offsets [Start, End) into the input text.</summary>
-public sealed record TextEntity(string Type, int Start, int End, string Text);
+/// <summary>
+/// A predicted entity (or, for plain tags, a tagged word) with UTF-16 character offsets [Start, End)
+/// into the input text, and the model's <see cref="Confidence"/> in it.
+/// </summary>
+/// <param name="Type">The entity type (plain tags: the word's tag).</param>
+/// <param name="Start">First character (UTF-16 index).</param>
+/// <param name="End">One past the last character.</param>
+/// <param name="Text">The text of the span.</param>
+/// <param name="Confidence">
+/// The probability, under the model, that the entity's words carry exactly the predicted tags
+/// (in the model's tagging scheme, e.g. B-PER I-PER), whatever the other words carry: for a CRF the
+/// exact marginal probability of that tag sub-path (forward–backward, see <see cref="CrfPosterior"/>),
+/// for a softmax head the product of the words' softmax probabilities of their predicted tags
+/// (exact too, since such a head labels words independently). Always ≤ the smallest per-word
+/// probability on the span. It does not include the word after the span: with BIO tags an
+/// I- continuation there is another event (with BIOES/BILOU model tags the end is in the span's own tags).
+/// </param>
+public sealed record TextEntity(string Type, int Start, int End, string Text, double Confidence);
 
 /// <summary>
 /// Tagging of raw text: the tokenizer's pre-tokenizer splits the text into words (BERT: on
@@ -38,15 +54,16 @@ public static class TextEntities
         ArgumentNullException.ThrowIfNull(tagger);
         ArgumentNullException.ThrowIfNull(texts);
         var words = texts.Select(t => Words(tagger.Words.Tokenizer, t)).ToArray();
-        var tags = tagger.Predict(words.Select(w => (IReadOnlyList<string>)w.Select(x => x.Word).ToArray()).ToArray(), method);
+        var predicted = tagger.PredictWithPosteriors(words.Select(w => (IReadOnlyList<string>)w.Select(x => x.Word).ToArray()).ToArray(), method);
         var results = new List<IReadOnlyList<TextEntity>>(texts.Count);
         for (var i = 0; i < texts.Count; i++)
         {
-            var w = words[i];
+            var (w, p) = (words[i], predicted[i]);
             if (tagger.Info.FileScheme is { } scheme)
-                results.Add(TagDecoder.Decode(tags[i], scheme).Select(s => new TextEntity(s.Type, w[s.Start].Start, w[s.End - 1].End, texts[i][w[s.Start].Start..w[s.End - 1].End])).ToArray());
+                results.Add(TagDecoder.Decode(p.FileTags, scheme).Select(s => new TextEntity(s.Type, w[s.Start].Start, w[s.End - 1].End,
+                    texts[i][w[s.Start].Start..w[s.End - 1].End], p.SpanConfidence(s.Start, s.End))).ToArray());
             else
-                results.Add(Enumerable.Range(0, w.Count).Select(j => new TextEntity(tags[i][j], w[j].Start, w[j].End, w[j].Word)).ToArray());
+                results.Add(Enumerable.Range(0, w.Count).Select(j => new TextEntity(p.FileTags[j], w[j].Start, w[j].End, w[j].Word, p.SpanConfidence(j, j + 1))).ToArray());
         }
         return results;
     }

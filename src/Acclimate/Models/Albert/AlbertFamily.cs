@@ -19,6 +19,22 @@ internal sealed class AlbertFamily : EncoderFamily
     public override double? DefaultClassifierDropout => 0.1;
     public override string? SentenceObjective => "SOP";
 
+    /// <summary>
+    /// ALBERT's layers are shared (every use of a layer group runs the same modules), so an adapter on
+    /// one of them is shared the same way: one A and B per shared Linear, merged into the shared weight.
+    /// </summary>
+    internal override IReadOnlyDictionary<string, string> LoraTargetPatterns { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["query"] = Layer + @"attention\.query",
+        ["key"] = Layer + @"attention\.key",
+        ["value"] = Layer + @"attention\.value",
+        ["attention_output"] = Layer + @"attention\.dense",
+        ["intermediate"] = Layer + "ffn",
+        ["output"] = Layer + "ffn_output",
+    };
+
+    private const string Layer = @"encoder\.albert_layer_groups\.\d+\.albert_layers\.\d+\.";
+
     internal override ITransformerStack CreateStack(EncoderConfig config) => new AlbertTransformer(config);
 
     internal override IPooler? CreatePooler(EncoderConfig config) => new AlbertPooler(config);

@@ -1,4 +1,5 @@
 using Acclimate.Runtime;
+using Acclimate.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -38,11 +39,11 @@ internal sealed class AlbertAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = Autocast.Linear(query, hidden);
-        using var k = Autocast.Linear(key, hidden);
-        using var v = Autocast.Linear(value, hidden);
+        using var q = LoraLinear.Forward(query, hidden);
+        using var k = LoraLinear.Forward(key, hidden);
+        using var v = LoraLinear.Forward(value, hidden);
         using var context = MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _attentionDropout, training);
-        using var projected = Autocast.Linear(dense, context);
+        using var projected = LoraLinear.Forward(dense, context);
         using var dropped = nn.functional.dropout(projected, _outputDropout, training);
         using var sum = hidden + dropped;
         return LayerNorm.forward(sum);
@@ -74,9 +75,9 @@ internal sealed class AlbertLayer : ExplicitModule
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
         using var attended = attention.Forward(hidden, additiveMask);
-        using var widened = Autocast.Linear(ffn, attended);
+        using var widened = LoraLinear.Forward(ffn, attended);
         using var activated = _activation(widened);
-        using var narrowed = Autocast.Linear(ffn_output, activated);
+        using var narrowed = LoraLinear.Forward(ffn_output, activated);
         // HF's AlbertLayer declares a dropout here but does not apply it; neither do we.
         using var sum = narrowed + attended;
         return full_layer_layer_norm.forward(sum);

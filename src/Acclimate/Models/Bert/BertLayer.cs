@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 using Acclimate.Models;
 using Acclimate.Runtime;
+using Acclimate.Models.Lora;
 
 namespace Acclimate.Models.Bert;
 
@@ -42,7 +43,7 @@ internal sealed class BertIntermediate : ExplicitModule
 
     public Tensor Forward(Tensor hidden)
     {
-        using var projected = Autocast.Linear(dense, hidden);
+        using var projected = LoraLinear.Forward(dense, hidden);
         return _activation(projected);
     }
 }

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 using Acclimate.Models;
 using Acclimate.Runtime;
+using Acclimate.Models.Lora;
 
 namespace Acclimate.Models.Bert;
 
@@ -29,9 +30,9 @@ internal sealed class BertSelfAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = Autocast.Linear(query, hidden);
-        using var k = Autocast.Linear(key, hidden);
-        using var v = Autocast.Linear(value, hidden);
+        using var q = LoraLinear.Forward(query, hidden);
+        using var k = LoraLinear.Forward(key, hidden);
+        using var v = LoraLinear.Forward(value, hidden);
         return MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _dropout, training);
     }
 }

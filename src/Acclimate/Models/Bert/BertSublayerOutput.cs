@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 using Acclimate.Models;
 using Acclimate.Runtime;
+using Acclimate.Models.Lora;
 
 namespace Acclimate.Models.Bert;
 
@@ -27,7 +28,7 @@ internal sealed class BertSublayerOutput : ExplicitModule
 
     public Tensor Forward(Tensor input, Tensor residual)
     {
-        using var projected = Autocast.Linear(dense, input);
+        using var projected = LoraLinear.Forward(dense, input);
         using var dropped = nn.functional.dropout(projected, _dropout, training);
         using var sum = dropped + residual;
         return LayerNorm.forward(sum);

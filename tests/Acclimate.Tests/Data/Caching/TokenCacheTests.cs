@@ -28,11 +28,11 @@ public sealed class TokenCacheTests
         }
         // Second time: the same folder is opened, not rebuilt (its files keep their write times).
         var folder = Directory.GetDirectories(temp.File("cache")).Single();
-        var stamp = File.GetLastWriteTimeUtc(Path.Combine(folder, Acclimate.Data.Caching.TokenCache.IdsFile));
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(folder, Acclimate.Data.Caching.TokenCache.ShardFileName(0)));
         using (var again = TokenCacheBuilder.GetOrBuild(reader, tokenizer, BertFolder, temp.File("cache")))
         {
             Assert.Equal(folder, again.Folder);
-            Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(folder, Acclimate.Data.Caching.TokenCache.IdsFile)));
+            Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(folder, Acclimate.Data.Caching.TokenCache.ShardFileName(0))));
         }
         // A changed corpus gets a different key.
         File.AppendAllText(corpus, "one more line\n");
@@ -101,11 +101,11 @@ public sealed class TokenCacheTests
         using var temp = TestPaths.NewTempFolder();
         var tokenizer = TokenizerLoader.FromFolder(BertFolder);
         Acclimate.Data.Caching.TokenCacheBuilder.Build(new[] { "some words here", "and more words there" }, tokenizer, temp.File("c"), "k", "t", "x");
-        var ids = Path.Combine(temp.File("c"), Acclimate.Data.Caching.TokenCache.IdsFile);
+        var ids = Path.Combine(temp.File("c"), Acclimate.Data.Caching.TokenCache.ShardFileName(0));
         var bytes = File.ReadAllBytes(ids);
         File.WriteAllBytes(ids, bytes[..^4]);
         var e = Assert.Throws<DataException>(() => Acclimate.Data.Caching.TokenCache.Open(temp.File("c")));
-        Assert.Contains("ids.bin", e.Message);
+        Assert.Contains("ids-00000.bin", e.Message);
     }
 
     private static string WriteCorpus(TempFolder temp, string text)

@@ -1,7 +1,7 @@
 using Spectre.Console;
 using System.Text;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>A table that renders both to the console (Spectre.Console) and to Markdown for report.md.</summary>
 public sealed class MarkdownTable

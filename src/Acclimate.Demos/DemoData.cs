@@ -1,10 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Acclimate.Cli.Commands;
 using Acclimate.Data.Corpora;
 using Acclimate.Errors;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>Sizes of one side of the demo's Brown split.</summary>
 public sealed record DemoSplitCounts(string File, int Documents, long Words);

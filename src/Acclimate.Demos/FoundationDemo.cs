@@ -8,7 +8,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>
 /// The foundation checks, the first section of <c>acclimate demo</c>: every bundled HuggingFace

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Acclimate.Checkpoints;
 using Acclimate.IO;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>Held-out MLM score of one set before and after a pretraining stage.</summary>
 public sealed record DemoHeldOut(string Set, double LossBefore, double LossAfter)

@@ -3,7 +3,7 @@ using Acclimate.Data.Datasets;
 using Acclimate.Errors;
 using Acclimate.IO;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>
 /// The real-encoder demo's files. General text: Brown (the demo's usual document split; all 15

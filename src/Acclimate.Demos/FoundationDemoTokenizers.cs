@@ -5,7 +5,7 @@ using System.Text.Json;
 using Acclimate.Tokenization;
 using Spectre.Console;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>
 /// The demo's tokenizer section: every golden case that HuggingFace's own tokenizers produced for

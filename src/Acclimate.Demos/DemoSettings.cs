@@ -1,7 +1,7 @@
 using Acclimate.Pretraining;
 using Acclimate.Training;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary><c>data:</c> of the demo recipe: which Brown genre is the domain, how many documents are held out.</summary>
 public sealed record DemoDataSettings : IValidatedOptions

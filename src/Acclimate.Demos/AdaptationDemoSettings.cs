@@ -1,6 +1,6 @@
 using Acclimate.Training;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary><c>encoder:</c> the pretrained encoder the demo adapts (a name from <c>acclimate model list</c>).</summary>
 public sealed record AdaptationDemoEncoderSettings : IValidatedOptions

@@ -20,9 +20,9 @@ using Acclimate.Runtime;
 using Acclimate.Tokenization;
 using Acclimate.Training;
 using Spectre.Console;
-using static Acclimate.Cli.Demo.DemoFormat;
+using static Acclimate.Demos.DemoFormat;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>
 /// <c>acclimate demo</c>: a real pretrained encoder adapted to the biomedical domain, end to end —

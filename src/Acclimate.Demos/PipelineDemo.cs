@@ -19,9 +19,9 @@ using Spectre.Console;
 using static TorchSharp.torch;
 using Acclimate.IO;
 using Acclimate.Models;
-using static Acclimate.Cli.Demo.DemoFormat;
+using static Acclimate.Demos.DemoFormat;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>Command-line choices of one demo run (the recipe holds everything else).</summary>
 /// <param name="DataDir">The NCBI-disease folder when not the recipe's (the real-encoder demo).</param>

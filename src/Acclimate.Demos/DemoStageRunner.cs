@@ -7,7 +7,7 @@ using Acclimate.Pretraining;
 using Acclimate.Training;
 using Spectre.Console;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>A demo stage's outcome that names its folder and how long it took when it ran.</summary>
 public interface IDemoStage

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Acclimate.Errors;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>
 /// Two taggers' test predictions compared token by token (McNemar's test on the discordant tokens):

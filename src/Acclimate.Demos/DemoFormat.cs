@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Acclimate.Cli.Demo;
+namespace Acclimate.Demos;
 
 /// <summary>Fingerprints and number formatting shared by the demos' tables and reports.</summary>
 public static class DemoFormat
