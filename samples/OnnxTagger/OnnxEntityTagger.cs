@@ -8,6 +8,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Acclimate.Samples;
 
+/// <summary>An entity found by <see cref="OnnxEntityTagger"/>: its type, UTF-16 offsets [Start, End) into the text, and the text. (No confidence: the library's per-entity confidence uses the CRF marginals on libtorch.)</summary>
+public sealed record OnnxEntity(string Type, int Start, int End, string Text);
+
 /// <summary>
 /// A tagger exported by <c>acclimate model export --onnx tagger.onnx --model run/best-model</c>, run
 /// without libtorch: ONNX Runtime computes the emissions, the library's tokenizer splits words into
@@ -56,12 +59,12 @@ public sealed class OnnxEntityTagger : IDisposable
     private int Stride => Math.Min(Info.Stride > 0 ? Info.Stride : ContentLength, ContentLength - 1);
 
     /// <summary>Entities of each text with character offsets [Start, End) into it.</summary>
-    public IReadOnlyList<IReadOnlyList<TextEntity>> Tag(IReadOnlyList<string> texts, int batchSize = 32)
+    public IReadOnlyList<IReadOnlyList<OnnxEntity>> Tag(IReadOnlyList<string> texts, int batchSize = 32)
     {
         var words = texts.Select(t => TextEntities.Words(Tokenizer, t)).ToArray();
         var tags = TagWords(words.Select(w => (IReadOnlyList<string>)w.Select(x => x.Word).ToArray()).ToArray(), batchSize);
-        return texts.Select((text, i) => (IReadOnlyList<TextEntity>)TagDecoder.Decode(tags[i], Info.ModelScheme ?? TaggingScheme.IOB2)
-            .Select(s => new TextEntity(s.Type, words[i][s.Start].Start, words[i][s.End - 1].End, text[words[i][s.Start].Start..words[i][s.End - 1].End]))
+        return texts.Select((text, i) => (IReadOnlyList<OnnxEntity>)TagDecoder.Decode(tags[i], Info.ModelScheme ?? TaggingScheme.IOB2)
+            .Select(s => new OnnxEntity(s.Type, words[i][s.Start].Start, words[i][s.End - 1].End, text[words[i][s.Start].Start..words[i][s.End - 1].End]))
             .ToArray()).ToArray();
     }
 
