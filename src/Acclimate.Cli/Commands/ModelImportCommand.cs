@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Acclimate.Encoders;
+using Acclimate.Errors;
 
 namespace Acclimate.Cli.Commands;
 
@@ -38,14 +39,22 @@ internal static class ModelImportCommand
         var onnx = new Option<string>("--onnx") { Description = "The .onnx file to write (a CRF tagger also writes <file>.crf.json beside it).", Required = true };
         var model = new Option<string>("--model") { Description = "The model folder: an encoder, a saved tagger (head_config.json) or a BertForSequenceClassification folder.", Required = true };
         var kind = new Option<OnnxExportKind?>("--kind") { Description = "encoder | tagger | classifier | embedder (default: detected from the folder)." };
+        var quantize = new Option<string?>("--quantize") { Description = "int8: dynamic int8 encoder Linear layers (DynamicQuantizeLinear + MatMulInteger, weights int8 per output channel); default float32." };
         var command = new Command("export", $"Write a BERT model as an ONNX graph (opset {OnnxExport.Opset}; inputs input_ids, attention_mask, token_type_ids with dynamic batch and sequence axes).")
         {
-            onnx, model, kind,
+            onnx, model, kind, quantize,
         };
         command.SetAction(result =>
         {
-            var written = OnnxExport.Export(new OnnxExportRequest(result.GetValue(model)!, result.GetValue(onnx)!, result.GetValue(kind)));
-            output.WriteLine($"wrote {result.GetValue(onnx)} ({written.Kind.ToString().ToLowerInvariant()}, opset {written.Opset}; inputs {string.Join(", ", written.Inputs)}; outputs {string.Join(", ", written.Outputs)})");
+            var quantization = result.GetValue(quantize) switch
+            {
+                null or "none" or "fp32" => OnnxQuantization.None,
+                "int8" => OnnxQuantization.Int8,
+                var other => throw new ConfigException($"--quantize '{other}': expected int8 (or none)."),
+            };
+            var written = OnnxExport.Export(new OnnxExportRequest(result.GetValue(model)!, result.GetValue(onnx)!, result.GetValue(kind), quantization));
+            var int8 = written.QuantizedLinears > 0 ? $"; {written.QuantizedLinears} Linear layers int8" : "";
+            output.WriteLine($"wrote {result.GetValue(onnx)} ({written.Kind.ToString().ToLowerInvariant()}, opset {written.Opset}; inputs {string.Join(", ", written.Inputs)}; outputs {string.Join(", ", written.Outputs)}{int8})");
             if (written.CrfPath is not null) output.WriteLine($"wrote {written.CrfPath} (CRF transitions and constraints for CrfViterbiDecoder)");
             return 0;
         });

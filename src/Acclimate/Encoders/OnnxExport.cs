@@ -22,11 +22,29 @@ public enum OnnxExportKind
     Embedder,
 }
 
+/// <summary>How an ONNX export stores the encoder's Linear weights.</summary>
+public enum OnnxQuantization
+{
+    /// <summary>Every weight float32: the graph computes what the library computes (within float rounding).</summary>
+    None,
+    /// <summary>
+    /// Dynamic int8: the weights of every encoder Linear layer (query, key, value, attention output,
+    /// intermediate, output; 6 per layer) are stored as int8, symmetric per output channel (zero point
+    /// 0, scale = max |w| / 127 per output column); at run time each Linear's input is quantized to
+    /// uint8 with <c>DynamicQuantizeLinear</c>, multiplied with <c>MatMulInteger</c>, cast to float and
+    /// rescaled by input scale × channel scale, then the float bias is added. Embeddings, LayerNorm,
+    /// the attention score and context products, softmax, the pooler and the task heads stay float32.
+    /// Standard ai.onnx ops only (no contrib ops), so plain ONNX Runtime on CPU runs it.
+    /// </summary>
+    Int8,
+}
+
 /// <summary>Settings of <see cref="OnnxExport.Export"/>.</summary>
 /// <param name="ModelFolder">The HF model folder to export.</param>
 /// <param name="OutputPath">The .onnx file to write (atomically: a temp file renamed into place).</param>
 /// <param name="Kind">What to export; null = detected from the folder (a saved sequence labeler exports its emissions, a sequence classifier its logits, anything else its encoder).</param>
-public sealed record OnnxExportRequest(string ModelFolder, string OutputPath, OnnxExportKind? Kind = null);
+/// <param name="Quantization">How the encoder's Linear weights are stored (default float32).</param>
+public sealed record OnnxExportRequest(string ModelFolder, string OutputPath, OnnxExportKind? Kind = null, OnnxQuantization Quantization = OnnxQuantization.None);
 
 /// <summary>What <see cref="OnnxExport.Export"/> wrote.</summary>
 /// <param name="Kind">The kind exported.</param>
@@ -34,7 +52,8 @@ public sealed record OnnxExportRequest(string ModelFolder, string OutputPath, On
 /// <param name="Inputs">The graph's input names.</param>
 /// <param name="Outputs">The graph's output names.</param>
 /// <param name="CrfPath">The CRF's JSON written beside the graph (taggers with a CRF), or null.</param>
-public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, string? CrfPath = null);
+/// <param name="QuantizedLinears">How many Linear layers were stored as int8 (0 without quantization).</param>
+public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, string? CrfPath = null, int QuantizedLinears = 0);
 
 /// <summary>
 /// Writes a BERT model folder as a self-contained ONNX graph (opset <see cref="Opset"/>, every weight
@@ -45,6 +64,8 @@ public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyL
 /// the tanh pooler on the first token. Linear weights are stored transposed for MatMul under
 /// "&lt;hf name&gt;.T" and biases under their HF names, so <see cref="OnnxEncoderImport"/> reads the file back.
 /// Only BERT (model_type "bert", hidden_act "gelu") is exported; other architectures are refused.
+/// With <see cref="OnnxQuantization.Int8"/> the encoder's Linear layers are dynamic int8 (see there); such a
+/// graph is for inference and does not import back.
 /// </summary>
 public static class OnnxExport
 {
@@ -84,7 +105,7 @@ public static class OnnxExport
             var g = new OnnxGraphWriter();
             var inputs = new[] { "input_ids", "attention_mask", "token_type_ids" };
             foreach (var name in inputs) g.Input(name, OnnxGraphWriter.Int64, "batch", "sequence");
-            var b = new BertGraph(g, weights, config);
+            var b = new BertGraph(g, weights, config, request.Quantization == OnnxQuantization.Int8);
             var (hidden, pooled) = b.Encoder("input_ids", "attention_mask", "token_type_ids", withPooler: kind is OnnxExportKind.Encoder or OnnxExportKind.Classifier && model.Encoder.HasPooler && !poolerMissing && model is not MeanPooledClassifier);
             CrfViterbiDecoder? crfDecoder = null;
             var outputs = new List<string>();
@@ -111,7 +132,7 @@ public static class OnnxExport
                     break;
                 case OnnxExportKind.Tagger:
                     var labeler = (SequenceLabeler)model;
-                    Output(b.Linear(hidden, SequenceLabeler.HeadPrefix + "classifier", "/head/classifier"), "emissions", "batch", "sequence", (long)labeler.Labels.Count);
+                    Output(b.Linear(hidden, SequenceLabeler.HeadPrefix + "classifier", "/head/classifier", quantizable: false), "emissions", "batch", "sequence", (long)labeler.Labels.Count);
                     if (labeler.Head.Crf is { } crf) crfDecoder = CrfDecoder(crf, labeler.Labels);
                     break;
                 case OnnxExportKind.Embedder:
@@ -120,12 +141,12 @@ public static class OnnxExport
             }
             var version = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
             AtomicFile.Write(request.OutputPath, stream => g.WriteTo(stream, Opset, version, $"acclimate-{kind.ToString().ToLowerInvariant()}",
-                $"Exported by Acclimate from {Path.GetFileName(Path.GetFullPath(request.ModelFolder))} ({kind}, {(kind == OnnxExportKind.Embedder ? pooling + " pooling, L2-normalised" : "eval mode")})."));
+                $"Exported by Acclimate from {Path.GetFileName(Path.GetFullPath(request.ModelFolder))} ({kind}, {(kind == OnnxExportKind.Embedder ? pooling + " pooling, L2-normalised" : "eval mode")}{(b.QuantizedLinears > 0 ? $", dynamic int8 in {b.QuantizedLinears} Linear layers" : "")})."));
             // The CRF file after the graph; a stale one from an earlier export of a CRF tagger to the same name is removed.
             var crfPath = request.OutputPath + ".crf.json";
             if (crfDecoder is not null) crfDecoder.Save(crfPath);
             else if (File.Exists(crfPath)) File.Delete(crfPath);
-            return new OnnxExportResult(kind, Opset, inputs, outputs, crfDecoder is null ? null : crfPath);
+            return new OnnxExportResult(kind, Opset, inputs, outputs, crfDecoder is null ? null : crfPath, b.QuantizedLinears);
         }
     }
 
@@ -198,13 +219,19 @@ public static class OnnxExport
         private readonly IReadOnlyDictionary<string, ImportedTensor> _weights;
         private readonly EncoderConfig _config;
         private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+        private readonly bool _int8;
+        private string? _zeroPoint;
 
-        public BertGraph(OnnxGraphWriter g, IReadOnlyDictionary<string, ImportedTensor> weights, EncoderConfig config)
+        public BertGraph(OnnxGraphWriter g, IReadOnlyDictionary<string, ImportedTensor> weights, EncoderConfig config, bool int8)
         {
             _g = g;
             _weights = weights;
             _config = config;
+            _int8 = int8;
         }
+
+        /// <summary>How many Linear layers were written as int8.</summary>
+        public int QuantizedLinears { get; private set; }
 
         private ImportedTensor Weight(string key) =>
             _weights.TryGetValue(key, out var t) ? t : throw new CheckpointException($"{_config.SourcePath}: the model has no parameter '{key}' to export.");
@@ -233,11 +260,56 @@ public static class OnnxExport
 
         private string Op(string op, string node, params string[] inputs) => _g.Op(op, node, inputs);
 
-        /// <summary>x @ Wᵀ + b for x of any rank.</summary>
-        public string Linear(string x, string module, string scope)
+        /// <summary>x @ Wᵀ + b for x of any rank; int8 when the export quantizes and <paramref name="quantizable"/>.</summary>
+        public string Linear(string x, string module, string scope, bool quantizable = true)
         {
+            if (_int8 && quantizable) return QuantizedLinear(x, module, scope);
             var product = Op("MatMul", scope + "/MatMul", x, Transposed(module + ".weight"));
             return Op("Add", scope + "/Add", product, Init(module + ".bias"));
+        }
+
+        /// <summary>
+        /// Dynamic int8 x @ Wᵀ + b: x → (uint8, scale, zero point) by DynamicQuantizeLinear; MatMulInteger
+        /// with Wᵀ as int8 [in, out] (zero point 0); the int32 product cast to float and multiplied by
+        /// x's scale × the output channel's scale; then the float bias.
+        /// </summary>
+        private string QuantizedLinear(string x, string module, string scope)
+        {
+            var (weight, channelScales) = QuantizedTransposed(module + ".weight");
+            _zeroPoint ??= _g.RawInitializer("int8_zero_point", Array.Empty<long>(), OnnxGraphWriter.Int8, new byte[1]);
+            var quantized = _g.Fresh(scope.TrimStart('/').Replace('/', '_') + "_quantized");
+            var inputScale = _g.Fresh(scope.TrimStart('/').Replace('/', '_') + "_scale");
+            var inputZeroPoint = _g.Fresh(scope.TrimStart('/').Replace('/', '_') + "_zero_point");
+            _g.Node("DynamicQuantizeLinear", scope + "/DynamicQuantizeLinear", new[] { x }, new[] { quantized, inputScale, inputZeroPoint });
+            var product = Op("MatMulInteger", scope + "/MatMulInteger", quantized, weight, inputZeroPoint, _zeroPoint);
+            var asFloat = _g.Op("Cast", scope + "/Cast", new[] { product }, OnnxGraphWriter.Int("to", OnnxGraphWriter.Float));
+            var scale = Op("Mul", scope + "/Mul_scales", inputScale, channelScales);
+            var rescaled = Op("Mul", scope + "/Mul", asFloat, scale);
+            QuantizedLinears++;
+            return Op("Add", scope + "/Add", rescaled, Init(module + ".bias"));
+        }
+
+        /// <summary>A [out, in] Linear weight as int8 [in, out] under "&lt;key&gt;.T_int8", with its per-output-channel scales [out] under "&lt;key&gt;.T_scale".</summary>
+        private (string Weight, string Scales) QuantizedTransposed(string key)
+        {
+            string name = key + ".T_int8", scalesName = key + ".T_scale";
+            if (!_written.Add(name)) return (name, scalesName);
+            var t = Weight(key);
+            long rows = t.Shape[0], cols = t.Shape[1];
+            var scales = new float[rows];
+            for (long r = 0; r < rows; r++)
+            {
+                var max = 0f;
+                for (long c = 0; c < cols; c++) max = MathF.Max(max, MathF.Abs(t.Values[r * cols + c]));
+                scales[r] = max > 0 ? max / 127f : 1f;
+            }
+            var values = new sbyte[t.Values.Length];
+            for (long r = 0; r < rows; r++)
+                for (long c = 0; c < cols; c++)
+                    values[c * rows + r] = (sbyte)Math.Clamp(MathF.Round(t.Values[r * cols + c] / scales[r], MidpointRounding.AwayFromZero), -127f, 127f);
+            _g.Int8Initializer(name, new[] { cols, rows }, values);
+            _g.FloatInitializer(scalesName, new[] { rows }, scales);
+            return (name, scalesName);
         }
 
         /// <summary>x @ Wᵀ + b for x [batch, in], weight kept in HF's layout.</summary>

@@ -94,12 +94,12 @@ public sealed class OnnxImportTests
     public void AGraphThatIsNotBertIsRefused()
     {
         using var temp = TestPaths.NewTempFolder();
-        var w = new TestOnnxWriter();
-        w.Input("x");
+        var w = new OnnxGraphWriter();
+        w.Input("x", OnnxGraphWriter.Float, "batch", 3L);
         w.FloatInitializer("dense.weight", new long[] { 3, 3 }, new float[9]);
-        w.Output(w.Op("MatMul", "MatMul_0", "x", "dense.weight"));
+        w.Output(w.Op("MatMul", "MatMul_0", new[] { "x", "dense.weight" }), OnnxGraphWriter.Float, "batch", 3L);
         var onnx = temp.File("mlp.onnx");
-        File.WriteAllBytes(onnx, w.ToBytes());
+        File.WriteAllBytes(onnx, TinyBertOnnx.Bytes(w));
         var e = ImportFails(onnx);
         Assert.Contains("not a BERT-family graph", e.Message);
         Assert.Contains("dense.weight", e.Message);
@@ -156,7 +156,7 @@ public sealed class OnnxImportTests
     }
 
     /// <summary>Exports the tiny model (eps 1e-12, erf GELU) in <paramref name="style"/> to <paramref name="name"/> in <paramref name="temp"/>.</summary>
-    private static string WriteTinyOnnx(TempFolder temp, string name, OnnxExportStyle style, Func<string, bool>? keep = null, Action<TestOnnxWriter>? extra = null)
+    private static string WriteTinyOnnx(TempFolder temp, string name, OnnxExportStyle style, Func<string, bool>? keep = null, Action<OnnxGraphWriter>? extra = null)
     {
         using var model = TinyModel(1e-12, "gelu");
         var path = temp.File(name);

@@ -1,3 +1,4 @@
+using Acclimate.Checkpoints.Onnx;
 using static TorchSharp.torch;
 
 namespace Acclimate.Tests.Encoders;
@@ -16,10 +17,11 @@ internal sealed record OnnxExportStyle(bool Scoped, bool FusedLayerNorm, bool Ta
 internal static class TinyBertOnnx
 {
     public static byte[] Export(IReadOnlyDictionary<string, Tensor> state, int layers, int heads, double eps, OnnxExportStyle style,
-        Func<string, bool>? keep = null, Action<TestOnnxWriter>? extra = null)
+        Func<string, bool>? keep = null, Action<OnnxGraphWriter>? extra = null)
     {
         keep ??= _ => true;
-        var w = new TestOnnxWriter();
+        var w = new OnnxGraphWriter();
+        string Op(string op, string node, params string[] inputs) => w.Op(op, node, inputs);
         var anonymous = 900;
         string NodeName(string scope, string op) => style.Scoped ? $"/{scope.Replace('.', '/').Replace("/layer/", "/layer.")}/{op}" : $"{op}_{anonymous++}";
         string AnonymousName(string op) => style.Scoped ? $"onnx::{op}_{anonymous++}" : $"{anonymous++}";
@@ -29,14 +31,14 @@ internal static class TinyBertOnnx
             if (keep(key)) w.FloatInitializer(key, state[key].shape, Values(state[key]));
         }
 
-        foreach (var i in new[] { "input_ids", "attention_mask", "token_type_ids" }) w.Input(i);
+        foreach (var i in new[] { "input_ids", "attention_mask", "token_type_ids" }) w.Input(i, OnnxGraphWriter.Int64, "batch", "sequence");
         foreach (var key in new[] { "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight" })
             Named(key);
-        var words = w.Op("Gather", NodeName("embeddings.word_embeddings", "Gather"), "embeddings.word_embeddings.weight", "input_ids");
-        var types = w.Op("Gather", NodeName("embeddings.token_type_embeddings", "Gather"), "embeddings.token_type_embeddings.weight", "token_type_ids");
-        var sum = w.Op("Add", NodeName("embeddings", "Add"), words, types);
-        var positions = w.Op("Gather", NodeName("embeddings.position_embeddings", "Gather"), "embeddings.position_embeddings.weight", "position_ids");
-        var x = LayerNorm(w.Op("Add", NodeName("embeddings", "Add_1"), sum, positions), "embeddings.LayerNorm");
+        var words = Op("Gather", NodeName("embeddings.word_embeddings", "Gather"), "embeddings.word_embeddings.weight", "input_ids");
+        var types = Op("Gather", NodeName("embeddings.token_type_embeddings", "Gather"), "embeddings.token_type_embeddings.weight", "token_type_ids");
+        var sum = Op("Add", NodeName("embeddings", "Add"), words, types);
+        var positions = Op("Gather", NodeName("embeddings.position_embeddings", "Gather"), "embeddings.position_embeddings.weight", "position_ids");
+        var x = LayerNorm(Op("Add", NodeName("embeddings", "Add_1"), sum, positions), "embeddings.LayerNorm");
 
         string Linear(string input, string module)
         {
@@ -44,8 +46,8 @@ internal static class TinyBertOnnx
             var name = AnonymousName("MatMul");
             if (keep(module + ".weight")) w.FloatInitializer(name, new[] { weight.shape[1], weight.shape[0] }, Values(weight.t()));
             Named(module + ".bias");
-            var product = w.Op("MatMul", NodeName(module, "MatMul"), input, name);
-            return w.Op("Add", NodeName(module, "Add"), module + ".bias", product);
+            var product = Op("MatMul", NodeName(module, "MatMul"), input, name);
+            return Op("Add", NodeName(module, "Add"), module + ".bias", product);
         }
 
         string LayerNorm(string input, string module)
@@ -58,20 +60,20 @@ internal static class TinyBertOnnx
                 if (keep(module + ".bias")) w.FloatInitializer(bias, state[module + ".bias"].shape, Values(state[module + ".bias"]));
                 var output = w.Fresh("ln");
                 w.Node("LayerNormalization", NodeName(module, "LayerNormalization"), new[] { input, scale, bias }, new[] { output },
-                    TestOnnxWriter.Attribute("axis", i: -1), TestOnnxWriter.Attribute("epsilon", f: (float)eps));
+                    OnnxGraphWriter.Int("axis", -1), OnnxGraphWriter.FloatAttr("epsilon", (float)eps));
                 return output;
             }
             Named(module + ".weight");
             Named(module + ".bias");
-            var mean = w.Op("ReduceMean", NodeName(module, "ReduceMean"), input);
-            var centered = w.Op("Sub", NodeName(module, "Sub"), input, mean);
-            var squared = w.Op("Pow", NodeName(module, "Pow"), centered, w.FloatConstant(2f));
-            var variance = w.Op("ReduceMean", NodeName(module, "ReduceMean_1"), squared);
-            var shifted = w.Op("Add", NodeName(module, "Add"), variance, w.FloatConstant((float)eps));
-            var std = w.Op("Sqrt", NodeName(module, "Sqrt"), shifted);
-            var normed = w.Op("Div", NodeName(module, "Div"), centered, std);
-            var scaled = w.Op("Mul", NodeName(module, "Mul"), normed, module + ".weight");
-            return w.Op("Add", NodeName(module, "Add_1"), scaled, module + ".bias");
+            var mean = Op("ReduceMean", NodeName(module, "ReduceMean"), input);
+            var centered = Op("Sub", NodeName(module, "Sub"), input, mean);
+            var squared = Op("Pow", NodeName(module, "Pow"), centered, w.FloatConstant(2f));
+            var variance = Op("ReduceMean", NodeName(module, "ReduceMean_1"), squared);
+            var shifted = Op("Add", NodeName(module, "Add"), variance, w.FloatConstant((float)eps));
+            var std = Op("Sqrt", NodeName(module, "Sqrt"), shifted);
+            var normed = Op("Div", NodeName(module, "Div"), centered, std);
+            var scaled = Op("Mul", NodeName(module, "Mul"), normed, module + ".weight");
+            return Op("Add", NodeName(module, "Add_1"), scaled, module + ".bias");
         }
 
         var hidden = state["embeddings.word_embeddings.weight"].shape[1];
@@ -83,43 +85,51 @@ internal static class TinyBertOnnx
             var v = Linear(x, p + "attention.self.value");
             string Heads(string t, string module)
             {
-                var shape = w.Op("Concat", NodeName(module, "Concat"), w.Int64Constant(0), w.Int64Constant(0), w.Int64Constant(heads), w.Int64Constant(hidden / heads));
-                return w.Op("Reshape", NodeName(module, "Reshape"), t, shape);
+                var shape = Op("Concat", NodeName(module, "Concat"), w.Int64Constant(0), w.Int64Constant(0), w.Int64Constant(heads), w.Int64Constant(hidden / heads));
+                return Op("Reshape", NodeName(module, "Reshape"), t, shape);
             }
-            var scores = w.Op("MatMul", NodeName(p + "attention.self", "MatMul"), Heads(q, p + "attention.self"), Heads(k, p + "attention.self"));
-            var scaledScores = w.Op("Div", NodeName(p + "attention.self", "Div"), scores, w.FloatConstant((float)Math.Sqrt(hidden / heads)));
-            var probs = w.Op("Softmax", NodeName(p + "attention.self", "Softmax"), w.Op("Add", NodeName(p + "attention.self", "Add"), scaledScores, "mask"));
-            var context = w.Op("MatMul", NodeName(p + "attention.self", "MatMul_1"), probs, Heads(v, p + "attention.self"));
+            var scores = Op("MatMul", NodeName(p + "attention.self", "MatMul"), Heads(q, p + "attention.self"), Heads(k, p + "attention.self"));
+            var scaledScores = Op("Div", NodeName(p + "attention.self", "Div"), scores, w.FloatConstant((float)Math.Sqrt(hidden / heads)));
+            var probs = Op("Softmax", NodeName(p + "attention.self", "Softmax"), Op("Add", NodeName(p + "attention.self", "Add"), scaledScores, "mask"));
+            var context = Op("MatMul", NodeName(p + "attention.self", "MatMul_1"), probs, Heads(v, p + "attention.self"));
             var attended = Linear(context, p + "attention.output.dense");
-            var a = LayerNorm(w.Op("Add", NodeName(p + "attention.output", "Add"), attended, x), p + "attention.output.LayerNorm");
+            var a = LayerNorm(Op("Add", NodeName(p + "attention.output", "Add"), attended, x), p + "attention.output.LayerNorm");
             var h = Linear(a, p + "intermediate.dense");
             string act;
             if (style.TanhGelu)
             {
-                var cube = w.Op("Pow", NodeName(p + "intermediate", "Pow"), h, w.FloatConstant(3f));
-                var inner = w.Op("Add", NodeName(p + "intermediate", "Add"), h, w.Op("Mul", NodeName(p + "intermediate", "Mul"), cube, w.FloatConstant(0.044715f)));
-                var tanh = w.Op("Tanh", NodeName(p + "intermediate", "Tanh"), w.Op("Mul", NodeName(p + "intermediate", "Mul_1"), inner, w.FloatConstant(0.7978846f)));
-                act = w.Op("Mul", NodeName(p + "intermediate", "Mul_2"), h, w.Op("Add", NodeName(p + "intermediate", "Add_1"), tanh, w.FloatConstant(1f)));
+                var cube = Op("Pow", NodeName(p + "intermediate", "Pow"), h, w.FloatConstant(3f));
+                var inner = Op("Add", NodeName(p + "intermediate", "Add"), h, Op("Mul", NodeName(p + "intermediate", "Mul"), cube, w.FloatConstant(0.044715f)));
+                var tanh = Op("Tanh", NodeName(p + "intermediate", "Tanh"), Op("Mul", NodeName(p + "intermediate", "Mul_1"), inner, w.FloatConstant(0.7978846f)));
+                act = Op("Mul", NodeName(p + "intermediate", "Mul_2"), h, Op("Add", NodeName(p + "intermediate", "Add_1"), tanh, w.FloatConstant(1f)));
             }
             else
             {
-                var erf = w.Op("Erf", NodeName(p + "intermediate", "Erf"), w.Op("Div", NodeName(p + "intermediate", "Div"), h, w.FloatConstant(1.4142135f)));
-                act = w.Op("Mul", NodeName(p + "intermediate", "Mul_1"), w.Op("Mul", NodeName(p + "intermediate", "Mul"), h, w.Op("Add", NodeName(p + "intermediate", "Add"), erf, w.FloatConstant(1f))), w.FloatConstant(0.5f));
+                var erf = Op("Erf", NodeName(p + "intermediate", "Erf"), Op("Div", NodeName(p + "intermediate", "Div"), h, w.FloatConstant(1.4142135f)));
+                act = Op("Mul", NodeName(p + "intermediate", "Mul_1"), Op("Mul", NodeName(p + "intermediate", "Mul"), h, Op("Add", NodeName(p + "intermediate", "Add"), erf, w.FloatConstant(1f))), w.FloatConstant(0.5f));
             }
             var o = Linear(act, p + "output.dense");
-            x = LayerNorm(w.Op("Add", NodeName(p + "output", "Add"), o, a), p + "output.LayerNorm");
+            x = LayerNorm(Op("Add", NodeName(p + "output", "Add"), o, a), p + "output.LayerNorm");
         }
-        w.Output(x);
+        w.Output(x, OnnxGraphWriter.Float, "batch", "sequence", hidden);
         if (style.Pooler)
         {
             Named("pooler.dense.weight");
             Named("pooler.dense.bias");
-            var first = w.Op("Gather", NodeName("pooler", "Gather"), x, w.Int64Constant(0));
+            var first = Op("Gather", NodeName("pooler", "Gather"), x, w.Int64Constant(0));
             var dense = w.Fresh("pooled");
-            w.Node("Gemm", NodeName("pooler.dense", "Gemm"), new[] { first, "pooler.dense.weight", "pooler.dense.bias" }, new[] { dense }, TestOnnxWriter.Attribute("transB", i: 1));
-            w.Output(w.Op("Tanh", NodeName("pooler.activation", "Tanh"), dense));
+            w.Node("Gemm", NodeName("pooler.dense", "Gemm"), new[] { first, "pooler.dense.weight", "pooler.dense.bias" }, new[] { dense }, OnnxGraphWriter.Int("transB", 1));
+            w.Output(Op("Tanh", NodeName("pooler.activation", "Tanh"), dense), OnnxGraphWriter.Float, "batch", hidden);
         }
         extra?.Invoke(w);
-        return w.ToBytes();
+        return Bytes(w);
+    }
+
+    /// <summary>The serialized model (opset 13, as the torch.onnx exports the importer reads).</summary>
+    public static byte[] Bytes(OnnxGraphWriter w)
+    {
+        using var stream = new MemoryStream();
+        w.WriteTo(stream, 13, "test", "test-graph", "");
+        return stream.ToArray();
     }
 }

@@ -4,13 +4,19 @@ namespace Acclimate.Checkpoints.Onnx;
 
 /// <summary>
 /// Builds an ONNX ModelProto field by field (onnx.proto's field numbers): nodes with typed
-/// attributes, float32/int64 initializers as raw data, typed graph inputs/outputs whose axes are
+/// attributes, float32/int64/int8 initializers as raw data, Constant nodes, typed graph inputs/outputs whose axes are
 /// fixed sizes or named dynamic dimensions, and one ai.onnx opset. The reading side is <see cref="OnnxWire"/>.
 /// </summary>
 internal sealed class OnnxGraphWriter
 {
     /// <summary>TensorProto.DataType FLOAT.</summary>
     public const int Float = 1;
+    /// <summary>TensorProto.DataType UINT8.</summary>
+    public const int UInt8 = 2;
+    /// <summary>TensorProto.DataType INT8.</summary>
+    public const int Int8 = 3;
+    /// <summary>TensorProto.DataType INT32.</summary>
+    public const int Int32 = 6;
     /// <summary>TensorProto.DataType INT64.</summary>
     public const int Int64 = 7;
 
@@ -53,6 +59,37 @@ internal sealed class OnnxGraphWriter
         _names.Add(name);
         _initializers.Add(Tensor(name, dims, Int64, bytes));
         return name;
+    }
+
+    /// <summary>An initializer of any element type from its little-endian raw bytes.</summary>
+    public string RawInitializer(string name, long[] dims, int elementType, byte[] raw)
+    {
+        _names.Add(name);
+        _initializers.Add(Tensor(name, dims, elementType, raw));
+        return name;
+    }
+
+    /// <summary>An int8 initializer.</summary>
+    public string Int8Initializer(string name, long[] dims, sbyte[] values)
+    {
+        var bytes = new byte[values.Length];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return RawInitializer(name, dims, Int8, bytes);
+    }
+
+    /// <summary>A Constant node (not an initializer) holding a float32 scalar, as torch.onnx writes small constants; returns its output.</summary>
+    public string FloatConstant(float value, string? nodeName = null) =>
+        ConstantNode(nodeName, Array.Empty<long>(), Float, BitConverter.GetBytes(value));
+
+    /// <summary>A Constant node holding a one-element int64 vector; returns its output.</summary>
+    public string Int64Constant(long value, string? nodeName = null) =>
+        ConstantNode(nodeName, new long[] { 1 }, Int64, BitConverter.GetBytes(value));
+
+    private string ConstantNode(string? nodeName, long[] dims, int elementType, byte[] raw)
+    {
+        var output = Fresh("const");
+        Node("Constant", nodeName ?? Fresh("Constant"), Array.Empty<string>(), new[] { output }, TensorAttr("value", dims, elementType, raw));
+        return output;
     }
 
     /// <summary>A float32 scalar constant (an initializer with no dims).</summary>
@@ -99,6 +136,14 @@ internal sealed class OnnxGraphWriter
         o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(name);
         o.WriteTag(2, WireFormat.WireType.Fixed32); o.WriteFloat(value);
         o.WriteTag(20, WireFormat.WireType.Varint); o.WriteInt32(1);
+    });
+
+    /// <summary>A TENSOR attribute (e.g. a Constant node's <c>value</c>).</summary>
+    public static byte[] TensorAttr(string name, long[] dims, int elementType, byte[] raw) => Message(o =>
+    {
+        o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(name);
+        o.WriteTag(5, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(Tensor("", dims, elementType, raw)));
+        o.WriteTag(20, WireFormat.WireType.Varint); o.WriteInt32(4);
     });
 
     /// <summary>An INTS attribute.</summary>
