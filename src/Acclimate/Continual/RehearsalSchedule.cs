@@ -58,11 +58,11 @@ public sealed class RehearsalSchedule
     public double GeneralFraction => (double)GeneralPerPeriod / Period;
 
     /// <summary>The source of step <paramref name="step"/> (0-based).</summary>
-    public BatchSource SourceAt(long step)
+    public RehearsalCorpus SourceAt(long step)
     {
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0.");
         var i = step % Period;
-        return (i + 1) * (long)GeneralPerPeriod / Period > i * GeneralPerPeriod / Period ? BatchSource.General : BatchSource.Domain;
+        return (i + 1) * (long)GeneralPerPeriod / Period > i * GeneralPerPeriod / Period ? RehearsalCorpus.General : RehearsalCorpus.Domain;
     }
 
     /// <summary>How many domain and general batches steps 0 … step−1 used.</summary>

@@ -135,7 +135,7 @@ public sealed class PretrainingBatchSequence
 }
 
 /// <summary>One micro-batch of pretraining: the batch to train on, where it came from, and (weighted rehearsal) a general batch.</summary>
-public sealed record PretrainingBatch(MlmBatch Batch, BatchSource Source, MlmBatch? General = null)
+public sealed record PretrainingBatch(MlmBatch Batch, RehearsalCorpus Source, MlmBatch? General = null)
 {
     /// <summary>Non-padding tokens processed (both batches).</summary>
     public long Tokens => Batch.RealTokens + (General?.RealTokens ?? 0);
@@ -207,11 +207,11 @@ public sealed class PretrainingBatchSource : IBatchSource<PretrainingBatch>
         if (_mix is not null)
         {
             var (domainUsed, generalUsed) = _mix.CountsBefore(k);
-            return _mix.SourceAt(k) == BatchSource.General
-                ? new PretrainingBatch(_general!.Batch(generalUsed), BatchSource.General)
-                : new PretrainingBatch(_domain.Batch(domainUsed), BatchSource.Domain);
+            return _mix.SourceAt(k) == RehearsalCorpus.General
+                ? new PretrainingBatch(_general!.Batch(generalUsed), RehearsalCorpus.General)
+                : new PretrainingBatch(_domain.Batch(domainUsed), RehearsalCorpus.Domain);
         }
-        return new PretrainingBatch(_domain.Batch(k), BatchSource.Domain, _weighted ? _general!.Batch(k) : null);
+        return new PretrainingBatch(_domain.Batch(k), RehearsalCorpus.Domain, _weighted ? _general!.Batch(k) : null);
     }
 
     /// <inheritdoc />

@@ -27,7 +27,7 @@ public sealed class RehearsalShareTests
         long general = 0;
         for (long n = 1; n <= 5000; n++)
         {
-            if (schedule.SourceAt(n - 1) == BatchSource.General) general++;
+            if (schedule.SourceAt(n - 1) == RehearsalCorpus.General) general++;
             Assert.Equal(general, schedule.CountsBefore(n).General);
             Assert.True(Math.Abs(general - n * share) <= 1.0, $"share {share}: {general} general batches in {n}, expected {n * share:F2} ± 1");
         }
@@ -39,7 +39,7 @@ public sealed class RehearsalShareTests
     {
         var schedule = RehearsalSchedule.FromShare(0.05);
         Assert.Equal((19, 1), (schedule.DomainPerPeriod, schedule.GeneralPerPeriod));
-        var pattern = string.Concat(Enumerable.Range(0, 40).Select(i => schedule.SourceAt(i) == BatchSource.General ? 'G' : 'D'));
+        var pattern = string.Concat(Enumerable.Range(0, 40).Select(i => schedule.SourceAt(i) == RehearsalCorpus.General ? 'G' : 'D'));
         Assert.Equal(new string('D', 19) + "G" + new string('D', 19) + "G", pattern);
         var third = RehearsalSchedule.FromShare(0.3);
         Assert.Equal((7, 3), (third.DomainPerPeriod, third.GeneralPerPeriod));

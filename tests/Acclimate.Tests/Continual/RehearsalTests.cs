@@ -22,7 +22,7 @@ public sealed class RehearsalTests
         for (long step = 0; step < schedule.Period * 5L; step++)
         {
             Assert.Equal((seenDomain, seenGeneral), schedule.CountsBefore(step));
-            if (schedule.SourceAt(step) == BatchSource.General) seenGeneral++; else seenDomain++;
+            if (schedule.SourceAt(step) == RehearsalCorpus.General) seenGeneral++; else seenDomain++;
             if ((step + 1) % schedule.Period == 0)
                 Assert.Equal(((step + 1) / schedule.Period * domain, (step + 1) / schedule.Period * general), (seenDomain, seenGeneral));
         }
@@ -32,9 +32,9 @@ public sealed class RehearsalTests
     public void GeneralBatchesAreSpreadEvenly()
     {
         var schedule = new RehearsalSchedule(4, 1);
-        Assert.Equal("DDDDG", string.Concat(Enumerable.Range(0, 5).Select(i => schedule.SourceAt(i) == BatchSource.General ? 'G' : 'D')));
+        Assert.Equal("DDDDG", string.Concat(Enumerable.Range(0, 5).Select(i => schedule.SourceAt(i) == RehearsalCorpus.General ? 'G' : 'D')));
         var mixed = new RehearsalSchedule(3, 2);
-        Assert.Equal("DDGDG", string.Concat(Enumerable.Range(0, 5).Select(i => mixed.SourceAt(i) == BatchSource.General ? 'G' : 'D')));
+        Assert.Equal("DDGDG", string.Concat(Enumerable.Range(0, 5).Select(i => mixed.SourceAt(i) == RehearsalCorpus.General ? 'G' : 'D')));
         Assert.Equal(0.4, mixed.GeneralFraction, 12);
     }
 

@@ -65,18 +65,18 @@ public sealed class PretrainingBatchSourceTests
         // 10 domain batches per epoch at 3:1 → ceil(10·4/3) = 14 micro-batches.
         Assert.Equal(14, source.BatchesPerEpoch);
         source.StartEpoch(0);
-        var sources = new List<BatchSource>();
+        var sources = new List<RehearsalCorpus>();
         var batches = new List<long[]>();
         JsonNode? saved = null;
         for (var k = 0; k < 12; k++)
         {
             Assert.True(source.TryNext(out var b));
-            Assert.Equal(b.Source == BatchSource.General ? 1 : 0, SetOf(b.Batch));
+            Assert.Equal(b.Source == RehearsalCorpus.General ? 1 : 0, SetOf(b.Batch));
             sources.Add(b.Source);
             batches.Add(Originals(b.Batch).Concat(b.Batch.InputIds.data<long>().ToArray()).ToArray());
             if (k == 6) saved = source.SavePosition();
         }
-        Assert.Equal(3, sources.Count(s => s == BatchSource.General));
+        Assert.Equal(3, sources.Count(s => s == RehearsalCorpus.General));
 
         var fresh = new PretrainingBatchSource(
             new PretrainingBatchSequence("domain", new Tagged(0, 20), Collator(), 2, seed: 5, stream: 0), 5,
@@ -111,14 +111,14 @@ public sealed class PretrainingBatchSourceTests
         for (long k = 0; k < 40; k++)
         {
             var b = source.At(k);
-            pattern.Append(b.Source == BatchSource.General ? 'G' : 'D');
+            pattern.Append(b.Source == RehearsalCorpus.General ? 'G' : 'D');
             Assert.Null(b.General);
             // Each source's batches come in order, none skipped or repeated: the domain batch at a step is
             // domain batch (domain steps before it), likewise for general.
-            using var expected = b.Source == BatchSource.General ? general.Batch(g++) : domain.Batch(d++);
+            using var expected = b.Source == RehearsalCorpus.General ? general.Batch(g++) : domain.Batch(d++);
             using (b.Batch)
             {
-                Assert.Equal(b.Source == BatchSource.General ? 1 : 0, SetOf(b.Batch));
+                Assert.Equal(b.Source == RehearsalCorpus.General ? 1 : 0, SetOf(b.Batch));
                 Assert.Equal(Content(expected), Content(b.Batch));
                 all.Add(Content(b.Batch));
             }
@@ -148,19 +148,19 @@ public sealed class PretrainingBatchSourceTests
         var source = new PretrainingBatchSource(Domain(), 5, General(), mix);
         source.StartEpoch(0);
         var steps = (int)source.BatchesPerEpoch!.Value;
-        var all = new List<(BatchSource, long[])>();
+        var all = new List<(RehearsalCorpus, long[])>();
         JsonNode? saved = null;
         for (var k = 0; k < steps; k++)
         {
             Assert.True(source.TryNext(out var b));
             using (b.Batch)
             {
-                Assert.Equal(b.Source == BatchSource.General ? 1 : 0, SetOf(b.Batch));
+                Assert.Equal(b.Source == RehearsalCorpus.General ? 1 : 0, SetOf(b.Batch));
                 all.Add((b.Source, Content(b.Batch)));
             }
             if (k == stopAt - 1) saved = source.SavePosition();
         }
-        var general = all.Count(x => x.Item1 == BatchSource.General);
+        var general = all.Count(x => x.Item1 == RehearsalCorpus.General);
         Assert.True(general > 0 && Math.Abs(general - steps * share) <= 1.0, $"{general} general batches in {steps}, share {share}");
 
         // A fresh source restored from the saved position hands out the same batches (sources, examples, masks).

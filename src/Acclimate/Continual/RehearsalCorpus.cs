@@ -1,7 +1,7 @@
 namespace Acclimate.Continual;
 
-/// <summary>Where a rehearsal step's batch comes from.</summary>
-public enum BatchSource
+/// <summary>Which corpus a pretraining step's batch comes from when rehearsal mixes the general corpus in (<see cref="RehearsalSchedule.SourceAt"/>).</summary>
+public enum RehearsalCorpus
 {
     /// <summary>The new (target) domain being adapted to.</summary>
     Domain,
