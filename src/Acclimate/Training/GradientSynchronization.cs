@@ -50,8 +50,9 @@ internal sealed class GradientSynchronization
     }
 
     /// <summary>
-    /// Fails on every rank, naming the first differing parameter, when this rank's weights are not
-    /// rank 0's (compared through per-parameter checksums broadcast from rank 0).
+    /// Fails on every rank, each naming the lowest differing rank and its first differing parameter,
+    /// when some rank's weights are not rank 0's (compared through per-parameter checksums broadcast
+    /// from rank 0).
     /// </summary>
     public void VerifySameWeights(string when)
     {
@@ -71,13 +72,20 @@ internal sealed class GradientSynchronization
         var firstMismatch = -1;
         for (var i = 0; i < _parameters.Count && firstMismatch < 0; i++)
             if (local[3 * i] != root[3 * i] || local[3 * i + 1] != root[3 * i + 1] || local[3 * i + 2] != root[3 * i + 2]) firstMismatch = i;
-        var flag = new[] { firstMismatch < 0 ? 0.0 : 1.0, _parameters.Count };
+        // Every rank learns the lowest differing rank and that rank's first differing parameter, so
+        // the message is complete whichever rank reaches MPI_Abort first (the others die with it).
+        var flag = new[] { firstMismatch < 0 ? 0.0 : _world.Size - _world.Rank, _parameters.Count };
         _world.AllReduceMax(flag, "the weight check " + when);
-        if (firstMismatch >= 0)
-            throw new AcclimateException($"data-parallel training {when}: rank {_world.Rank}'s weights differ from rank 0's, first at parameter '{_parameters[firstMismatch].Name}' " +
-                $"(sum {local[3 * firstMismatch]:R} here, {root[3 * firstMismatch]:R} on rank 0); every rank must build the model from the same recipe, seed and checkpoint.");
         if (flag[0] != 0)
-            throw new AcclimateException($"data-parallel training {when}: another rank's weights differ from rank 0's (that rank names the parameter); every rank must build the model from the same recipe, seed and checkpoint.");
+        {
+            var rank = _world.Size - (int)flag[0];
+            var first = new[] { (double)firstMismatch };
+            _world.Broadcast(first, rank, "the weight check " + when);
+            var index = (int)first[0];
+            var detail = rank == _world.Rank ? $" (sum {local[3 * index]:R} here, {root[3 * index]:R} on rank 0)" : "";
+            throw new AcclimateException($"data-parallel training {when}: rank {rank}'s weights differ from rank 0's, first at parameter '{_parameters[index].Name}'{detail}; " +
+                "every rank must build the model from the same recipe, seed and checkpoint.");
+        }
         if (flag[1] != _parameters.Count)
             throw new AcclimateException($"data-parallel training {when}: the ranks train different numbers of parameters ({_parameters.Count} here, up to {flag[1]} elsewhere).");
     }
