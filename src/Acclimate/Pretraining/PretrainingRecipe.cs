@@ -205,7 +205,10 @@ public sealed record PretrainingGeneralSection
     public string? Eval { get; init; }
 }
 
-/// <summary>The <c>forgetting:</c> section: rehearsal, L2-SP and EWC.</summary>
+/// <summary>
+/// The <c>forgetting:</c> section: rehearsal, L2-SP and EWC. A run turns it into its list of forgetting
+/// controls in one place (<c>Pretraining/Forgetting/ForgettingControls.From</c>).
+/// </summary>
 public sealed record PretrainingForgettingSection : IValidatedOptions
 {
     /// <summary>Rehearsal by mixing: domain batches per period (with <see cref="RehearsalGeneral"/>).</summary>
@@ -247,12 +250,6 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
         if (!(Ewc >= 0) || double.IsInfinity(Ewc)) yield return $"ewc must be >= 0 (got {Ewc})";
         if (EwcFisherBatches < 1) yield return $"ewc_fisher_batches must be >= 1 (got {EwcFisherBatches})";
     }
-
-    /// <summary>
-    /// Whether the run needs <c>general.train</c>: for rehearsal batches, or to estimate EWC's Fisher
-    /// when its file (<see cref="EwcFisherFile"/> or the run folder's default) does not exist yet.
-    /// </summary>
-    public bool NeedsGeneralTrain(bool fisherFileExists) => RehearsalGeneral > 0 || RehearsalShare > 0 || RehearsalWeight > 0 || (Ewc > 0 && !fisherFileExists);
 
     /// <summary>
     /// The mixing schedule the run uses: from <see cref="RehearsalShare"/>, else from
