@@ -56,8 +56,8 @@ public sealed class RehearsalShareTests
     public void ScheduleRefusesSharesOutsideTheRange(double share) =>
         Assert.Contains("rehearsal_share", Assert.Throws<ConfigException>(() => RehearsalSchedule.FromShare(share)).Message);
 
-    private static PretrainingForgettingSection Bind(string body) =>
-        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingSection>("forgetting");
+    private static PretrainingForgettingOptions Bind(string body) =>
+        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingOptions>("forgetting");
 
     [Theory]
     [InlineData("  rehearsal_share: 0.6\n", "rehearsal_share must be in (0, 0.5]")]

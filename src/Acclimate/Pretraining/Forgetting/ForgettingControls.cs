@@ -24,7 +24,7 @@ internal sealed class ForgettingControls : IDisposable
     /// (<c>rehearsal_weight</c>), L2-SP (<c>l2sp</c>), EWC (<c>ewc</c>, Fisher read from or written
     /// to <paramref name="fisherPath"/>).
     /// </summary>
-    public static ForgettingControls From(PretrainingForgettingSection section, string fisherPath)
+    public static ForgettingControls From(PretrainingForgettingOptions section, string fisherPath)
     {
         ArgumentNullException.ThrowIfNull(section);
         var controls = new List<IForgettingControl>();

@@ -17,13 +17,13 @@ public sealed class ForgettingControlsTests
 {
     public ForgettingControlsTests() => TorchRuntime.EnsureInitialized();
 
-    private static PretrainingForgettingSection Bind(string body) =>
-        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingSection>("forgetting");
+    private static PretrainingForgettingOptions Bind(string body) =>
+        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingOptions>("forgetting");
 
     [Fact]
     public void TheDefaultsTurnNothingOn()
     {
-        using var controls = ForgettingControls.From(new PretrainingForgettingSection(), "no-such-fisher.safetensors");
+        using var controls = ForgettingControls.From(new PretrainingForgettingOptions(), "no-such-fisher.safetensors");
         Assert.Empty(controls.Controls);
         Assert.False(controls.NeedsGeneralTrain);
         Assert.Null(controls.Mix);
