@@ -78,6 +78,7 @@ internal static class OnnxModelCache
             throw;
         }
         log?.WriteLine($"onnx cache: exported {modelFolder} ({kind.ToString().ToLowerInvariant()}, {quantization.ToString().ToLowerInvariant()}) to {folder}");
+        PruneSuperseded(folder, log);
         return TryOpen(folder, out var after) ?? throw new IOException($"onnx cache: {folder}: the entry just written does not verify ({after}).");
     }
 
@@ -118,6 +119,33 @@ internal static class OnnxModelCache
         }
         var parity = entry["parity_max_abs_diff"] is JsonValue v && v.TryGetValue<double>(out var d) ? d : (double?)null;
         return new CachedOnnxModel(folder, onnx, crf, parity);
+    }
+
+    /// <summary>
+    /// Deletes the other entries made from the same folder path with the same kind and quantization:
+    /// exports of an earlier state of that folder (retrained, edited) or by another Acclimate or ONNX
+    /// Runtime version, which the new entry supersedes. Entries of other folders are left alone.
+    /// </summary>
+    private static void PruneSuperseded(string folder, TextWriter? log)
+    {
+        static (string?, string?, string?) Identity(string entryFolder)
+        {
+            try
+            {
+                var node = JsonNode.Parse(File.ReadAllText(Path.Combine(entryFolder, EntryFile)));
+                return (node?["source"]?.GetValue<string>(), node?["kind"]?.GetValue<string>(), node?["quantization"]?.GetValue<string>());
+            }
+            catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or UnauthorizedAccessException) { return (null, null, null); }
+        }
+        var mine = Identity(folder);
+        if (mine.Item1 is null) return;
+        foreach (var other in Directory.EnumerateDirectories(Path.GetDirectoryName(folder)!))
+        {
+            if (Path.GetFileName(other).StartsWith('.') || Path.GetFullPath(other) == Path.GetFullPath(folder)) continue;
+            if (Identity(other) != mine) continue;
+            TryDelete(other);
+            log?.WriteLine($"onnx cache: removed {other} (an earlier export of {mine.Item1}, superseded)");
+        }
     }
 
     /// <summary>The cache key of a folder's export (hex SHA-256).</summary>

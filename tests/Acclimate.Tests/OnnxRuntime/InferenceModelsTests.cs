@@ -205,6 +205,23 @@ public sealed class InferenceModelsTests : IDisposable
     }
 
     [Fact]
+    public void A_changed_model_gets_a_new_export_and_the_superseded_one_is_removed()
+    {
+        var folder = TinyTaggerFolder.Create(_temp.File("tagger"), crf: false, seed: 4);
+        string first;
+        using (var p = InferenceModels.OpenPredictor(folder, Options())) first = Path.GetDirectoryName(p.Backend.OnnxPath!)!;
+        // Another window stride in tagging.json: a different model folder content, so a different key.
+        new TaggingModelInfo(Acclimate.Data.Tagging.TaggingScheme.IOB2, Acclimate.Data.Tagging.TaggingScheme.IOB2, 16, 6).Save(folder);
+        var log = new StringWriter();
+        using var again = InferenceModels.OpenPredictor(folder, Options(), log);
+        var second = Path.GetDirectoryName(again.Backend.OnnxPath!)!;
+        Assert.NotEqual(first, second);
+        Assert.False(Directory.Exists(first));
+        Assert.Contains("superseded", log.ToString());
+        Assert.Single(Directory.GetDirectories(OnnxModelCache.Root(Cache)));
+    }
+
+    [Fact]
     public void Int8_runs_only_when_asked_and_says_it_is_not_parity_checked()
     {
         var folder = TinyEncoder("encoder");
