@@ -117,21 +117,32 @@ public static class InferenceModels
             if (explicitOnnx) throw new ConfigException($"--backend {requested}: {why}", e);
             return Torch(why);
         }
-        if (int8)
+        // A session ONNX Runtime cannot create (an op or opset it lacks) is a fallback under auto, an error when asked for.
+        T? Session(BackendChoice choice, out string? error)
         {
-            var choice = new BackendChoice("onnx-int8", requested, "requested; dynamic int8 changes the outputs (not parity-checked against libtorch)", graph.OnnxPath);
-            log?.WriteLine(choice);
-            return onnx(graph, choice);
+            error = null;
+            try { return onnx(graph, choice); }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+            {
+                error = $"ONNX Runtime cannot load {graph.OnnxPath} ({e.Message})";
+                if (explicitOnnx) throw new ConfigException($"--backend {requested}: {error}", e);
+                return null;
+            }
         }
-        if (graph.ParityMaxAbsDiff is { } known && known <= options.Tolerance)
+        if (int8 || graph.ParityMaxAbsDiff is { } known && known <= options.Tolerance)
         {
-            var choice = new BackendChoice("onnx", requested, $"parity held when this export was first used (max |Δ| {Format(known)} ≤ {Format(options.Tolerance)} on {Probes.Length + 1} probe texts)", graph.OnnxPath);
+            var choice = int8
+                ? new BackendChoice("onnx-int8", requested, "requested; dynamic int8 changes the outputs (not parity-checked against libtorch)", graph.OnnxPath)
+                : new BackendChoice("onnx", requested, $"parity held when this export was first used (max |Δ| {Format(graph.ParityMaxAbsDiff!.Value)} ≤ {Format(options.Tolerance)} on {Probes.Length + 1} probe texts)", graph.OnnxPath);
+            var session = Session(choice, out var error);
+            if (session is null) return Torch(error!);
             log?.WriteLine(choice);
-            return onnx(graph, choice);
+            return session;
         }
         // First use of this export: run both engines on the probes.
         var pending = new BackendChoice("onnx", requested, "parity check pending", graph.OnnxPath);
-        var ort = onnx(graph, pending);
+        var ort = Session(pending, out var loadError);
+        if (ort is null) return Torch(loadError!);
         T? reference = null;
         try
         {

@@ -205,6 +205,27 @@ public sealed class InferenceModelsTests : IDisposable
     }
 
     [Fact]
+    public void A_graph_onnx_runtime_cannot_load_falls_back_under_auto_and_is_an_error_under_onnx()
+    {
+        var folder = TinyEncoder("encoder");
+        string onnxPath;
+        using (var first = InferenceModels.OpenEmbedder(folder, null, Options())) onnxPath = first.Backend.OnnxPath!;
+        // Not a protobuf, yet recorded as the entry's graph (hash updated): only ONNX Runtime can object.
+        File.WriteAllText(onnxPath, "this is not an ONNX model");
+        var entry = Path.Combine(Path.GetDirectoryName(onnxPath)!, "entry.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(entry))!;
+        node["onnx_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(onnxPath)));
+        File.WriteAllText(entry, node.ToJsonString());
+        using (var embedder = InferenceModels.OpenEmbedder(folder, null, Options()))
+        {
+            Assert.Equal("torch", embedder.Backend.Backend);
+            Assert.Contains("ONNX Runtime cannot load", embedder.Backend.Reason);
+        }
+        var e = Assert.Throws<ConfigException>(() => InferenceModels.OpenEmbedder(folder, null, Options(InferenceBackend.Onnx)));
+        Assert.Contains("--backend onnx: ONNX Runtime cannot load", e.Message);
+    }
+
+    [Fact]
     public void A_changed_model_gets_a_new_export_and_the_superseded_one_is_removed()
     {
         var folder = TinyTaggerFolder.Create(_temp.File("tagger"), crf: false, seed: 4);
