@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Packs the two packages and uses them as a user would (run by PackagesTests, or by hand):
-#   1. `dotnet pack` of the library Acclimate and of the tool Acclimate.Cli into WORK/packages;
+# Packs the packages and uses them as a user would (run by PackagesTests, or by hand):
+#   1. `dotnet pack` of the library Acclimate, its ONNX Runtime backend Acclimate.OnnxRuntime and the tool
+#      Acclimate.Cli into WORK/packages;
 #   2. `dotnet tool install` of Acclimate.Cli from that folder; `acclimate --version`, and
 #      `acclimate model init` (which starts libtorch, so the packed native fix is exercised);
 #   3. a console project that references the Acclimate package only (no repository files):
@@ -22,6 +23,7 @@ echo "== pack $package_version"
 # The library build comes first: its package globs the weaver's build output.
 dotnet build "$root/src/Acclimate" -c Release -nologo -v quiet -nodeReuse:false
 dotnet pack "$root/src/Acclimate" -c Release --no-build -nologo -v quiet -p:PackageVersion="$package_version" -o "$work/packages"
+dotnet pack "$root/src/Acclimate.OnnxRuntime" -c Release -nologo -v quiet -nodeReuse:false -p:PackageVersion="$package_version" -o "$work/packages"
 dotnet pack "$root/src/Acclimate.Cli" -c Release -nologo -v quiet -nodeReuse:false -p:PackageVersion="$package_version" -o "$work/packages"
 ls "$work/packages"
 
@@ -35,6 +37,10 @@ fi
 # Likewise the HTTP server of `acclimate serve` (src/Acclimate.Serving).
 if ! find "$work/tool/.store" -name Acclimate.Serving.dll | grep -q .; then
   echo "package-smoke: the tool package lacks Acclimate.Serving.dll, so 'acclimate serve' would fail" >&2; exit 1
+fi
+# And the ONNX Runtime backend of `embed`/`serve` (src/Acclimate.OnnxRuntime) with its native library.
+if ! find "$work/tool/.store" -name Acclimate.OnnxRuntime.dll | grep -q . || ! find "$work/tool/.store" -name 'libonnxruntime.so*' | grep -q .; then
+  echo "package-smoke: the tool package lacks Acclimate.OnnxRuntime.dll or libonnxruntime.so, so 'embed'/'serve' could not use ONNX Runtime" >&2; exit 1
 fi
 "$work/tool/acclimate" model init --tokenizer "$root/tests/fixtures/tokenizers/bert-base-cased" --output "$work/tiny-model" \
   --layers 1 --hidden 16 --heads 2 --intermediate 32

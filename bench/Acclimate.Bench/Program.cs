@@ -25,6 +25,8 @@ switch (entry)
         return OnnxBench.Parity(rest);
     case "onnx-speed":
         return OnnxBench.Speed(rest);
+    case "embed-backends":
+        return EmbedBackendsBench.Run(rest);
     case "knn-select":
         return KnnSelectionBench.Run(rest);
     case "matmul":
@@ -40,6 +42,7 @@ switch (entry)
         Console.WriteLine("knn-select         kNN selection over a 1M-document pool cached on disk (.npy): time, peak RSS, exact check; --model DIR --texts FILE adds the embedding rate");
         Console.WriteLine("onnx-parity        a tagger on libtorch vs its ONNX exports (fp32, int8) on a whole CoNLL test set: entity lists, F1, max |Δ emissions| (bench/onnx-deploy.sh)");
         Console.WriteLine("onnx-speed         tagging and embedding sentences/s at batch 1 and 32: libtorch fp32/bf16, ONNX Runtime fp32/int8 (bench/onnx-deploy.sh)");
+        Console.WriteLine("embed-backends     `acclimate embed` documents/s at batch 1 and 32: --backend torch vs the default auto (ONNX Runtime fp32), first-use cost, agreement (--model DIR --texts FILE)");
         Console.WriteLine("matmul             fp32 and bf16 matmul GFLOP/s at 1 and 2 threads");
         Console.WriteLine("train-throughput   forward+backward tokens/s of a BERT-mini-like model, with the machine's fp32 matmul rate and MFU");
         Console.WriteLine("pretrain           MLM pretraining tokens/s and MFU (4×256 BERT), tokenize seconds per epoch and RSS over 1,000 updates (--corpus FILE --tokenizer DIR)");

@@ -12,16 +12,7 @@
 # Run from the repository root: bash recipes/adapt/run-forgetting.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-pretrain warmup
-
-mkdir -p .cache/forgetting runs/adapt/forgetting
-head -n 361 .cache/brown-learned/general-train.txt > .cache/forgetting/brown-train.txt
-tail -n 20 .cache/brown-learned/general-train.txt > .cache/forgetting/brown-dev.txt
-head -n 2041 .cache/pubmed/train.txt > .cache/forgetting/pubmed-train.txt
-tail -n 120 .cache/pubmed/train.txt > .cache/forgetting/pubmed-dev.txt
-
-[ -d runs/adapt/forgetting/general-mlm/model ] ||
-  $acclimate pretrain --config recipes/adapt/forgetting/general-mlm.yaml > runs/adapt/forgetting/general-mlm.log 2>&1
+source "$(dirname "$0")/forgetting/setup.sh"
 $acclimate sweep --config recipes/sweeps/forgetting-dapt.yaml --parallel 2
 
 out=runs/sweeps/forgetting-dapt/perplexity.tsv

@@ -8,8 +8,13 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Acclimate.Samples;
 
-/// <summary>An entity found by <see cref="OnnxEntityTagger"/>: its type, UTF-16 offsets [Start, End) into the text, and the text. (No confidence: the library's per-entity confidence uses the CRF marginals on libtorch.)</summary>
-public sealed record OnnxEntity(string Type, int Start, int End, string Text);
+/// <summary>
+/// An entity found by <see cref="OnnxEntityTagger"/>: its type, UTF-16 offsets [Start, End) into the text, the text,
+/// and the confidence <c>acclimate predict</c> reports: the probability that the entity's words carry exactly
+/// the predicted tags — the CRF's span marginal (<see cref="CrfPosterior"/>, plain C#) or, without a CRF,
+/// the product of the words' softmax probabilities.
+/// </summary>
+public sealed record OnnxEntity(string Type, int Start, int End, string Text, double Confidence);
 
 /// <summary>
 /// A tagger exported by <c>acclimate model export --onnx tagger.onnx --model run/best-model</c>, run
@@ -62,10 +67,45 @@ public sealed class OnnxEntityTagger : IDisposable
     public IReadOnlyList<IReadOnlyList<OnnxEntity>> Tag(IReadOnlyList<string> texts, int batchSize = 32)
     {
         var words = texts.Select(t => TextEntities.Words(Tokenizer, t)).ToArray();
-        var tags = TagWords(words.Select(w => (IReadOnlyList<string>)w.Select(x => x.Word).ToArray()).ToArray(), batchSize);
-        return texts.Select((text, i) => (IReadOnlyList<OnnxEntity>)TagDecoder.Decode(tags[i], Info.ModelScheme ?? TaggingScheme.IOB2)
-            .Select(s => new OnnxEntity(s.Type, words[i][s.Start].Start, words[i][s.End - 1].End, text[words[i][s.Start].Start..words[i][s.End - 1].End]))
-            .ToArray()).ToArray();
+        var emissions = WordEmissions(words.Select(w => (IReadOnlyList<string>)w.Select(x => x.Word).ToArray()).ToArray(), batchSize);
+        var labelIds = Labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        return texts.Select((text, i) =>
+        {
+            var tags = Decode(emissions[i]);
+            var ids = tags.Select(t => labelIds[t]).ToArray();
+            var confidence = SpanConfidence(emissions[i], ids);
+            return (IReadOnlyList<OnnxEntity>)TagDecoder.Decode(tags, Info.ModelScheme ?? TaggingScheme.IOB2)
+                .Select(s => new OnnxEntity(s.Type, words[i][s.Start].Start, words[i][s.End - 1].End, text[words[i][s.Start].Start..words[i][s.End - 1].End], confidence(s.Start, s.End)))
+                .ToArray();
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// The probability that words [start, end) carry exactly the label ids <paramref name="ids"/> give them:
+    /// with a CRF, the span marginal from forward–backward over the sentence's emissions (the library's
+    /// <see cref="CrfPosterior"/>, what <c>acclimate predict</c> reports); without, the product of the
+    /// words' softmax probabilities.
+    /// </summary>
+    public Func<int, int, double> SpanConfidence(float[,] emissions, int[] ids)
+    {
+        if (_crf is not null)
+        {
+            CrfPosterior? posterior = null;
+            return (start, end) => (posterior ??= _crf.Posterior(emissions)).SpanProbability(start, ids.AsSpan(start, end - start));
+        }
+        return (start, end) =>
+        {
+            var p = 1.0;
+            for (var w = start; w < end; w++)
+            {
+                var max = double.NegativeInfinity;
+                for (var l = 0; l < Labels.Count; l++) max = Math.Max(max, emissions[w, l]);
+                double sum = 0;
+                for (var l = 0; l < Labels.Count; l++) sum += Math.Exp(emissions[w, l] - max);
+                p *= (float)(Math.Exp(emissions[w, ids[w]] - max) / sum);
+            }
+            return p;
+        };
     }
 
     /// <summary>Tags (the model's scheme) of pre-split sentences.</summary>

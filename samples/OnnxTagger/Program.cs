@@ -5,7 +5,8 @@ namespace Acclimate.Samples;
 /// <summary>
 /// Tags text with an exported tagger on ONNX Runtime (no libtorch is loaded):
 /// <c>dotnet run --project samples/OnnxTagger -- tagger.onnx run/best-model "text" ["text" …]</c>.
-/// Prints one line per entity: TYPE, [start, end) character offsets, the entity's text.
+/// Prints one line per entity: TYPE, [start, end) character offsets, the entity's text, and its confidence
+/// (the CRF's span marginal, or the product of softmax probabilities: what <c>acclimate predict</c> reports).
 /// </summary>
 public static class OnnxTagger
 {
@@ -23,7 +24,7 @@ public static class OnnxTagger
         var entities = tagger.Tag(texts);
         for (var i = 0; i < texts.Length; i++)
             foreach (var e in entities[i])
-                Console.WriteLine($"{e.Type}\t[{e.Start}, {e.End})\t{e.Text}");
+                Console.WriteLine($"{e.Type}\t[{e.Start}, {e.End})\t{e.Text}\t{e.Confidence.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture)}");
         return 0;
     }
 }

@@ -25,6 +25,7 @@ internal static class CliApp
         root.Subcommands.Add(Commands.EnsembleCommand.Create(output));
         root.Subcommands.Add(Commands.PretrainCommand.Create(output));
         root.Subcommands.Add(Commands.EvalMlmCommand.Create(output));
+        root.Subcommands.Add(Commands.FrontierCommand.Create(output));
         root.Subcommands.Add(Commands.EmbedCommand.Create(output));
         root.Subcommands.Add(Commands.SweepCommand.Create(output));
         root.Subcommands.Add(Commands.DomainsCommand.Create(output));

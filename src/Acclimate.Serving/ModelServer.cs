@@ -11,6 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Acclimate.OnnxRuntime;
+
 namespace Acclimate.Serving;
 
 /// <summary>
@@ -45,6 +47,9 @@ public sealed class ModelServer : IAsyncDisposable
     /// <summary>What the served folder holds.</summary>
     public ServedModelKind Kind => _worker.Kind;
 
+    /// <summary>The engine running the model (torch, onnx, onnx-int8) and why it was chosen.</summary>
+    public BackendChoice Backend => _worker.Backend;
+
     /// <summary>Completes when the host stops (SIGTERM, Ctrl-C or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
@@ -59,7 +64,7 @@ public sealed class ModelServer : IAsyncDisposable
         var ip = options.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(options.Host, out var parsed) ? parsed
             : throw new ConfigException($"serve: --host {options.Host}: expected an IP address (127.0.0.1, ::1, 0.0.0.0) or localhost.");
-        var worker = await ModelWorker.StartAsync(options).ConfigureAwait(false);
+        var worker = await ModelWorker.StartAsync(options, log).ConfigureAwait(false);
         try
         {
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ModelServer).Assembly.GetName().Name });
@@ -83,7 +88,7 @@ public sealed class ModelServer : IAsyncDisposable
             }
             var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var server = new ModelServer(app, worker, options, new Uri(bound.Replace("[::]", "[::1]", StringComparison.Ordinal)));
-            log?.WriteLine($"serving {worker.Kind.ToString().ToLowerInvariant()} {options.Model} on {server.Address} (POST /v1/predict, POST /v1/embed, GET /healthz, GET /openapi.json, GET /); Ctrl-C or SIGTERM stops");
+            log?.WriteLine($"serving {worker.Kind.ToString().ToLowerInvariant()} {options.Model} ({worker.Backend.Backend}) on {server.Address} (POST /v1/predict, POST /v1/embed, GET /healthz, GET /openapi.json, GET /); Ctrl-C or SIGTERM stops");
             return server;
         }
         catch
@@ -120,6 +125,9 @@ public sealed class ModelServer : IAsyncDisposable
                 ["kind"] = worker.Kind.ToString().ToLowerInvariant(),
                 ["model"] = Path.GetFileName(Path.GetFullPath(options.Model).TrimEnd(Path.DirectorySeparatorChar)),
                 ["labels"] = new JsonArray(worker.Labels.Select(l => (JsonNode?)l).ToArray()),
+                ["backend"] = worker.Backend.Backend,
+                ["backend_requested"] = worker.Backend.Requested,
+                ["backend_reason"] = worker.Backend.Reason,
                 ["batches"] = batches,
                 ["texts"] = texts,
             });

@@ -26,22 +26,26 @@ internal sealed class ModelWorker : IAsyncDisposable
 
     private sealed record Job(JobKind Kind, IReadOnlyList<string> Texts, TaskCompletionSource<object[]> Answer);
 
-    private ModelWorker(ServeOptions options)
+    private readonly TextWriter? _log;
+
+    private ModelWorker(ServeOptions options, TextWriter? log)
     {
         _options = options;
+        _log = log;
         _thread = new Thread(Run) { IsBackground = true, Name = "acclimate-serve-model" };
     }
 
     /// <summary>Starts the worker thread and waits until it has loaded the model (a bad folder throws here).</summary>
-    public static async Task<ModelWorker> StartAsync(ServeOptions options)
+    public static async Task<ModelWorker> StartAsync(ServeOptions options, TextWriter? log = null)
     {
-        var worker = new ModelWorker(options);
+        var worker = new ModelWorker(options, log);
         worker._thread.Start();
         var model = await worker._loaded.Task.ConfigureAwait(false);
         worker.Kind = model.Kind;
         worker.Labels = model.Labels;
         worker.Dimension = model.Dimension;
         worker.PlainTags = model.PlainTags;
+        worker.Backend = model.Backend;
         return worker;
     }
 
@@ -52,6 +56,9 @@ internal sealed class ModelWorker : IAsyncDisposable
     public int? Dimension { get; private set; }
 
     public bool PlainTags { get; private set; }
+
+    /// <summary>The engine running the model and why (for /healthz).</summary>
+    public OnnxRuntime.BackendChoice Backend { get; private set; } = null!;
 
     /// <summary>Model passes so far, and the texts they carried (for /healthz: texts / batches is the mean batch).</summary>
     public (long Batches, long Texts) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _texts));
@@ -77,7 +84,7 @@ internal sealed class ModelWorker : IAsyncDisposable
         try
         {
             TorchRuntime.SetThreads(_options.Threads);
-            model = ServedModel.Load(_options.Model, _options.Device);
+            model = ServedModel.Load(_options, _log);
         }
         catch (Exception e)
         {

@@ -1,4 +1,5 @@
 using Acclimate.Errors;
+using Acclimate.OnnxRuntime;
 
 namespace Acclimate.Serving;
 
@@ -25,11 +26,17 @@ public sealed record ServeOptions(string Model, string Host = "127.0.0.1", int P
     /// <summary>How long the worker waits, after the first queued request, for more to join its batch.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>libtorch threads of the model's worker thread.</summary>
+    /// <summary>Threads of the model's forward pass: libtorch's on the worker thread, or the ONNX Runtime session's intra-op threads.</summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>Device of the model ("cpu", "cuda", "auto").</summary>
     public string? Device { get; init; }
+
+    /// <summary>Inference engine: auto (default: ONNX Runtime fp32 when it matches libtorch on the parity probes, else libtorch), torch, onnx, onnx-int8.</summary>
+    public InferenceBackend Backend { get; init; } = InferenceBackend.Auto;
+
+    /// <summary>Where exported ONNX graphs are cached; null = <c>$ACCLIMATE_CACHE</c> or <c>~/.cache/acclimate</c>.</summary>
+    public string? CacheDirectory { get; init; }
 
     /// <summary>How long a shutdown (SIGTERM, Ctrl-C) waits for requests in flight.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -1,14 +1,7 @@
-using Acclimate.Checkpoints;
-using Acclimate.Data.Datasets;
 using Acclimate.Encoders;
-using Acclimate.FineTuning;
-using Acclimate.FineTuning.Classification;
 using Acclimate.FineTuning.ModelSelection;
-using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
-using Acclimate.Models;
-using Acclimate.Runtime;
-using Acclimate.Tokenization;
+using Acclimate.OnnxRuntime;
 
 namespace Acclimate.Serving;
 
@@ -29,91 +22,71 @@ public enum ServedModelKind
 internal sealed record Prediction(IReadOnlyList<TextEntity>? Entities, string? Label, IReadOnlyDictionary<string, double>? Probabilities);
 
 /// <summary>
-/// The model behind the server, loaded from its folder with the library's own loaders
-/// (<see cref="TaggerEnsemble"/> and <see cref="TextEntities"/>, the classifier folder, or
-/// <see cref="SentenceEmbedder"/>). Not thread-safe: <see cref="ModelWorker"/> creates, runs and
-/// disposes it on one thread, so every TorchSharp tensor lives and dies on that thread.
+/// The model behind the server, opened by <see cref="InferenceModels"/> on the backend the options
+/// ask for (default auto: ONNX Runtime on the float32 export when it matches libtorch on the parity
+/// probes, else libtorch — the library's own <see cref="TaggerEnsemble"/> and <see cref="TextEntities"/>,
+/// the classifier folder, or <see cref="SentenceEmbedder"/>). Not thread-safe: <see cref="ModelWorker"/>
+/// creates, runs and disposes it on one thread, so every TorchSharp tensor lives and dies on that thread.
 /// </summary>
 internal sealed class ServedModel : IDisposable
 {
-    private readonly TaggerEnsemble? _tagger;
-    private readonly TransformerModel? _classifier;
-    private readonly ITextTokenizer? _tokenizer;
-    private readonly FineTuneModelOptions? _classifierOptions;
-    private readonly SentenceEmbedder? _embedder;
+    private readonly ITextPredictor? _predictor;
+    private readonly ITextEmbedder? _embedder;
 
-    private ServedModel(ServedModelKind kind, string folder) { Kind = kind; Folder = folder; }
-
-    private ServedModel(string folder, TaggerEnsemble tagger) : this(ServedModelKind.Tagger, folder) => _tagger = tagger;
-
-    private ServedModel(string folder, TransformerModel classifier, ITextTokenizer tokenizer, FineTuneModelOptions options) : this(ServedModelKind.Classifier, folder)
+    private ServedModel(string folder, ITextPredictor predictor)
     {
-        _classifier = classifier;
-        _tokenizer = tokenizer;
-        _classifierOptions = options;
+        Folder = folder;
+        _predictor = predictor;
+        Kind = predictor.Kind == TextModelKind.Tagger ? ServedModelKind.Tagger : ServedModelKind.Classifier;
     }
 
-    private ServedModel(string folder, SentenceEmbedder embedder) : this(ServedModelKind.Embedder, folder) => _embedder = embedder;
+    private ServedModel(string folder, ITextEmbedder embedder)
+    {
+        Folder = folder;
+        _embedder = embedder;
+        Kind = ServedModelKind.Embedder;
+    }
 
     public ServedModelKind Kind { get; }
 
     public string Folder { get; }
 
     /// <summary>Labels (tagger: model labels; classifier: classes); empty for an embedder.</summary>
-    public IReadOnlyList<string> Labels => _tagger?.Labels ?? _classifier?.Config.Labels ?? (IReadOnlyList<string>)Array.Empty<string>();
+    public IReadOnlyList<string> Labels => _predictor?.Labels ?? (IReadOnlyList<string>)Array.Empty<string>();
 
     /// <summary>Embedding size (embedder only).</summary>
     public int? Dimension => _embedder?.Dimension;
 
     /// <summary>Whether a tagger's spans are entities (a tagging scheme) or one tag per word.</summary>
-    public bool PlainTags => _tagger is not null && _tagger.Info.FileScheme is null;
+    public bool PlainTags => _predictor?.PlainTags ?? false;
+
+    /// <summary>The engine running the model and why.</summary>
+    public BackendChoice Backend => _predictor?.Backend ?? _embedder!.Backend;
 
     /// <summary>Which kind of model <paramref name="folder"/> holds, from its marker files.</summary>
-    public static ServedModelKind KindOf(string folder)
+    public static ServedModelKind KindOf(string folder) => InferenceModels.KindOf(folder) switch
     {
-        if (File.Exists(Path.Combine(folder, SequenceLabeler.HeadConfigFileName))) return ServedModelKind.Tagger;
-        if (File.Exists(Path.Combine(folder, ClassificationModelInfo.FileName))) return ServedModelKind.Classifier;
-        return ServedModelKind.Embedder;
-    }
+        TextModelKind.Tagger => ServedModelKind.Tagger,
+        TextModelKind.Classifier => ServedModelKind.Classifier,
+        _ => ServedModelKind.Embedder,
+    };
 
-    public static ServedModel Load(string folder, string? device)
+    public static ServedModel Load(ServeOptions options, TextWriter? log)
     {
-        var dev = TorchRuntime.ResolveDevice(device);
-        switch (KindOf(folder))
-        {
-            case ServedModelKind.Tagger:
-                return new ServedModel(folder, TaggerEnsemble.Load(new[] { folder }, dev));
-            case ServedModelKind.Classifier:
-                var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folder), dev);
-                try
-                {
-                    var options = ClassificationModelInfo.TryLoad(folder)!.ToModelOptions(folder);
-                    return new ServedModel(folder, classifier, TokenizerLoader.FromFolder(folder), options);
-                }
-                catch
-                {
-                    classifier.Dispose();
-                    throw;
-                }
-            default:
-                return new ServedModel(folder, new SentenceEmbedder(folder, new EmbeddingOptions(Normalize: true), device));
-        }
+        var inference = new InferenceOptions(options.Backend, options.CacheDirectory, options.Threads, options.Device);
+        return KindOf(options.Model) == ServedModelKind.Embedder
+            ? new ServedModel(options.Model, InferenceModels.OpenEmbedder(options.Model, new EmbeddingOptions(Normalize: true), inference, log))
+            : new ServedModel(options.Model, InferenceModels.OpenPredictor(options.Model, inference, log));
     }
 
     /// <summary>Entities or labels for each text, in one pass of the model over all of them.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts)
     {
-        if (_tagger is not null)
-            return TextEntities.Predict(_tagger, texts).Select(e => new Prediction(e, null, null)).ToArray();
-        if (_classifier is not null)
-        {
-            var inputs = texts.Select(t => ClassificationRun.Encode(_tokenizer!, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
-            var predicted = ClassificationRun.Predict(_classifier, inputs, _classifier.Config.PadTokenId);
-            var labels = _classifier.Config.Labels;
-            return predicted.Select(p => new Prediction(null, labels[p.Label],
-                labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => (double)p.Probabilities[x.i], StringComparer.Ordinal))).ToArray();
-        }
-        throw new InvalidOperationException("an embedder has no predictions");
+        if (_predictor is null) throw new InvalidOperationException("an embedder has no predictions");
+        var labels = _predictor.Labels;
+        return _predictor.Predict(texts).Select(p => p.Entities is not null
+            ? new Prediction(p.Entities, null, null)
+            : new Prediction(null, p.Label, labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => (double)p.Probabilities![x.i], StringComparer.Ordinal))).ToArray();
     }
 
     /// <summary>L2-normalised embeddings of the texts.</summary>
@@ -122,8 +95,7 @@ internal sealed class ServedModel : IDisposable
 
     public void Dispose()
     {
-        _tagger?.Dispose();
-        _classifier?.Dispose();
+        _predictor?.Dispose();
         _embedder?.Dispose();
     }
 }

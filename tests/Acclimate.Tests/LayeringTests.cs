@@ -74,6 +74,24 @@ public sealed class LayeringTests
         Assert.DoesNotContain("Acclimate.Cli", serving);
     }
 
+    [Fact]
+    public void OnnxRuntimeIsItsOwnAssemblyBetweenTheLibraryAndTheServer()
+    {
+        // Acclimate (library) < Acclimate.OnnxRuntime (the ORT inference backend) < Acclimate.Serving, Acclimate.Cli:
+        // the library carries no ONNX Runtime; the backend knows nothing of HTTP or the CLI.
+        static string[] ReferencesOf(Type t)
+        {
+            using var module = ModuleDefinition.ReadModule(t.Assembly.Location);
+            return module.AssemblyReferences.Select(r => r.Name).ToArray();
+        }
+        Assert.DoesNotContain(ReferencesOf(typeof(Acclimate.Runtime.TorchRuntime)), r => r.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal));
+        var backend = ReferencesOf(typeof(Acclimate.OnnxRuntime.InferenceModels));
+        Assert.Contains("Acclimate", backend);
+        Assert.Contains("Microsoft.ML.OnnxRuntime", backend);
+        Assert.DoesNotContain(backend, r => r is "Acclimate.Serving" or "Acclimate.Cli" || r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.Contains("Acclimate.OnnxRuntime", ReferencesOf(typeof(Acclimate.Serving.ModelServer)));
+    }
+
     private static string Describe(string edge) =>
         edge + " (" + string.Join(", ", UpwardReferences().Where(r => $"{r.From} -> {r.To}" == edge).Select(r => $"{r.FromType} uses {r.ToType}").Distinct().Take(3)) + ")";
 

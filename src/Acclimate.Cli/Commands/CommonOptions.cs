@@ -11,6 +11,19 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    /// <summary>--backend of the inference verbs (embed, serve).</summary>
+    public static Option<string> Backend() => new("--backend")
+    {
+        Description = "auto (default: ONNX Runtime on the float32 ONNX export when it matches libtorch on probe texts, else libtorch; the reason is printed), torch, onnx, or onnx-int8 (faster, changes results).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>--onnx-cache of the inference verbs.</summary>
+    public static Option<string?> OnnxCache() => new("--onnx-cache")
+    {
+        Description = "Folder for exported ONNX graphs (default: $ACCLIMATE_CACHE or ~/.cache/acclimate, under onnx/).",
+    };
+
     /// <summary>
     /// --device for the training verbs: no default, so the recipe's training.device stands unless
     /// the flag is given; when given it becomes the override training.device=NAME.

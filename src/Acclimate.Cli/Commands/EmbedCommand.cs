@@ -6,6 +6,7 @@ using Acclimate.Data.Corpora;
 using Acclimate.Encoders;
 using Acclimate.Errors;
 using Acclimate.IO;
+using Acclimate.OnnxRuntime;
 
 namespace Acclimate.Cli.Commands;
 
@@ -22,9 +23,12 @@ internal static class EmbedCommand
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per text (longer texts are cut).", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = CommonOptions.Device();
+        var backend = CommonOptions.Backend();
+        var cache = CommonOptions.OnnxCache();
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: its own, the physical cores); libtorch uses its process setting." };
         var command = new Command("embed", "Sentence embeddings (mean or [CLS] pooling, L2-normalised) for each line of a file.")
         {
-            model, input, outPath, pooling, noNormalize, maxLength, batch, device,
+            model, input, outPath, pooling, noNormalize, maxLength, batch, device, backend, cache, threads,
         };
         command.SetAction(result =>
         {
@@ -36,8 +40,9 @@ internal static class EmbedCommand
                 var other => throw new ConfigException($"--pooling {other}: expected mean or cls."),
             };
             var texts = InputTexts.Read(result.GetValue(input)!);
-            using var embedder = new SentenceEmbedder(result.GetValue(model)!,
-                new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)), result.GetValue(device));
+            using var embedder = InferenceModels.OpenEmbedder(result.GetValue(model)!,
+                new EmbeddingOptions(chosen, !result.GetValue(noNormalize), result.GetValue(maxLength), result.GetValue(batch)),
+                new InferenceOptions(InferenceBackends.Parse(result.GetValue(backend)), result.GetValue(cache), result.GetValue(threads), result.GetValue(device)), output);
             var vectors = embedder.Embed(texts);
             var path = result.GetValue(outPath)!;
             AtomicFile.WriteText(path, writer =>
@@ -45,7 +50,7 @@ internal static class EmbedCommand
                 foreach (var v in vectors)
                     writer.WriteLine(new JsonObject { ["embedding"] = new JsonArray(v.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()) }.ToJsonString());
             });
-            output.WriteLine($"wrote {vectors.Length} embeddings of {embedder.Dimension} values ({embedder.Pooling.ToString().ToLowerInvariant()} pooling{(result.GetValue(noNormalize) ? "" : ", L2-normalised")}) to {path}");
+            output.WriteLine($"wrote {vectors.Length} embeddings of {embedder.Dimension} values ({embedder.Pooling.ToString().ToLowerInvariant()} pooling{(result.GetValue(noNormalize) ? "" : ", L2-normalised")}) to {path} on {embedder.Backend.Backend}");
             return 0;
         });
         return command;

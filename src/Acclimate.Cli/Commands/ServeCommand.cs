@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Acclimate.OnnxRuntime;
 using Acclimate.Serving;
 
 namespace Acclimate.Cli.Commands;
@@ -14,16 +15,18 @@ internal static class ServeCommand
         var model = new Option<string>("--model") { Description = "Tagger or classifier folder written by `acclimate finetune` (best-model), or an encoder folder (embeddings).", Required = true };
         var host = new Option<string>("--host") { Description = "Address to bind; the default answers only this machine (loopback). 0.0.0.0 binds every interface.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port, printed at start).", DefaultValueFactory = _ => 8080 };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads of the model's worker thread.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Threads of a forward pass (libtorch on the worker thread, or the ONNX Runtime session).", DefaultValueFactory = _ => 1 };
         var maxTexts = new Option<int>("--max-texts") { Description = "Most texts per request (more: 413).", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-text-chars") { Description = "Longest text in characters (longer: 413).", DefaultValueFactory = _ => 10_000 };
         var maxBody = new Option<int>("--max-body-bytes") { Description = "Largest request body (larger: 413).", DefaultValueFactory = _ => 1 << 20 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Most texts per model pass (micro-batching of concurrent requests).", DefaultValueFactory = _ => 32 };
         var window = new Option<double>("--batch-window-ms") { Description = "How long a batch waits for more requests after the first one.", DefaultValueFactory = _ => 5 };
         var device = CommonOptions.Device();
+        var backend = CommonOptions.Backend();
+        var cache = CommonOptions.OnnxCache();
         var command = new Command("serve", "Serve a model over HTTP: POST /v1/predict, POST /v1/embed, GET /healthz, GET /openapi.json, and a page at /.")
         {
-            model, host, port, threads, maxTexts, maxChars, maxBody, maxBatch, window, device,
+            model, host, port, threads, maxTexts, maxChars, maxBody, maxBatch, window, device, backend, cache,
         };
         command.SetAction(result =>
         {
@@ -36,6 +39,8 @@ internal static class ServeCommand
                 MaxBatchTexts = result.GetValue(maxBatch),
                 BatchWindow = TimeSpan.FromMilliseconds(result.GetValue(window)),
                 Device = result.GetValue(device),
+                Backend = InferenceBackends.Parse(result.GetValue(backend)),
+                CacheDirectory = result.GetValue(cache),
             };
             Run(options, output).GetAwaiter().GetResult();
             return 0;

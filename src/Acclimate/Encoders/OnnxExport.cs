@@ -65,7 +65,7 @@ public sealed record OnnxExportResult(OnnxExportKind Kind, int Opset, IReadOnlyL
 /// "&lt;hf name&gt;.T" and biases under their HF names, so <see cref="OnnxEncoderImport"/> reads the file back.
 /// Only BERT (model_type "bert", hidden_act "gelu") is exported; other architectures are refused.
 /// With <see cref="OnnxQuantization.Int8"/> the encoder's Linear layers are dynamic int8 (see there); such a
-/// graph is for inference and does not import back.
+/// graph is for inference: <see cref="OnnxEncoderImport"/> refuses it with an error saying so.
 /// </summary>
 public static class OnnxExport
 {

@@ -66,6 +66,13 @@ public sealed class CrfViterbiDecoder
     private float[] RawStart { get; }
     private float[] RawEnd { get; }
 
+    /// <summary>
+    /// The CRF's posterior over one sentence's word emissions [words, labels] (forward–backward in plain
+    /// C#, see <see cref="CrfPosterior"/>), from the same scores and constraints this decoder uses: the
+    /// per-entity confidence <c>acclimate predict</c> reports, without libtorch.
+    /// </summary>
+    public CrfPosterior Posterior(float[,] emissions) => CrfPosterior.Compute(emissions, RawTransitions, RawStart, RawEnd, Constraints);
+
     /// <summary>The best label ids for <paramref name="length"/> words whose emissions are rows of <paramref name="emissions"/> ([length, labels], row-major).</summary>
     public int[] Decode(ReadOnlySpan<float> emissions, int length)
     {

@@ -146,6 +146,78 @@ public static class Plots
         Save(plot, path, width, height);
     }
 
+    /// <summary>
+    /// Labelled points with their spread: each point's observations as small markers, bars from the
+    /// lowest to the highest observation on each axis, the mean as a large marker (filled when
+    /// highlighted), and the highlighted points joined in x order by a dashed line — a Pareto front,
+    /// for example. Optional reference lines mark fixed x and y values (e.g. 0 and 1).
+    /// </summary>
+    public static void RangedPoints(string path, string title, string xLabel, string yLabel, IReadOnlyList<RangedPoint> points,
+        IReadOnlyList<double>? referenceX = null, IReadOnlyList<double>? referenceY = null, int width = DefaultWidth, int height = DefaultWidth)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var finite = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        if (finite.Count == 0) throw new ArgumentException("a point plot needs at least one finite point.", nameof(points));
+        using var plot = new Plot();
+        foreach (var x in referenceX ?? Array.Empty<double>())
+        {
+            var line = plot.Add.VerticalLine(x);
+            line.LineColor = Colors.Gray.WithAlpha(0.5);
+            line.LinePattern = LinePattern.Dotted;
+        }
+        foreach (var y in referenceY ?? Array.Empty<double>())
+        {
+            var line = plot.Add.HorizontalLine(y);
+            line.LineColor = Colors.Gray.WithAlpha(0.5);
+            line.LinePattern = LinePattern.Dotted;
+        }
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < finite.Count; i++)
+        {
+            var p = finite[i];
+            var color = palette.GetColor(i);
+            var obs = p.Observations.Where(o => double.IsFinite(o.X) && double.IsFinite(o.Y)).ToArray();
+            if (obs.Length > 1)
+            {
+                var xBar = plot.Add.Line(obs.Min(o => o.X), p.Y, obs.Max(o => o.X), p.Y);
+                xBar.LineColor = color;
+                xBar.LineWidth = 2;
+                var yBar = plot.Add.Line(p.X, obs.Min(o => o.Y), p.X, obs.Max(o => o.Y));
+                yBar.LineColor = color;
+                yBar.LineWidth = 2;
+                var each = plot.Add.Scatter(obs.Select(o => o.X).ToArray(), obs.Select(o => o.Y).ToArray());
+                each.LineWidth = 0;
+                each.MarkerSize = 5;
+                each.MarkerShape = MarkerShape.OpenCircle;
+                each.Color = color;
+            }
+            var mean = plot.Add.Scatter(new[] { p.X }, new[] { p.Y });
+            mean.LineWidth = 0;
+            mean.MarkerSize = 11;
+            mean.MarkerShape = p.Highlighted ? MarkerShape.FilledCircle : MarkerShape.OpenCircle;
+            mean.Color = color;
+            var text = plot.Add.Text(p.Label, p.X, p.Y);
+            text.LabelFontName = SansFamily.Value;
+            text.LabelFontSize = 13;
+            text.LabelFontColor = color;
+            text.LabelAlignment = Alignment.LowerLeft;
+            text.LabelOffsetX = 7;
+            text.LabelOffsetY = -4;
+        }
+        var front = finite.Where(p => p.Highlighted).OrderBy(p => p.X).ToArray();
+        if (front.Length > 1)
+        {
+            var line = plot.Add.Scatter(front.Select(p => p.X).ToArray(), front.Select(p => p.Y).ToArray());
+            line.MarkerSize = 0;
+            line.LineWidth = 1.5f;
+            line.LinePattern = LinePattern.Dashed;
+            line.Color = Colors.Black.WithAlpha(0.6);
+        }
+        Decorate(plot, title, xLabel, yLabel);
+        plot.HideLegend();
+        Save(plot, path, width, height);
+    }
+
     private static void Decorate(Plot plot, string title, string xLabel, string yLabel)
     {
         plot.Font.Set(SansFamily.Value);

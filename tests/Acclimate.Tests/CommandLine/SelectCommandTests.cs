@@ -109,7 +109,11 @@ public sealed class EncoderVerbTests : IClassFixture<Acclimate.Tests.FineTuning.
         File.WriteAllLines(input, new[] { "John lives in Paris .", "The cat sat on the mat ." });
         var output = _fixture.Temp.File("embed-out.jsonl");
         var stderr = new StringWriter();
-        Assert.Equal(0, CliApp.Run(["embed", "--model", _fixture.Encoder, "--input", input, "--output", output, "--device", "cpu"], new StringWriter(), stderr));
+        var stdout = new StringWriter();
+        // The default backend (auto) exports the BERT encoder and runs it on ONNX Runtime after the parity check.
+        Assert.Equal(0, CliApp.Run(["embed", "--model", _fixture.Encoder, "--input", input, "--output", output, "--device", "cpu", "--onnx-cache", _fixture.Temp.File("onnx-cache")], stdout, stderr));
+        Assert.Contains("backend onnx (requested auto): parity held", stdout.ToString());
+        Assert.EndsWith(" on onnx", stdout.ToString().TrimEnd());
         var rows = File.ReadAllLines(output).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["embedding"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
         Assert.Equal(2, rows.Length);
         Assert.All(rows, r => Assert.Equal(16, r.Length));

@@ -178,6 +178,23 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void AnInt8ExportDoesNotImportAndTheErrorSaysInt8IsForServing()
+    {
+        using var temp = new TempFolder();
+        var int8 = temp.File("int8.onnx");
+        OnnxExport.Export(new OnnxExportRequest(TestPaths.Fixture("hf-parity", "bert"), int8, OnnxExportKind.Encoder, OnnxQuantization.Int8));
+        var e = Assert.Throws<CheckpointException>(() => OnnxEncoderImport.ToFolder(new OnnxImportRequest(int8), temp.File("imported")));
+        Assert.Contains("int8-quantized graph", e.Message);
+        Assert.Contains("for serving only", e.Message);
+        Assert.StartsWith(int8, e.Message);
+        Assert.False(Directory.Exists(temp.File("imported")));
+        // The CLI verb: bad input, exit 2, the same message, no stack trace.
+        Assert.Equal(2, FineTuneCliFixture.Run(out _, out var errors, "model", "import", "--onnx", int8, "--output", temp.File("imported")));
+        Assert.Contains("int8 graphs are for serving only", errors);
+        Assert.DoesNotContain("   at ", errors);
+    }
+
+    [Fact]
     public void OtherArchitecturesAreRefused()
     {
         using var temp = new TempFolder();

@@ -8,7 +8,7 @@ namespace Acclimate.Tests.Samples;
 /// <summary>
 /// samples/OnnxTagger, run as a user would on a tiny CRF tagger exported to ONNX (float32 and
 /// int8): it prints entities whose offsets cut their text out of the input, and in float32 they
-/// are exactly the entities the library finds on libtorch (TextEntities.Predict), a long text
+/// are exactly the entities the library finds on libtorch (TextEntities.Predict), with the same confidence within 1e-4, a long text
 /// (sliding windows, max_length 16) included.
 /// </summary>
 public sealed class OnnxTaggerSampleTests
@@ -47,8 +47,16 @@ public sealed class OnnxTaggerSampleTests
                 var span = parts[1].Trim('[', ')').Split(", ").Select(int.Parse).ToArray();
                 Assert.Contains(texts, t => span[1] <= t.Length && t[span[0]..span[1]] == parts[2]);
             }
+            // The fourth column is the entity's confidence, in [0, 1].
+            Assert.All(printed, parts => Assert.InRange(double.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture), 0.0, 1.0));
             if (graph == onnx)
-                Assert.Equal(expected.SelectMany(l => l).Select(x => $"{x.Type}\t[{x.Start}, {x.End})\t{x.Text}"), lines);
+            {
+                var flat = expected.SelectMany(l => l).ToArray();
+                Assert.Equal(flat.Select(x => $"{x.Type}\t[{x.Start}, {x.End})\t{x.Text}"), printed.Select(p => string.Join('\t', p[..3])));
+                // The same confidence as `predict` (CrfPosterior on the ONNX emissions vs on libtorch's), printed to 6 decimals.
+                for (var k = 0; k < flat.Length; k++)
+                    Assert.True(Math.Abs(flat[k].Confidence - double.Parse(printed[k][3], System.Globalization.CultureInfo.InvariantCulture)) <= 1e-4, $"entity {k}: {flat[k].Confidence} vs {printed[k][3]}");
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Acclimate.Encoders;
 using Acclimate.FineTuning.ModelSelection;
 using Acclimate.FineTuning.Tagging;
+using Acclimate.OnnxRuntime;
 using Acclimate.Serving;
 using Acclimate.Tests.FineTuning;
 using Acclimate.Tests.FineTuning.Tagging;
@@ -24,7 +25,7 @@ public sealed class TaggerServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Folder = TinyTaggerFolder.Create(Temp.File("tagger"), crf: true, seed: 7);
-        Server = await ModelServer.StartAsync(new ServeOptions(Folder, "127.0.0.1", 0) { MaxBodyBytes = 4096, MaxTexts = 8, MaxTextChars = 300 });
+        Server = await ModelServer.StartAsync(new ServeOptions(Folder, "127.0.0.1", 0) { Backend = InferenceBackend.Torch, MaxBodyBytes = 4096, MaxTexts = 8, MaxTextChars = 300 });
         Client = new HttpClient { BaseAddress = Server.Address };
     }
 
@@ -221,7 +222,7 @@ public sealed class ModelServerLifecycleTests
         using var temp = new TempFolder();
         var folder = TinyTaggerFolder.Create(temp.File("tagger"), crf: false, seed: 5);
         // A long batch window keeps the requests queued in the worker when the stop begins.
-        var server = await ModelServer.StartAsync(new ServeOptions(folder, "127.0.0.1", 0) { BatchWindow = TimeSpan.FromMilliseconds(400) });
+        var server = await ModelServer.StartAsync(new ServeOptions(folder, "127.0.0.1", 0) { Backend = InferenceBackend.Torch, BatchWindow = TimeSpan.FromMilliseconds(400) });
         using var client = new HttpClient { BaseAddress = server.Address };
         var requests = Enumerable.Range(0, 6).Select(i => client.PostAsync("/v1/predict",
             new StringContent($"{{\"texts\": [\"John lives in Paris {i}\"]}}", Encoding.UTF8, "application/json"))).ToArray();
@@ -240,7 +241,7 @@ public sealed class ModelServerLifecycleTests
         var encoder = temp.File("encoder");
         Assert.Equal(0, FineTuneCliFixture.Run(out var output, out var errors, "model", "init", "--tokenizer", TestPaths.Fixture("tokenizers", "bert-base-cased"),
             "--output", encoder, "--layers", "1", "--hidden", "16", "--heads", "2", "--intermediate", "32", "--max-positions", "64", "--seed", "3"));
-        await using var server = await ModelServer.StartAsync(new ServeOptions(encoder, "127.0.0.1", 0));
+        await using var server = await ModelServer.StartAsync(new ServeOptions(encoder, "127.0.0.1", 0) { Backend = InferenceBackend.Torch });
         Assert.Equal(ServedModelKind.Embedder, server.Kind);
         using var client = new HttpClient { BaseAddress = server.Address };
         var texts = new[] { "John lives in Paris.", "A second, longer sentence about nothing much." };
@@ -277,7 +278,7 @@ public sealed class ModelServerLifecycleTests
         var info = new Acclimate.FineTuning.Classification.ClassificationModelInfo(32, Acclimate.FineTuning.TruncationStrategy.Head, 16);
         info.Save(folder);
 
-        await using var server = await ModelServer.StartAsync(new ServeOptions(folder, "127.0.0.1", 0));
+        await using var server = await ModelServer.StartAsync(new ServeOptions(folder, "127.0.0.1", 0) { Backend = InferenceBackend.Torch });
         Assert.Equal(ServedModelKind.Classifier, server.Kind);
         using var client = new HttpClient { BaseAddress = server.Address };
         var texts = new[] { "A fine film.", "Terrible, long and loud; I left early." };
@@ -302,12 +303,12 @@ public sealed class ModelServerLifecycleTests
     [Fact]
     public async Task A_missing_folder_or_a_bad_host_is_a_config_error()
     {
-        await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions("/nonexistent/model", "127.0.0.1", 0)));
+        await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions("/nonexistent/model", "127.0.0.1", 0) { Backend = InferenceBackend.Torch }));
         using var temp = new TempFolder();
-        await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(temp.Path, "not-a-host", 0)));
+        await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(temp.Path, "not-a-host", 0) { Backend = InferenceBackend.Torch }));
         // A port already taken is named too.
         var taken = BusyPort();
-        var busy = await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(TinyTaggerFolder.Create(temp.File("t"), crf: false), "127.0.0.1", taken.Port)));
+        var busy = await Assert.ThrowsAsync<Acclimate.Errors.ConfigException>(() => ModelServer.StartAsync(new ServeOptions(TinyTaggerFolder.Create(temp.File("t"), crf: false), "127.0.0.1", taken.Port) { Backend = InferenceBackend.Torch }));
         Assert.Contains($"cannot listen on 127.0.0.1:{taken.Port}", busy.Message);
         taken.Listener.Stop();
         // The CLI verb reports it as bad input (exit 2), without a stack trace.

@@ -39,6 +39,12 @@ internal static class BertOnnxImporter
     /// <param name="numHeads">The attention head count, when the graph does not show it.</param>
     public static OnnxImport Import(OnnxModel model, string source, int? numHeads = null)
     {
+        // A dynamically quantized graph (`model export --quantize int8`, or onnxruntime's quantize_dynamic) stores its
+        // Linear weights as int8 with per-channel scales: the float32 checkpoint cannot be restored from it exactly.
+        var quantized = model.Graph.Nodes.Count(n => n.OpType is "MatMulInteger" or "DynamicQuantizeLinear" or "DynamicQuantizeMatMul" or "QLinearMatMul");
+        if (quantized > 0)
+            throw new CheckpointException($"{source}: an int8-quantized graph ({quantized} MatMulInteger/DynamicQuantizeLinear nodes, as `acclimate model export --quantize int8` writes): " +
+                                          "int8 graphs are for serving only (run them with ONNX Runtime, e.g. `acclimate serve --backend onnx-int8`) and do not import back to a float32 model; import the float32 export instead.");
         var index = new OnnxGraphIndex(model.Graph);
         var notes = new List<string>();
         var weights = new Dictionary<string, ImportedTensor>(StringComparer.Ordinal);
