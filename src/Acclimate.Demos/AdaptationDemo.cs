@@ -37,7 +37,7 @@ namespace Acclimate.Demos;
 public sealed class AdaptationDemo
 {
     private readonly DemoRunOptions _o;
-    private readonly AdaptationDemoSettings _s;
+    private readonly AdaptationDemoRecipe _s;
     private readonly Recipe _recipe;
     private readonly IAnsiConsole _console;
     private readonly TextWriter _log;
@@ -51,7 +51,7 @@ public sealed class AdaptationDemo
         _console = console;
         _log = log;
         _recipe = Recipe.Load(options.RecipePath);
-        _s = AdaptationDemoSettings.From(_recipe);
+        _s = AdaptationDemoRecipe.From(_recipe);
         _out = Path.GetFullPath(options.OutputDir);
         _stages = new DemoStageRunner(_out, options.RecipePath, console, log);
     }
@@ -82,7 +82,7 @@ public sealed class AdaptationDemo
 
         var warm = _stages.Stage("MLM head warm-up (general text)", () => _stages.Pretrain("warmup", WarmupRecipe(encoder, data), encoderId + dataId));
         var dapt = _stages.Stage("DAPT", () => _stages.Pretrain("dapt", DaptRecipe(data, warm.ModelFolder, control: false), warm.Recipe));
-        var controlName = _s.Forgetting.Name;
+        var controlName = DemoForgetting.Name(_s.Forgetting);
         var controlled = _stages.Stage($"DAPT + {controlName}", () => _stages.Pretrain("dapt-" + controlName, DaptRecipe(data, warm.ModelFolder, control: true), warm.Recipe));
         WritePretraining(body, warm, dapt, controlled, controlName);
 
@@ -149,27 +149,27 @@ public sealed class AdaptationDemo
         var w = _s.Warmup;
         return new PretrainingRecipe
         {
-            Run = new PretrainingRunSection { Name = "demo-warmup", Folder = Path.Combine(_out, "warmup") },
-            Model = new PretrainingModelSection { Init = encoder, HeadWarmupSteps = w.HeadSteps, HeadWarmupLearningRate = w.HeadLearningRate },
-            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
-            Data = new PretrainingDataSection { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval, BlockSize = 128, EvalMaxBlocks = w.EvalMaxBlocks },
-            General = new PretrainingGeneralSection { Eval = data.DomainEval },
-            Training = w.Training(_o.Seed, _o.Threads, _o.Device),
+            Run = new PretrainingRunOptions { Name = "demo-warmup", Folder = Path.Combine(_out, "warmup") },
+            Model = new PretrainingModelOptions { Init = encoder, HeadWarmupSteps = w.HeadSteps, HeadWarmupLearningRate = w.HeadLearningRate },
+            Objective = new PretrainingObjectiveOptions { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataOptions { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval, BlockSize = 128, EvalMaxBlocks = w.EvalMaxBlocks },
+            General = new PretrainingGeneralOptions { Eval = data.DomainEval },
+            Training = w.TrainingFor(_o.Seed, _o.Threads, _o.Device),
         };
     }
 
     private PretrainingRecipe DaptRecipe(AdaptationDemoData data, string warmModel, bool control)
     {
-        var name = control ? "dapt-" + _s.Forgetting.Name : "dapt";
+        var name = control ? "dapt-" + DemoForgetting.Name(_s.Forgetting) : "dapt";
         return new PretrainingRecipe
         {
-            Run = new PretrainingRunSection { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
-            Model = new PretrainingModelSection { Init = warmModel },
-            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
-            Data = new PretrainingDataSection { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = 128, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
-            General = new PretrainingGeneralSection { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval },
-            Forgetting = control ? _s.Forgetting.RecipeSection : new PretrainingForgettingSection(),   // the defaults: no rehearsal, no penalty
-            Training = _s.Dapt.Training(_o.Seed + 1, _o.Threads, _o.Device),
+            Run = new PretrainingRunOptions { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
+            Model = new PretrainingModelOptions { Init = warmModel },
+            Objective = new PretrainingObjectiveOptions { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataOptions { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = 128, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
+            General = new PretrainingGeneralOptions { Train = data.Brown.GeneralTrain, Eval = data.Brown.GeneralEval },
+            Forgetting = control ? _s.Forgetting : new PretrainingForgettingOptions(),   // the defaults: no rehearsal, no penalty
+            Training = _s.Dapt.TrainingFor(_o.Seed + 1, _o.Threads, _o.Device),
         };
     }
 
@@ -200,21 +200,7 @@ public sealed class AdaptationDemo
                 MaxDev = t.MaxDev,
                 MaxTest = t.MaxTest,
             },
-            new TrainingOptions
-            {
-                LearningRate = t.LearningRate,
-                WarmupRatio = 0.1,
-                Epochs = t.Epochs,
-                BatchSize = t.BatchSize,
-                ClipNorm = 1.0,
-                Seed = seed,
-                Precision = t.Precision,
-                Threads = _o.Threads,
-                Device = _o.Device,
-                LogEvery = t.LogEvery,
-                MetricForBest = "f1",
-                GreaterIsBetter = true,
-            },
+            t.TrainingFor(seed, _o.Threads, _o.Device),
             new FineTuneOptimizerOptions { HeadLearningRate = t.HeadLearningRate, CrfLearningRate = t.CrfLearningRate },
             new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
             new CrossValidationOptions(),
@@ -266,10 +252,10 @@ public sealed class AdaptationDemo
     private void WritePretraining(StringBuilder body, DemoPretrainStage warm, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
     {
         var w = _s.Warmup;
-        var controlText = _s.Forgetting.Description;
+        var controlText = DemoForgetting.Description(_s.Forgetting);
         _stages.Heading(body, "4. Domain-adaptive pretraining and what it costs",
-            $"First the new MLM head is fitted on general text: {w.HeadSteps} updates of the head alone (encoder frozen), then {warm.Steps} joint updates at learning rate {Prose(w.LearningRate)}. " +
-            $"From that common start, DAPT continues MLM on the biomedical text for {dapt.Steps} updates of {_s.Dapt.BatchSize} × 128 tokens (learning rate {Prose(_s.Dapt.LearningRate)}): plain, and with {controlText}. " +
+            $"First the new MLM head is fitted on general text: {w.HeadSteps} updates of the head alone (encoder frozen), then {warm.Steps} joint updates at learning rate {Prose(w.Training.LearningRate)}. " +
+            $"From that common start, DAPT continues MLM on the biomedical text for {dapt.Steps} updates of {_s.Dapt.Training.BatchSize} × 128 tokens (learning rate {Prose(_s.Dapt.Training.LearningRate)}): plain, and with {controlText}. " +
             "Perplexity is masked-token perplexity on held-out text (the same masks before and after). " +
             $"Runs: [warmup/](warmup/report.md), [dapt/](dapt/report.md), [{_stages.Rel(controlled.Folder)}/]({_stages.Rel(controlled.Folder)}/report.md).");
         var table = new MarkdownTable("stage", "starts from", "general (Brown) perplexity", "Δ general", "biomedical perplexity", "Δ biomedical", "updates", "train s");
@@ -322,7 +308,7 @@ public sealed class AdaptationDemo
     {
         var t = _s.Finetune;
         _stages.Heading(body, "5. Does it pay off downstream? NCBI-disease NER",
-            $"A linear head{(t.Crf ? " with a CRF" : "")} on each encoder, {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")} at learning rate {Prose(t.LearningRate)} (head {Prose(t.HeadLearningRate)}), " +
+            $"A linear head{(t.Crf ? " with a CRF" : "")} on each encoder, {t.Training.Epochs} epoch{(t.Training.Epochs == 1 ? "" : "s")} at learning rate {Prose(t.Training.LearningRate)} (head {Prose(t.HeadLearningRate)}), " +
             $"best epoch on {(t.MaxDev > 0 ? $"{t.MaxDev:N0} dev sentences" : "dev")}{(t.MaxTest > 0 ? $", scored on {t.MaxTest:N0} test sentences" : "")}, " +
             $"the same seeds ({string.Join(", ", t.Seeds)}) for every encoder so that the comparison is paired. Test entity F1 is seqeval's micro F1 over disease mentions.");
 

@@ -21,7 +21,7 @@ public sealed record AdaptationDemoData(
     int TaskTrainSentences, int TaskDevSentences, int TaskTestSentences,
     int DomainTrainDocuments, int DomainEvalDocuments, long DomainTrainWords)
 {
-    public static AdaptationDemoData Prepare(DemoData brown, string ncbiFolder, string folder, AdaptationDemoDataSettings settings)
+    public static AdaptationDemoData Prepare(DemoData brown, string ncbiFolder, string folder, AdaptationDemoDataOptions settings)
     {
         Directory.CreateDirectory(folder);
         var files = new[] { "train.conll", "dev.conll", "test.conll" }.Select(f => Path.Combine(ncbiFolder, f)).ToArray();

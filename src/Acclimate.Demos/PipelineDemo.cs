@@ -41,7 +41,7 @@ public sealed record DemoRunOptions(string OutputDir, string RecipePath, string 
 public sealed class PipelineDemo
 {
     private readonly DemoRunOptions _o;
-    private readonly DemoSettings _s;
+    private readonly DemoRecipe _s;
     private readonly Recipe _recipe;
     private readonly IAnsiConsole _console;
     private readonly TextWriter _log;
@@ -55,7 +55,7 @@ public sealed class PipelineDemo
         _console = console;
         _log = log;
         _recipe = Recipe.Load(options.RecipePath);
-        _s = DemoSettings.From(_recipe);
+        _s = DemoRecipe.From(_recipe);
         _out = Path.GetFullPath(options.OutputDir);
         _stages = new DemoStageRunner(_out, options.RecipePath, console, log);
     }
@@ -95,7 +95,7 @@ public sealed class PipelineDemo
         // recipe), so a rerun reuses a finished stage only when nothing it depends on changed.
         var scratch = _stages.Stage("pretrain general", () => _stages.Pretrain("general", ScratchRecipe(data, vocabFolder), $"{_s.Data} {_s.Vocabulary}"));
         var dapt = _stages.Stage("DAPT", () => _stages.Pretrain("dapt", DaptRecipe(data, scratch.ModelFolder, control: false), scratch.Recipe));
-        var controlName = _s.Forgetting.Name;
+        var controlName = DemoForgetting.Name(_s.Forgetting);
         var controlled = _stages.Stage($"DAPT + {controlName}", () => _stages.Pretrain("dapt-" + controlName, DaptRecipe(data, scratch.ModelFolder, control: true), scratch.Recipe));
         WritePretraining(body, scratch, dapt, controlled, controlName);
 
@@ -146,8 +146,8 @@ public sealed class PipelineDemo
         var m = _s.Model;
         return new PretrainingRecipe
         {
-            Run = new PretrainingRunSection { Name = "demo-general", Folder = Path.Combine(_out, "general") },
-            Model = new PretrainingModelSection
+            Run = new PretrainingRunOptions { Name = "demo-general", Folder = Path.Combine(_out, "general") },
+            Model = new PretrainingModelOptions
             {
                 Tokenizer = vocabFolder,
                 Architecture = ModelType.Bert,
@@ -157,25 +157,25 @@ public sealed class PipelineDemo
                 IntermediateSize = m.IntermediateSize,
                 MaxPositionEmbeddings = m.BlockSize,
             },
-            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
-            Data = new PretrainingDataSection { Train = data.GeneralTrain, Eval = data.DomainEval, BlockSize = m.BlockSize, EvalMaxBlocks = _s.Pretrain.EvalMaxBlocks },
-            General = new PretrainingGeneralSection { Eval = data.GeneralEval },
-            Training = _s.Pretrain.Training(_o.Seed, _o.Threads, _o.Device),
+            Objective = new PretrainingObjectiveOptions { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataOptions { Train = data.GeneralTrain, Eval = data.DomainEval, BlockSize = m.BlockSize, EvalMaxBlocks = _s.Pretrain.EvalMaxBlocks },
+            General = new PretrainingGeneralOptions { Eval = data.GeneralEval },
+            Training = _s.Pretrain.TrainingFor(_o.Seed, _o.Threads, _o.Device),
         };
     }
 
     private PretrainingRecipe DaptRecipe(DemoData data, string generalModel, bool control)
     {
-        var name = control ? "dapt-" + _s.Forgetting.Name : "dapt";
+        var name = control ? "dapt-" + DemoForgetting.Name(_s.Forgetting) : "dapt";
         return new PretrainingRecipe
         {
-            Run = new PretrainingRunSection { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
-            Model = new PretrainingModelSection { Init = generalModel },
-            Objective = new PretrainingObjectiveSection { Kind = PretrainingObjectiveKind.Mlm },
-            Data = new PretrainingDataSection { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = _s.Model.BlockSize, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
-            General = new PretrainingGeneralSection { Train = data.GeneralTrain, Eval = data.GeneralEval },
-            Forgetting = control ? _s.Forgetting.RecipeSection : new PretrainingForgettingSection(),   // the defaults: no rehearsal, no penalty
-            Training = _s.Dapt.Training(_o.Seed + 1, _o.Threads, _o.Device),
+            Run = new PretrainingRunOptions { Name = "demo-" + name, Folder = Path.Combine(_out, name) },
+            Model = new PretrainingModelOptions { Init = generalModel },
+            Objective = new PretrainingObjectiveOptions { Kind = PretrainingObjectiveKind.Mlm },
+            Data = new PretrainingDataOptions { Train = data.DomainTrain, Eval = data.DomainEval, BlockSize = _s.Model.BlockSize, EvalMaxBlocks = _s.Dapt.EvalMaxBlocks },
+            General = new PretrainingGeneralOptions { Train = data.GeneralTrain, Eval = data.GeneralEval },
+            Forgetting = control ? _s.Forgetting : new PretrainingForgettingOptions(),   // the defaults: no rehearsal, no penalty
+            Training = _s.Dapt.TrainingFor(_o.Seed + 1, _o.Threads, _o.Device),
         };
     }
 
@@ -206,19 +206,7 @@ public sealed class PipelineDemo
                 MaxDev = t.MaxDev,
                 MaxTest = t.MaxTest,
             },
-            new TrainingOptions
-            {
-                LearningRate = t.LearningRate,
-                WarmupRatio = 0.1,
-                Epochs = t.Epochs,
-                BatchSize = t.BatchSize,
-                Seed = _o.Seed,
-                Threads = _o.Threads,
-                Device = _o.Device,
-                LogEvery = t.LogEvery,
-                MetricForBest = "accuracy",
-                GreaterIsBetter = true,
-            },
+            t.TrainingFor(_o.Seed, _o.Threads, _o.Device),
             new FineTuneOptimizerOptions { HeadLearningRate = t.HeadLearningRate },
             new FineTuneOutputOptions { Dir = _out, Name = name, Exact = true, SavePredictions = true },
             new CrossValidationOptions(),
@@ -274,10 +262,10 @@ public sealed class PipelineDemo
     private void WritePretraining(StringBuilder body, DemoPretrainStage scratch, DemoPretrainStage dapt, DemoPretrainStage controlled, string controlName)
     {
         var m = _s.Model;
-        var controlText = _s.Forgetting.Description;
+        var controlText = DemoForgetting.Description(_s.Forgetting);
         _stages.Heading(body, "4. Pretraining and domain adaptation",
             $"A BERT ({m.NumLayers} layer{(m.NumLayers == 1 ? "" : "s")}, hidden {m.HiddenSize}, {m.NumHeads} heads, blocks of {m.BlockSize} tokens) pretrained from scratch with MLM on the general text " +
-            $"for {scratch.Steps} updates (batch {_s.Pretrain.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
+            $"for {scratch.Steps} updates (batch {_s.Pretrain.Training.BatchSize}), then continued on the domain text (DAPT) for {dapt.Steps} updates: plain, and with {controlText}. " +
             "Perplexity is the masked-token perplexity on held-out documents (same masking seed before and after, so before/after are comparable). " +
             $"Runs: [general/](general/report.md), [dapt/](dapt/report.md), [{_stages.Rel(controlled.Folder)}/]({_stages.Rel(controlled.Folder)}/report.md).");
 
@@ -322,7 +310,7 @@ public sealed class PipelineDemo
         var t = _s.Finetune;
         _stages.Heading(body, "5. Fine-tuning a POS tagger (genre held out)",
             $"A linear tagging head on each pretrained encoder, trained on Brown POS tags (base tags) of up to {t.MaxTrain:N0} sentences from the general training documents, " +
-            $"{t.Epochs} epochs, the best epoch picked on up to {t.MaxDev:N0} sentences of general held-out documents (dev), then scored once on up to {t.MaxTest:N0} sentences " +
+            $"{t.Training.Epochs} epochs, the best epoch picked on up to {t.MaxDev:N0} sentences of general held-out documents (dev), then scored once on up to {t.MaxTest:N0} sentences " +
             $"of the domain's held-out documents (test: genre `{_s.Data.DomainGenre}`, never seen by the tagger nor by DAPT). " +
             "Does domain-adaptive pretraining help on the domain's test set?");
         var epochs = new MarkdownTable(new[] { "epoch" }.Concat(tuned.Select(s => $"dev accuracy, from {models[s.Encoder].Label}")).ToArray());

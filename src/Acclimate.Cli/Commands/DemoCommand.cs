@@ -23,7 +23,7 @@ internal static class DemoCommand
     public static Command Create(TextWriter output)
     {
         var outDir = new Option<string>("--output", "--out") { Description = "Folder for report.md, plots and every stage's run folder.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
-        var config = new Option<string?>("--config") { Description = "The demo recipe (default: recipes/demo.yaml, or recipes/demo-quick.yaml with --quick)." };
+        var config = new Option<string?>("--config") { Description = $"The demo recipe (default: recipes/demo.yaml, or recipes/demo-quick.yaml with --quick; YAML sections: {string.Join(", ", AdaptationDemoRecipe.SectionNames)}; with --from-scratch: {string.Join(", ", DemoRecipe.SectionNames)})." };
         var quick = new Option<bool>("--quick") { Description = "Tiny sizes (about a minute or two): checks the whole pipeline, numbers are not meaningful." };
         var threads = new Option<int>("--threads") { Description = "Torch threads for every stage (0: the physical cores).", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (auto: cuda when present, else cpu).", DefaultValueFactory = _ => "auto" };

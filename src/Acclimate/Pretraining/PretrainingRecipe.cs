@@ -19,7 +19,7 @@ public enum PretrainingObjectiveKind
 }
 
 /// <summary>The <c>run:</c> section of a pretraining recipe: where the run folder and the token cache live.</summary>
-public sealed record PretrainingRunSection : IValidatedOptions
+public sealed record PretrainingRunOptions : IValidatedOptions
 {
     /// <summary>Run name; the folder is <c>output/name-yyyyMMdd-HHmmss</c> unless <see cref="Folder"/> is set.</summary>
     public string Name { get; init; } = "pretrain";
@@ -51,7 +51,7 @@ public sealed record PretrainingRunSection : IValidatedOptions
 /// The <c>model:</c> section: continue from an HF folder (<see cref="Init"/>) or build a fresh model
 /// of the given shape (from-scratch pretraining) over the tokenizer in <see cref="Tokenizer"/>.
 /// </summary>
-public sealed record PretrainingModelSection : IValidatedOptions
+public sealed record PretrainingModelOptions : IValidatedOptions
 {
     /// <summary>HF model folder to continue from (DAPT/TAPT); null = from scratch.</summary>
     public string? Init { get; init; }
@@ -99,7 +99,7 @@ public sealed record PretrainingModelSection : IValidatedOptions
 }
 
 /// <summary>The <c>objective:</c> section: which loss and how tokens are masked.</summary>
-public sealed record PretrainingObjectiveSection : IValidatedOptions
+public sealed record PretrainingObjectiveOptions : IValidatedOptions
 {
     /// <summary>MLM alone, MLM + NSP, MLM + SOP, or ELECTRA.</summary>
     public PretrainingObjectiveKind Kind { get; init; } = PretrainingObjectiveKind.Mlm;
@@ -141,7 +141,7 @@ public sealed record PretrainingObjectiveSection : IValidatedOptions
 }
 
 /// <summary>The <c>data:</c> section: the (domain) training corpus, its held-out part, and how text becomes blocks.</summary>
-public sealed record PretrainingDataSection : IValidatedOptions
+public sealed record PretrainingDataOptions : IValidatedOptions
 {
     /// <summary>Training corpus: a file or folder of text / JSONL, optionally .gz.</summary>
     public string? Train { get; init; }
@@ -197,7 +197,7 @@ public sealed record PretrainingDataSection : IValidatedOptions
 /// and for forgetting control (<see cref="Train"/>: rehearsal batches and EWC's Fisher). Read with
 /// the <c>data:</c> section's reading options.
 /// </summary>
-public sealed record PretrainingGeneralSection
+public sealed record PretrainingGeneralOptions
 {
     /// <summary>General-domain training text (rehearsal batches, EWC's Fisher).</summary>
     public string? Train { get; init; }
@@ -205,8 +205,11 @@ public sealed record PretrainingGeneralSection
     public string? Eval { get; init; }
 }
 
-/// <summary>The <c>forgetting:</c> section: rehearsal, L2-SP and EWC.</summary>
-public sealed record PretrainingForgettingSection : IValidatedOptions
+/// <summary>
+/// The <c>forgetting:</c> section: rehearsal, L2-SP and EWC. A run turns it into its list of forgetting
+/// controls in one place (<c>Pretraining/Forgetting/ForgettingControls.From</c>).
+/// </summary>
+public sealed record PretrainingForgettingOptions : IValidatedOptions
 {
     /// <summary>Rehearsal by mixing: domain batches per period (with <see cref="RehearsalGeneral"/>).</summary>
     public int RehearsalDomain { get; init; } = 4;
@@ -249,12 +252,6 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
     }
 
     /// <summary>
-    /// Whether the run needs <c>general.train</c>: for rehearsal batches, or to estimate EWC's Fisher
-    /// when its file (<see cref="EwcFisherFile"/> or the run folder's default) does not exist yet.
-    /// </summary>
-    public bool NeedsGeneralTrain(bool fisherFileExists) => RehearsalGeneral > 0 || RehearsalShare > 0 || RehearsalWeight > 0 || (Ewc > 0 && !fisherFileExists);
-
-    /// <summary>
     /// The mixing schedule the run uses: from <see cref="RehearsalShare"/>, else from
     /// <see cref="RehearsalDomain"/> : <see cref="RehearsalGeneral"/>, else null (no mixing).
     /// </summary>
@@ -263,24 +260,24 @@ public sealed record PretrainingForgettingSection : IValidatedOptions
         : RehearsalGeneral > 0 ? new Continual.RehearsalSchedule(RehearsalDomain, RehearsalGeneral) : null;
 }
 
-/// <summary>A whole pretraining recipe, bound section by section from YAML.</summary>
+/// <summary>A whole pretraining recipe: each property is a section of the YAML file (<see cref="Recipe.Bind{T}"/>).</summary>
 public sealed record PretrainingRecipe
 {
-    /// <summary>The recipe's top-level section names; any other section is an error.</summary>
-    public static readonly string[] SectionNames = { "run", "model", "objective", "data", "general", "forgetting", "training", "lora" };
+    /// <summary>The recipe's top-level section names (its properties, in order); any other section is an error.</summary>
+    public static IReadOnlyList<string> SectionNames { get; } = Recipe.SectionNamesOf<PretrainingRecipe>();
 
     /// <c>run:</c> folders, resume, time limit.
-    public PretrainingRunSection Run { get; init; } = new();
+    public PretrainingRunOptions Run { get; init; } = new();
     /// <c>model:</c> the model to continue from or its fresh shape.
-    public PretrainingModelSection Model { get; init; } = new();
+    public PretrainingModelOptions Model { get; init; } = new();
     /// <c>objective:</c> the loss and the masking.
-    public PretrainingObjectiveSection Objective { get; init; } = new();
+    public PretrainingObjectiveOptions Objective { get; init; } = new();
     /// <c>data:</c> the domain corpus and its blocks.
-    public PretrainingDataSection Data { get; init; } = new();
+    public PretrainingDataOptions Data { get; init; } = new();
     /// <c>general:</c> general-domain text.
-    public PretrainingGeneralSection General { get; init; } = new();
+    public PretrainingGeneralOptions General { get; init; } = new();
     /// <c>forgetting:</c> rehearsal, L2-SP, EWC.
-    public PretrainingForgettingSection Forgetting { get; init; } = new();
+    public PretrainingForgettingOptions Forgetting { get; init; } = new();
     /// <c>training:</c> optimizer, schedule, steps, evaluation and checkpoints.
     public TrainingOptions Training { get; init; } = new();
     /// <c>lora:</c> LoRA adapters instead of full training (off unless lora.rank is set).
@@ -290,17 +287,6 @@ public sealed record PretrainingRecipe
     public static PretrainingRecipe From(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        recipe.RequireOnlySections(SectionNames);
-        return new PretrainingRecipe
-        {
-            Run = recipe.Section<PretrainingRunSection>("run"),
-            Model = recipe.Section<PretrainingModelSection>("model"),
-            Objective = recipe.Section<PretrainingObjectiveSection>("objective"),
-            Data = recipe.Section<PretrainingDataSection>("data"),
-            General = recipe.Section<PretrainingGeneralSection>("general"),
-            Forgetting = recipe.Section<PretrainingForgettingSection>("forgetting"),
-            Training = recipe.Section<TrainingOptions>("training"),
-            Lora = recipe.Section<LoraOptions>("lora"),
-        };
+        return recipe.Bind<PretrainingRecipe>();
     }
 }

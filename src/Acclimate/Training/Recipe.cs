@@ -8,8 +8,9 @@ namespace Acclimate.Training;
 
 /// <summary>
 /// A YAML recipe that fully describes a run. Each top-level key is a section (<c>training:</c>,
-/// <c>model:</c>, <c>mlm:</c>…) that binds to an options record with <see cref="Section{T}"/>, or the
-/// whole file binds to one record with <see cref="Bind{T}"/>. Keys are the records' property names
+/// <c>model:</c>, <c>mlm:</c>…) that binds to an options record; a whole recipe binds to one record
+/// whose properties are its sections with <see cref="Bind{T}"/> (the one binder every verb uses), a
+/// single section with <see cref="Section{T}"/>. Keys are the records' property names
 /// in snake_case; an unknown key fails naming the file, line and key and listing the valid keys.
 /// <c>--set section.key=value</c> overrides (<see cref="Load"/>) are applied before binding, and
 /// <see cref="Save"/> writes the resolved recipe (every option of every bound section, defaults
@@ -19,8 +20,7 @@ public sealed class Recipe
 {
     private readonly YamlMappingNode _root;
     private readonly RecipeOrigins _origins;
-    private readonly Dictionary<string, (Type Type, object Value)> _boundSections = new(StringComparer.Ordinal);
-    private (Type Type, object Value)? _boundRoot;
+    private readonly Dictionary<string, (Type Type, object? Value)> _boundSections = new(StringComparer.Ordinal);
 
     private Recipe(YamlMappingNode root, RecipeOrigins origins)
     {
@@ -91,29 +91,69 @@ public sealed class Recipe
     /// is absent), validating it when <typeparamref name="T"/> is <see cref="IValidatedOptions"/>.
     /// The result is remembered for <see cref="Save"/>.
     /// </summary>
-    public T Section<T>(string name) where T : class, new()
+    public T Section<T>(string name) where T : class, new() => (T)Section(typeof(T), name, defaults: null)!;
+
+    /// <summary>
+    /// Binds the whole recipe to <typeparamref name="T"/>, whose public settable properties are the
+    /// sections (named like every key: snake_case of the property, see <see cref="SectionNamesOf{T}"/>):
+    /// a top-level key that is none of them fails naming file:line:col and listing the sections, and
+    /// each section is bound and validated as by <see cref="Section{T}"/>. An absent section takes the
+    /// value <typeparamref name="T"/>'s initializer gives it (e.g. a demo's default forgetting control);
+    /// a section the file gives starts from its type's defaults, and a record nested in it (a demo
+    /// stage's <c>training:</c>) from the value the section gives it. A positional record is built
+    /// through its primary constructor.
+    /// </summary>
+    public T Bind<T>() where T : class
+    {
+        var type = typeof(T);
+        var sections = RecipeNames.Settable(type);
+        RequireOnlySections(sections.Select(s => s.Key).ToArray());
+        var defaults = type.GetConstructor(Type.EmptyTypes) is null ? null : Activator.CreateInstance(type);
+        var values = new Dictionary<System.Reflection.PropertyInfo, object?>();
+        foreach (var (key, property) in sections)
+            values[property] = Section(property.PropertyType, key, defaults is null ? null : property.GetValue(defaults));
+        return (T)RecipeBinder.Construct(type, values);
+    }
+
+    /// <summary>The top-level section names of a recipe bound with <see cref="Bind{T}"/>, in declaration order.</summary>
+    public static IReadOnlyList<string> SectionNamesOf<T>() where T : class => RecipeNames.Settable(typeof(T)).Select(s => s.Key).ToArray();
+
+    private object? Section(Type type, string name, object? defaults)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        T value;
+        object? value;
         if (_root.Children.TryGetValue(new YamlScalarNode(name), out var node) && !IsEmpty(node))
         {
-            value = (T)RecipeBinder.Bind(typeof(T), node, name, _origins);
+            // A section the file gives starts from its type's defaults (the keys it lists are the whole story);
+            // records nested inside it keep the section's own defaults for keys they do not give.
+            value = RecipeBinder.BindValue(type, node, name, _origins, nullable: false);
         }
         else
         {
-            value = new T();
+            value = defaults ?? (type.GetConstructor(Type.EmptyTypes) is not null ? Activator.CreateInstance(type) : null);
             if (value is IValidatedOptions validated) validated.EnsureValid($"{Source}: '{name}' (defaults)");
         }
-        _boundSections[name] = (typeof(T), value);
+        _boundSections[name] = (type, value);
         return value;
     }
 
-    /// <summary>Binds the whole recipe to <typeparamref name="T"/>, whose properties are the sections.</summary>
-    public T Bind<T>() where T : class, new()
+    /// <summary>
+    /// Fails naming file:line:col when the recipe still has <paramref name="path"/> (<c>section.key</c>,
+    /// a key that was removed or moved), saying what to write instead; does nothing otherwise.
+    /// </summary>
+    public void RejectRetiredKey(string path, string instead)
     {
-        var value = (T)RecipeBinder.Bind(typeof(T), _root, "", _origins);
-        _boundRoot = (typeof(T), value);
-        return value;
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        YamlNode node = _root;
+        YamlNode? keyNode = null;
+        foreach (var segment in path.Split('.'))
+        {
+            if (node is not YamlMappingNode mapping) return;
+            keyNode = mapping.Children.Keys.FirstOrDefault(k => k is YamlScalarNode { Value: var v } && v == segment);
+            if (keyNode is null) return;
+            node = mapping.Children[keyNode];
+        }
+        throw new ConfigException($"{_origins.Where(keyNode!)}: '{path}' is no longer a recipe key: {instead}.");
     }
 
     /// <summary>Fails on any top-level key not in <paramref name="known"/> (call once every section the command reads is known).</summary>
@@ -133,24 +173,15 @@ public sealed class Recipe
     /// </summary>
     public string ToYaml()
     {
-        YamlNode document;
-        if (_boundRoot is { } root)
+        var document = new YamlMappingNode();
+        foreach (var (keyNode, valueNode) in _root.Children)
         {
-            document = RecipeBinder.ToNode(root.Value, root.Type);
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            document.Add(new YamlScalarNode(key), _boundSections.TryGetValue(key, out var bound) ? RecipeBinder.ToNode(bound.Value, bound.Type) : valueNode);
         }
-        else
-        {
-            var mapping = new YamlMappingNode();
-            foreach (var (keyNode, valueNode) in _root.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value ?? "";
-                mapping.Add(new YamlScalarNode(key), _boundSections.TryGetValue(key, out var bound) ? RecipeBinder.ToNode(bound.Value, bound.Type) : valueNode);
-            }
-            foreach (var (key, bound) in _boundSections)
-                if (!mapping.Children.ContainsKey(new YamlScalarNode(key)))
-                    mapping.Add(new YamlScalarNode(key), RecipeBinder.ToNode(bound.Value, bound.Type));
-            document = mapping;
-        }
+        foreach (var (key, bound) in _boundSections)
+            if (!document.Children.ContainsKey(new YamlScalarNode(key)))
+                document.Add(new YamlScalarNode(key), RecipeBinder.ToNode(bound.Value, bound.Type));
         var writer = new StringWriter();
         new YamlStream(new YamlDocument(document)).Save(writer, assignAnchors: false);
         // YamlDotNet closes the document with "...": harmless, but a recipe reads better without it.

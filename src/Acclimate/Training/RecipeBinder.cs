@@ -16,13 +16,19 @@ internal static class RecipeBinder
 {
     private static readonly NullabilityInfoContext Nullability = new();
 
-    public static object Bind(Type type, YamlNode node, string path, RecipeOrigins origins)
+    /// <summary>
+    /// Binds a mapping to <paramref name="type"/>. Keys the mapping does not give keep the values of
+    /// <paramref name="defaults"/> when it is given (the enclosing record's initializer, e.g. a demo
+    /// stage's own <c>training:</c> defaults), else the type's own defaults; the same holds for nested
+    /// sections.
+    /// </summary>
+    public static object Bind(Type type, YamlNode node, string path, RecipeOrigins origins, object? defaults = null)
     {
         if (node is not YamlMappingNode mapping)
             throw new ConfigException($"{origins.Where(node)}: '{path}' must be a mapping of keys to values (found {Describe(node)}).");
         if (type.GetConstructor(Type.EmptyTypes) is null)
             throw new InvalidOperationException($"{type.Name} cannot be bound from a recipe: it needs a public parameterless constructor (a record with init properties).");
-        var target = Activator.CreateInstance(type)!;
+        var target = (defaults is not null && defaults.GetType() == type ? CloneRecord(defaults) : null) ?? Activator.CreateInstance(type)!;
         var settable = RecipeNames.Settable(type);
         var byKey = settable.ToDictionary(s => s.Key, s => s.Property, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -32,10 +38,10 @@ internal static class RecipeBinder
             var keyPath = path.Length == 0 ? key : path + "." + key;
             if (!byKey.TryGetValue(key, out var property))
                 throw new ConfigException($"{origins.Where(keyNode)}: unknown key '{keyPath}'" +
-                    $" (valid keys{(path.Length == 0 ? "" : " in '" + path + "'")}: {string.Join(", ", settable.Select(s => s.Key))}).");
+                    $" (valid keys{(path.Length == 0 ? "" : " in '" + path + "'")}: {string.Join(", ", settable.Select(s => s.Key))}){MovedHint(settable, key, path)}.");
             if (!seen.Add(key))
                 throw new ConfigException($"{origins.Where(keyNode)}: key '{keyPath}' is given twice.");
-            var value = Convert(property.PropertyType, valueNode, keyPath, origins, IsNullable(property));
+            var value = Convert(property.PropertyType, valueNode, keyPath, origins, IsNullable(property), property.GetValue(target));
             property.SetValue(target, value);
         }
         if (target is IValidatedOptions validated)
@@ -50,7 +56,58 @@ internal static class RecipeBinder
         return target;
     }
 
-    private static object? Convert(Type type, YamlNode node, string path, RecipeOrigins origins, bool nullable)
+    /// <summary>
+    /// A value of any bindable type (a section record, or a scalar, list or mapping) from its node;
+    /// records keep the values of <paramref name="current"/> for keys the node does not give.
+    /// </summary>
+    public static object? BindValue(Type type, YamlNode node, string path, RecipeOrigins origins, bool nullable, object? current = null) =>
+        Convert(type, node, path, origins, nullable, current);
+
+    /// <summary>
+    /// Builds a record of sections from bound values: through its parameterless constructor, or a
+    /// positional record's primary constructor (parameters named as the properties), then the
+    /// remaining properties.
+    /// </summary>
+    public static object Construct(Type type, IReadOnlyDictionary<PropertyInfo, object?> values)
+    {
+        object target;
+        var byName = values.Keys.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        var assigned = new HashSet<PropertyInfo>();
+        if (type.GetConstructor(Type.EmptyTypes) is not null) target = Activator.CreateInstance(type)!;
+        else
+        {
+            var constructor = type.GetConstructors()
+                .Where(c => c.GetParameters().All(p => p.Name is not null && byName.ContainsKey(p.Name)))
+                .OrderByDescending(c => c.GetParameters().Length)
+                .FirstOrDefault()
+                ?? throw new InvalidOperationException($"{type.Name} cannot be bound from a recipe: it needs a parameterless constructor or one whose parameters are named as its section properties.");
+            var arguments = constructor.GetParameters().Select(p => values[byName[p.Name!]]).ToArray();
+            target = constructor.Invoke(arguments);
+            foreach (var p in constructor.GetParameters()) assigned.Add(byName[p.Name!]);
+        }
+        foreach (var (property, value) in values)
+            if (!assigned.Contains(property)) property.SetValue(target, value);
+        return target;
+    }
+
+    /// <summary>A record's copy through its compiler-made clone method (null for a type that is not a record).</summary>
+    private static object? CloneRecord(object value) =>
+        value.GetType().GetMethod("<Clone>$", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes)?.Invoke(value, null);
+
+    /// <summary>" — 'key' belongs in 'path.section'" when an unknown key is a key of one of the record's sub-sections (a key that moved down a level).</summary>
+    private static string MovedHint(IReadOnlyList<(string Key, PropertyInfo Property)> settable, string key, string path)
+    {
+        var homes = settable
+            .Where(s => IsRecord(s.Property.PropertyType) && RecipeNames.Settable(s.Property.PropertyType).Any(inner => inner.Key == key))
+            .Select(s => path.Length == 0 ? s.Key : path + "." + s.Key)
+            .ToList();
+        return homes.Count == 0 ? "" : $"; '{key}' is a key of {string.Join(" or ", homes.Select(h => "'" + h + "'"))}: write it as {string.Join(" or ", homes.Select(h => h + "." + key))}";
+    }
+
+    private static bool IsRecord(Type type) =>
+        type.IsClass && type != typeof(string) && !TryElementType(type, out _) && !TryDictionaryValueType(type, out _) && type.GetConstructor(Type.EmptyTypes) is not null;
+
+    private static object? Convert(Type type, YamlNode node, string path, RecipeOrigins origins, bool nullable, object? current = null)
     {
         var underlying = Nullable.GetUnderlyingType(type);
         if (IsNull(node))
@@ -95,7 +152,7 @@ internal static class RecipeBinder
             }
             return dict;
         }
-        return Bind(type, node, path, origins);
+        return Bind(type, node, path, origins, current);
     }
 
     private static object ConvertScalar(Type type, YamlScalarNode scalar, string path, RecipeOrigins origins)

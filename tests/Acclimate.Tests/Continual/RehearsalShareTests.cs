@@ -56,8 +56,8 @@ public sealed class RehearsalShareTests
     public void ScheduleRefusesSharesOutsideTheRange(double share) =>
         Assert.Contains("rehearsal_share", Assert.Throws<ConfigException>(() => RehearsalSchedule.FromShare(share)).Message);
 
-    private static PretrainingForgettingSection Bind(string body) =>
-        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingSection>("forgetting");
+    private static PretrainingForgettingOptions Bind(string body) =>
+        Recipe.Parse("forgetting:\n" + body, "r.yaml").Section<PretrainingForgettingOptions>("forgetting");
 
     [Theory]
     [InlineData("  rehearsal_share: 0.6\n", "rehearsal_share must be in (0, 0.5]")]
@@ -75,7 +75,7 @@ public sealed class RehearsalShareTests
     public void TheSectionPicksTheShareScheduleOrTheRatioOrNone()
     {
         var share = Bind("  rehearsal_share: 0.05\n");
-        Assert.True(share.NeedsGeneralTrain(fisherFileExists: true));
+        using (var controls = Acclimate.Pretraining.Forgetting.ForgettingControls.From(share, "no-such-fisher.safetensors")) Assert.True(controls.NeedsGeneralTrain);
         Assert.Equal((19, 1), (share.MixSchedule()!.DomainPerPeriod, share.MixSchedule()!.GeneralPerPeriod));
         var ratio = Bind("  rehearsal_domain: 3\n  rehearsal_general: 1\n");
         Assert.Equal((3, 1), (ratio.MixSchedule()!.DomainPerPeriod, ratio.MixSchedule()!.GeneralPerPeriod));

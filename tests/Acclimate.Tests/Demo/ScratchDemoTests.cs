@@ -75,7 +75,7 @@ public sealed class ScratchDemoTests
         // general pretraining (and the tagger on it) is reused.
         var changed = temp.File("demo-changed.yaml");
         File.WriteAllText(changed, File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-scratch-quick.yaml"))
-            .Replace("dapt:\n  max_steps: 6", "dapt:\n  max_steps: 4", StringComparison.Ordinal));
+            .Replace("dapt:\n  training:\n    max_steps: 6", "dapt:\n  training:\n    max_steps: 4", StringComparison.Ordinal));
         Assert.Contains("max_steps: 4", File.ReadAllText(changed));
         code = CliApp.Run(new[] { "demo", "--from-scratch", "--quick", "--config", changed, "--output", outDir, "--threads", "1", "--seed", "7" }, new StringWriter(), stderr);
         Assert.True(code == 0, $"changed rerun exit {code}: {stderr}");
@@ -92,9 +92,9 @@ public sealed class ScratchDemoTests
         using var temp = TestPaths.NewTempFolder();
         var recipe = temp.File("demo-ewc.yaml");
         var text = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "recipes", "demo-scratch-quick.yaml"))
-            .Replace("  control: rehearsal\n", "  control: ewc\n  ewc_fisher_batches: 2\n", StringComparison.Ordinal)
+            .Replace("  rehearsal_domain: 2\n  rehearsal_general: 1\n", "  ewc: 1e5\n  ewc_fisher_batches: 2\n", StringComparison.Ordinal)
             .Replace("  encoders: [general, dapt]\n", "  encoders: [dapt-control]\n", StringComparison.Ordinal);
-        Assert.Contains("control: ewc", text);
+        Assert.Contains("ewc_fisher_batches: 2", text);
         Assert.Contains("encoders: [dapt-control]", text);
         File.WriteAllText(recipe, text);
         var outDir = temp.File("out");

@@ -171,9 +171,9 @@ public sealed class PretrainingRunTests
 
         var typed = new PretrainingRecipe
         {
-            Run = new PretrainingRunSection { Folder = temp.File("typed"), TokenCache = temp.File("tokens") },
-            Model = new PretrainingModelSection { Tokenizer = BertTokenizer, Architecture = Acclimate.Models.ModelType.Bert, HiddenSize = 32, NumLayers = 2, NumHeads = 4, IntermediateSize = 48, MaxPositionEmbeddings = 64 },
-            Data = new PretrainingDataSection { Train = train, Eval = train, BlockSize = 16 },
+            Run = new PretrainingRunOptions { Folder = temp.File("typed"), TokenCache = temp.File("tokens") },
+            Model = new PretrainingModelOptions { Tokenizer = BertTokenizer, Architecture = Acclimate.Models.ModelType.Bert, HiddenSize = 32, NumLayers = 2, NumHeads = 4, IntermediateSize = 48, MaxPositionEmbeddings = 64 },
+            Data = new PretrainingDataOptions { Train = train, Eval = train, BlockSize = 16 },
             Training = new TrainingOptions { BatchSize = 4, LearningRate = 1e-3, LogEvery = 1, Threads = 1, Seed = 3, MaxSteps = 6, EvalEvery = 3 },
         };
         var fromCode = new PretrainingRun(typed).Execute();

@@ -173,7 +173,7 @@ public sealed class RecipeTests
         Assert.Equal(bound.Mlm.SpecialTokens, again.Mlm.SpecialTokens);
 
         var e = Assert.Throws<ConfigException>(() => Recipe.Parse("trainin:\n  seed: 1\n", "r.yaml").Bind<DaptRecipe>());
-        Assert.Equal("r.yaml:1:1: unknown key 'trainin' (valid keys: name, training, mlm).", e.Message);
+        Assert.Equal("r.yaml:1:1: unknown section 'trainin' (valid sections: name, training, mlm).", e.Message);
     }
 
     [Fact]

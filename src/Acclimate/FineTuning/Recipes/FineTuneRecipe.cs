@@ -21,8 +21,8 @@ public sealed record FineTuneRecipe(
     CrossValidationOptions CrossValidation,
     PseudoLabelOptions PseudoLabels)
 {
-    /// <summary>The recipe's top-level section names; any other section is an error.</summary>
-    public static readonly string[] SectionNames = { "model", "data", "training", "optimizer", "output", "cross_validation", "pseudo_labels", "adaptation", "adversarial", "mixup", "lora" };
+    /// <summary>The recipe's top-level section names (its properties, in order); any other section is an error.</summary>
+    public static IReadOnlyList<string> SectionNames { get; } = Recipe.SectionNamesOf<FineTuneRecipe>();
 
     /// <summary>Feature-level adaptation with unlabeled target text (MMD, DANN); off by default.</summary>
     public AdaptationOptions Adaptation { get; init; } = new();
@@ -40,21 +40,7 @@ public sealed record FineTuneRecipe(
     public static FineTuneRecipe From(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        recipe.RequireOnlySections(SectionNames);
-        var bound = new FineTuneRecipe(
-            recipe.Section<FineTuneModelOptions>("model"),
-            recipe.Section<FineTuneDataOptions>("data"),
-            recipe.Section<TrainingOptions>("training"),
-            recipe.Section<FineTuneOptimizerOptions>("optimizer"),
-            recipe.Section<FineTuneOutputOptions>("output"),
-            recipe.Section<CrossValidationOptions>("cross_validation"),
-            recipe.Section<PseudoLabelOptions>("pseudo_labels"))
-        {
-            Adaptation = recipe.Section<AdaptationOptions>("adaptation"),
-            Adversarial = recipe.Section<AdversarialOptions>("adversarial"),
-            Mixup = recipe.Section<MixupOptions>("mixup"),
-            Lora = recipe.Section<LoraOptions>("lora"),
-        };
+        var bound = recipe.Bind<FineTuneRecipe>();
         // Checks that need two sections at once.
         if (bound.Mixup.Enabled && bound.Model.Task != FineTuneTask.SequenceClassification)
             throw new ConfigException($"{recipe.Source}: 'mixup' mixes pooled sentence representations and labels, so it needs model.task sequence_classification (the task is {RecipeNames.EnumValue(bound.Model.Task)}); remove the mixup section for token classification.");

@@ -1,9 +1,10 @@
+using Acclimate.Pretraining;
 using Acclimate.Training;
 
 namespace Acclimate.Demos;
 
 /// <summary><c>encoder:</c> the pretrained encoder the demo adapts (a name from <c>acclimate model list</c>).</summary>
-public sealed record AdaptationDemoEncoderSettings : IValidatedOptions
+public sealed record AdaptationDemoEncoderOptions : IValidatedOptions
 {
     public string Name { get; init; } = "all-MiniLM-L6-v2";
 
@@ -14,7 +15,7 @@ public sealed record AdaptationDemoEncoderSettings : IValidatedOptions
 }
 
 /// <summary><c>data:</c> the task data and the unlabeled domain text.</summary>
-public sealed record AdaptationDemoDataSettings : IValidatedOptions
+public sealed record AdaptationDemoDataOptions : IValidatedOptions
 {
     /// <summary>Folder with NCBI-disease train/dev/test.conll; relative paths are resolved against the checkout (default: the bundled copy).</summary>
     public string Ncbi { get; init; } = "data/ncbi-disease";
@@ -41,7 +42,7 @@ public sealed record AdaptationDemoDataSettings : IValidatedOptions
 }
 
 /// <summary><c>warmup:</c> the new MLM head fitted on general text (head alone, then a few joint updates).</summary>
-public sealed record AdaptationDemoWarmupSettings : DemoPretrainSettings
+public sealed record AdaptationDemoWarmupOptions : DemoStageOptions
 {
     /// <summary>Updates of the MLM head alone, encoder frozen.</summary>
     public long HeadSteps { get; init; } = 100;
@@ -57,7 +58,7 @@ public sealed record AdaptationDemoWarmupSettings : DemoPretrainSettings
 }
 
 /// <summary><c>finetune:</c> the NER taggers trained from the base and the DAPT encoder, same seeds.</summary>
-public sealed record AdaptationDemoFinetuneSettings : IValidatedOptions
+public sealed record AdaptationDemoFinetuneOptions : IValidatedOptions
 {
     /// <summary>Which encoders get a tagger: base, dapt, dapt-control.</summary>
     public IReadOnlyList<string> Encoders { get; init; } = new[] { "base", "dapt" };
@@ -65,9 +66,12 @@ public sealed record AdaptationDemoFinetuneSettings : IValidatedOptions
     /// <summary>Fine-tuning seeds; every encoder is tuned with each, so the tests can pair them.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = new[] { 1, 2 };
 
-    public int Epochs { get; init; } = 3;
-    public int BatchSize { get; init; } = 16;
-    public double LearningRate { get; init; } = 5e-5;
+    /// <summary>The taggers' <c>training:</c> section (defaults: 3 epochs of 16 sentences, learning rate 5e-5, 10 % warm-up, best epoch by dev F1); the seed comes from <see cref="Seeds"/>.</summary>
+    public TrainingOptions Training { get; init; } = new()
+    {
+        Epochs = 3, BatchSize = 16, LearningRate = 5e-5, WarmupRatio = 0.1, ClipNorm = 1.0, LogEvery = 50, MetricForBest = "f1", GreaterIsBetter = true,
+    };
+
     public double HeadLearningRate { get; init; } = 1e-3;
     public double CrfLearningRate { get; init; } = 1e-2;
     public bool Crf { get; init; } = true;
@@ -80,13 +84,13 @@ public sealed record AdaptationDemoFinetuneSettings : IValidatedOptions
     /// <summary>Test sentences (0: all 940).</summary>
     public int MaxTest { get; init; }
 
-    public Runtime.ComputePrecision Precision { get; init; } = Runtime.ComputePrecision.Fp32;
-    public long LogEvery { get; init; } = 50;
-
     /// <summary>Test sentences shown where the base and the DAPT tagger disagree.</summary>
     public int Examples { get; init; } = 5;
 
     public static readonly string[] KnownEncoders = { "base", "dapt", "dapt-control" };
+
+    /// <summary>The fine-tuning recipe's <c>training:</c> section for one seed.</summary>
+    public TrainingOptions TrainingFor(int seed, int threads, string device) => Training with { Seed = seed, Threads = threads, Device = device };
 
     public IEnumerable<string> Problems()
     {
@@ -95,38 +99,43 @@ public sealed record AdaptationDemoFinetuneSettings : IValidatedOptions
             if (!KnownEncoders.Contains(e, StringComparer.Ordinal)) yield return $"encoders: '{e}' is not one of base, dapt, dapt-control";
         if (Seeds.Count == 0) yield return "seeds must list at least one seed";
         if (Seeds.Distinct().Count() != Seeds.Count) yield return "seeds must not repeat";
-        if (Epochs <= 0 || BatchSize <= 0) yield return "epochs and batch_size must be positive";
-        if (!(LearningRate > 0) || !(HeadLearningRate > 0) || !(CrfLearningRate > 0)) yield return "learning rates must be positive";
+        foreach (var p in DemoTraining.SetByTheDemo(Training, seedFrom: "finetune.seeds")) yield return p;
+        if (!(HeadLearningRate > 0) || !(CrfLearningRate > 0)) yield return "head_learning_rate and crf_learning_rate must be positive";
         if (MaxLength < 16) yield return "max_length must be at least 16";
         if (Stride < 0 || Stride >= MaxLength) yield return "stride must be in [0, max_length)";
         if (MaxDev < 0 || MaxTest < 0) yield return "max_dev and max_test must be >= 0";
-        if (LogEvery <= 0) yield return "log_every must be positive";
         if (Examples < 0) yield return "examples must be >= 0";
     }
 }
 
-/// <summary>The real-encoder demo recipe (<c>recipes/demo.yaml</c>), section by section.</summary>
-public sealed record AdaptationDemoSettings(
-    AdaptationDemoEncoderSettings Encoder,
-    AdaptationDemoDataSettings Data,
-    AdaptationDemoWarmupSettings Warmup,
-    DemoPretrainSettings Dapt,
-    DemoForgettingSettings Forgetting,
-    AdaptationDemoFinetuneSettings Finetune)
+/// <summary>
+/// The real-encoder demo recipe (<c>recipes/demo.yaml</c>); each property is a section, bound by the
+/// one recipe binder (<see cref="Recipe.Bind{T}"/>), so the section list is this record's.
+/// </summary>
+public sealed record AdaptationDemoRecipe
 {
-    public static readonly string[] SectionNames = { "encoder", "data", "warmup", "dapt", "forgetting", "finetune" };
+    public AdaptationDemoEncoderOptions Encoder { get; init; } = new();
+    public AdaptationDemoDataOptions Data { get; init; } = new();
+    public AdaptationDemoWarmupOptions Warmup { get; init; } = new();
+    /// <summary>DAPT on the biomedical text (plain, and with the forgetting control).</summary>
+    public DemoStageOptions Dapt { get; init; } = new();
+    /// <summary>
+    /// The controlled DAPT run's <c>forgetting:</c> section (the pretraining recipe's own); must turn a
+    /// control on. Without the section: rehearsal, 4 domain batches : 1 general batch.
+    /// </summary>
+    public PretrainingForgettingOptions Forgetting { get; init; } = new() { RehearsalDomain = 4, RehearsalGeneral = 1 };
+    public AdaptationDemoFinetuneOptions Finetune { get; init; } = new();
 
-    /// <summary>Binds every section (unknown sections or keys fail naming the file and line).</summary>
-    public static AdaptationDemoSettings From(Recipe recipe)
+    /// <summary>The recipe's top-level sections.</summary>
+    public static IReadOnlyList<string> SectionNames { get; } = Recipe.SectionNamesOf<AdaptationDemoRecipe>();
+
+    /// <summary>Binds every section (unknown sections or keys fail naming the file and line; a key of the old layout says where it moved).</summary>
+    public static AdaptationDemoRecipe From(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        recipe.RequireOnlySections(SectionNames);
-        return new AdaptationDemoSettings(
-            recipe.Section<AdaptationDemoEncoderSettings>("encoder"),
-            recipe.Section<AdaptationDemoDataSettings>("data"),
-            recipe.Section<AdaptationDemoWarmupSettings>("warmup"),
-            recipe.Section<DemoPretrainSettings>("dapt"),
-            recipe.Section<DemoForgettingSettings>("forgetting"),
-            recipe.Section<AdaptationDemoFinetuneSettings>("finetune"));
+        DemoForgetting.RejectRetiredKeys(recipe);
+        var bound = recipe.Bind<AdaptationDemoRecipe>();
+        DemoForgetting.RequireAControl(bound.Forgetting, recipe.Source);
+        return bound;
     }
 }
