@@ -107,8 +107,8 @@ internal sealed class ServedModel : IDisposable
             return TextEntities.Predict(_tagger, texts).Select(e => new Prediction(e, null, null)).ToArray();
         if (_classifier is not null)
         {
-            var inputs = texts.Select(t => ClassificationRun.Encode(_tokenizer!, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
-            var predicted = ClassificationRun.Predict(_classifier, inputs, _classifier.Config.PadTokenId);
+            var inputs = texts.Select(t => ClassificationPredictor.Encode(_tokenizer!, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
+            var predicted = ClassificationPredictor.Predict(_classifier, inputs, _classifier.Config.PadTokenId);
             var labels = _classifier.Config.Labels;
             return predicted.Select(p => new Prediction(null, labels[p.Label],
                 labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => (double)p.Probabilities[x.i], StringComparer.Ordinal))).ToArray();
