@@ -3,9 +3,6 @@ using System.Globalization;
 using Acclimate.Errors;
 using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
-using Acclimate.FineTuning.Tagging;
-using Acclimate.FineTuning.Classification;
-using Acclimate.FineTuning.ModelSelection;
 using Acclimate.Training;
 using Spectre.Console;
 

@@ -127,7 +127,7 @@ public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureH
         File.WriteAllText(data, "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
         var run = _f.Temp.File("badmetric-cls-run");
         var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", _f.Recipe("badmetric-cls", model: "task: sequence_classification"),
-            "--set", "training.metric_for_best=f1", "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--run-dir", run);
+            "--set", "training.metric_for_best=f1", "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}", "--run-dir", run);
         Assert.Equal(2, code);
         Assert.Contains("'f1'", errors);
         Assert.Contains("weighted_f1", errors);
