@@ -1,3 +1,4 @@
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.FineTuning.Classification;
@@ -22,7 +23,7 @@ public static class TagEntities
             new FineTuneOutputOptions { Dir = Path.Combine(Path.GetTempPath(), "acclimate-sample"), Name = "tagger" },
             new CrossValidationOptions(),
             new PseudoLabelOptions());
-        var result = new TaggingRun(recipe, RunFolder.Create(recipe.Output.Dir, recipe.Output.Name)).Execute();
+        var result = new FineTuningRun(recipe, RunFolder.Create(recipe.Output.Dir, recipe.Output.Name)).Execute();
         Console.WriteLine($"best model: {result.BestModelFolder} (dev F1 {result.Dev["f1"]:F4})");
 
         using var tagger = TaggerEnsemble.Load(new[] { result.BestModelFolder });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
 using Acclimate.FineTuning.Tagging;
 using Acclimate.Pretraining;
@@ -127,7 +128,7 @@ public sealed class DemoStageRunner
         var run = RunFolder.At(folder);
         run.SaveRecipe(bound);
         var clock = Stopwatch.StartNew();
-        var result = new TaggingRun(options, run) { Log = _log, Progress = new ConsoleTrainingProgress(_log, progressBar), EpochEvaluated = onEpoch }.Execute();
+        var result = new FineTuningRun(options, run) { Log = _log, Progress = new ConsoleTrainingProgress(_log, progressBar), EpochEvaluated = onEpoch }.Execute();
         var stage = record(identity, result, clock.Elapsed.TotalSeconds);
         DemoStageFile.Write(folder, stage);
         return stage;

@@ -48,7 +48,7 @@ public interface ITextPredictor : IDisposable
     IReadOnlyList<TextPrediction> Predict(IReadOnlyList<string> texts);
 }
 
-/// <summary>The library on libtorch: <see cref="TaggerEnsemble"/> + <see cref="TextEntities"/> (what <c>predict</c> runs), or the classifier folder + <see cref="ClassificationRun"/>.</summary>
+/// <summary>The library on libtorch: <see cref="TaggerEnsemble"/> + <see cref="TextEntities"/> (what <c>predict</c> runs), or the classifier folder + <see cref="ClassificationPredictor"/>.</summary>
 internal sealed class TorchTextPredictor : ITextPredictor
 {
     private readonly TaggerEnsemble? _tagger;
@@ -101,9 +101,9 @@ internal sealed class TorchTextPredictor : ITextPredictor
     {
         if (_tagger is not null)
             return TextEntities.Predict(_tagger, texts).Select(e => new TextPrediction(e, null, null)).ToArray();
-        var inputs = texts.Select(t => ClassificationRun.Encode(_tokenizer!, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
+        var inputs = texts.Select(t => ClassificationPredictor.Encode(_tokenizer!, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
         var labels = _classifier!.Config.Labels;
-        return ClassificationRun.Predict(_classifier, inputs, _classifier.Config.PadTokenId)
+        return ClassificationPredictor.Predict(_classifier, inputs, _classifier.Config.PadTokenId)
             .Select(p => new TextPrediction(null, labels[p.Label], p.Probabilities)).ToArray();
     }
 
@@ -122,7 +122,7 @@ internal sealed class TorchTextPredictor : ITextPredictor
 /// (each token's scores from the window where it has most context, the earlier on a tie), Viterbi
 /// with the CRF (<see cref="CrfViterbiDecoder"/>) or the argmax, tags mapped to the files' scheme, and
 /// each entity's confidence from the CRF posterior (<see cref="CrfPosterior"/>) or the product of
-/// the words' softmax probabilities; for a classifier, <see cref="ClassificationRun.Encode"/>'s
+/// the words' softmax probabilities; for a classifier, <see cref="ClassificationPredictor.Encode"/>'s
 /// inputs, softmax over the logits, the first maximum as the label.
 /// </summary>
 internal sealed class OnnxTextPredictor : ITextPredictor
@@ -180,7 +180,7 @@ internal sealed class OnnxTextPredictor : ITextPredictor
 
     private IReadOnlyList<TextPrediction> Classify(IReadOnlyList<string> texts)
     {
-        var inputs = texts.Select(t => ClassificationRun.Encode(_tokenizer, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
+        var inputs = texts.Select(t => ClassificationPredictor.Encode(_tokenizer, new ClassificationExample(t, null, "", "", 0), _classifierOptions!)).ToArray();
         var results = new List<TextPrediction>(texts.Count);
         for (var first = 0; first < inputs.Length; first += BatchSize)
         {

@@ -48,7 +48,7 @@ internal static class EvaluateCommand
             }
             var report = SavedModelEvaluation.Classifier(folder, path, result.GetValue(maxLength), dev);
             output.WriteLine(MetricsTable.Format(report));
-            output.WriteLine(MetricsLine.Format(ClassificationRun.Metrics(report)));
+            output.WriteLine(MetricsLine.Format(ClassificationPredictor.Metrics(report)));
             return 0;
         });
         return command;

@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Acclimate.Errors;
+using Acclimate.FineTuning;
 using Acclimate.FineTuning.Recipes;
-using Acclimate.FineTuning.Tagging;
-using Acclimate.FineTuning.Classification;
-using Acclimate.FineTuning.ModelSelection;
 using Acclimate.Training;
 using Spectre.Console;
 
@@ -46,23 +44,14 @@ internal static class FinetuneCommand
             run.SaveRecipe(recipe);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             output.WriteLine($"run folder: {run.Path}");
-            FineTuneResult finished;
-            if (options.Model.Task == FineTuneTask.TokenClassification)
+            var finished = new FineTuningRun(options, run)
             {
-                var tagging = new TaggingRun(options, run)
-                {
-                    Log = output,
-                    ResumeFrom = resumeFrom,
-                    Progress = new ConsoleTrainingProgress(output),
-                    EpochEvaluated = e => EpochTable.Write(console,
-                        $"{(e.Label.Length > 0 ? e.Label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
-                };
-                finished = tagging.Execute();
-            }
-            else
-            {
-                finished = new ClassificationRun(options, run) { Log = output, ResumeFrom = resumeFrom, Progress = new ConsoleTrainingProgress(output) }.Execute();
-            }
+                Log = output,
+                ResumeFrom = resumeFrom,
+                Progress = new ConsoleTrainingProgress(output),
+                EpochEvaluated = e => EpochTable.Write(console,
+                    $"{(e.Label.Length > 0 ? e.Label + ", " : "")}epoch {e.Epoch} (step {e.Step}), train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)} — dev{(e.IsBest ? " (best so far)" : "")}", e.Scores),
+            }.Execute();
             output.WriteLine($"best model: {finished.BestModelFolder}");
             output.WriteLine("dev:  " + MetricsLine.Format(finished.Dev));
             if (finished.Test is not null) output.WriteLine("test: " + MetricsLine.Format(finished.Test));

@@ -61,8 +61,8 @@ internal static class PredictCommand
                 using var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folders[0]), dev);
                 var tokenizer = TokenizerLoader.FromFolder(folders[0]);
                 var options = ClassificationModelInfo.TryLoad(folders[0])?.ToModelOptions(folders[0]) ?? new FineTuneModelOptions { Encoder = folders[0], MaxLength = result.GetValue(maxLength) };
-                var inputs = texts.Select(t => ClassificationRun.Encode(tokenizer, new ClassificationExample(t, null, "", "", 0), options)).ToArray();
-                var predicted = ClassificationRun.Predict(classifier, inputs, classifier.Config.PadTokenId);
+                var inputs = texts.Select(t => ClassificationPredictor.Encode(tokenizer, new ClassificationExample(t, null, "", "", 0), options)).ToArray();
+                var predicted = ClassificationPredictor.Predict(classifier, inputs, classifier.Config.PadTokenId);
                 var labels = classifier.Config.Labels;
                 for (var i = 0; i < texts.Count; i++)
                 {

@@ -43,11 +43,11 @@ public static class SavedModelEvaluation
     {
         using var classifier = DevicePlacement.MoveTo(ClassifierFolder.Load(folder), device);
         var tokenizer = TokenizerLoader.FromFolder(folder);
-        var examples = ClassificationRun.Read(path, new FineTuneDataOptions());
+        var examples = ClassificationTask.Read(path, new FineTuneDataOptions());
         var labels = classifier.Config.Labels;
         LabelSet.CheckLabelsCovered(labels, examples);
         var model = ClassificationModelInfo.TryLoad(folder)?.ToModelOptions(folder) ?? new FineTuneModelOptions { Encoder = folder, MaxLength = maxLength };
-        var predicted = ClassificationRun.Predict(classifier, examples.Select(e => ClassificationRun.Encode(tokenizer, e, model)).ToArray(), classifier.Config.PadTokenId);
-        return ClassificationRun.Score(examples, predicted.Select(p => labels[p.Label]).ToArray());
+        var predicted = ClassificationPredictor.Predict(classifier, examples.Select(e => ClassificationPredictor.Encode(tokenizer, e, model)).ToArray(), classifier.Config.PadTokenId);
+        return ClassificationPredictor.Score(examples, predicted.Select(p => labels[p.Label]).ToArray());
     }
 }

@@ -236,7 +236,7 @@ public sealed class SweepTests
         {
             Directory.CreateDirectory(cell.Folder);
             var predicted = Predicted(cell.Setting, cell.Seed);
-            var report = ClassificationRun.Score(gold.Select((g, i) => new Acclimate.Data.Datasets.ClassificationExample($"text {i}", null, g, "test.jsonl", i + 1)).ToList(), predicted);
+            var report = Acclimate.FineTuning.Classification.ClassificationPredictor.Score(gold.Select((g, i) => new Acclimate.Data.Datasets.ClassificationExample($"text {i}", null, g, "test.jsonl", i + 1)).ToList(), predicted);
             File.WriteAllText(Path.Combine(cell.Folder, "results.json"), new JsonObject
             {
                 ["test"] = new JsonObject { ["accuracy"] = report.Accuracy, ["macro_f1"] = report.MacroF1 },

@@ -121,6 +121,20 @@ public sealed class FineTuneCliBadInputTests : IClassFixture<FineTuneCliFixtureH
     }
 
     [Fact]
+    public void Finetune_rejects_a_metric_the_classifier_does_not_report_before_training()
+    {
+        var data = _f.Temp.File("badmetric-cls.jsonl");
+        File.WriteAllText(data, "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
+        var run = _f.Temp.File("badmetric-cls-run");
+        var code = FineTuneCliFixture.Run(out _, out var errors, "finetune", "--config", _f.Recipe("badmetric-cls", model: "task: sequence_classification"),
+            "--set", "training.metric_for_best=f1", "--set", "data.format=classification", "--set", $"data.train={data}", "--set", $"data.dev={data}", "--set", $"data.test={data}", "--run-dir", run);
+        Assert.Equal(2, code);
+        Assert.Contains("'f1'", errors);
+        Assert.Contains("weighted_f1", errors);
+        Assert.False(Directory.Exists(Path.Combine(run, "checkpoints")));
+    }
+
+    [Fact]
     public void Finetune_with_device_cuda_on_a_machine_without_cuda_is_a_clear_error_not_a_cpu_run()
     {
         if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without CUDA (every machine we test on)

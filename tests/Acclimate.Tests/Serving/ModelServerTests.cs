@@ -288,8 +288,8 @@ public sealed class ModelServerLifecycleTests
 
         using var classifier = Acclimate.FineTuning.ClassifierFolder.Load(folder);
         var options = info.ToModelOptions(folder);
-        var inputs = texts.Select(t => Acclimate.FineTuning.Classification.ClassificationRun.Encode(tokenizer, new Acclimate.Data.Datasets.ClassificationExample(t, null, "", "", 0), options)).ToArray();
-        var expected = Acclimate.FineTuning.Classification.ClassificationRun.Predict(classifier, inputs, classifier.Config.PadTokenId);
+        var inputs = texts.Select(t => Acclimate.FineTuning.Classification.ClassificationPredictor.Encode(tokenizer, new Acclimate.Data.Datasets.ClassificationExample(t, null, "", "", 0), options)).ToArray();
+        var expected = Acclimate.FineTuning.Classification.ClassificationPredictor.Predict(classifier, inputs, classifier.Config.PadTokenId);
         for (var i = 0; i < texts.Length; i++)
         {
             Assert.Equal(config.Labels[expected[i].Label], results[i]!["label"]!.GetValue<string>());

@@ -18,7 +18,7 @@ public sealed record ClassificationModelInfo(int MaxLength, TruncationStrategy T
     /// <summary>The truncation settings of a recipe's <c>model:</c> section.</summary>
     public static ClassificationModelInfo From(FineTuneModelOptions model) => new(model.MaxLength, model.Truncation, model.HeadTokens);
 
-    /// <summary>The model options that reproduce this truncation for <see cref="ClassificationRun.Encode"/>.</summary>
+    /// <summary>The model options that reproduce this truncation for <see cref="ClassificationPredictor.Encode"/>.</summary>
     public FineTuneModelOptions ToModelOptions(string folder) => new() { Encoder = folder, MaxLength = MaxLength, Truncation = Truncation, HeadTokens = HeadTokens };
 
     /// <summary>Writes <see cref="FileName"/> into <paramref name="folder"/> atomically.</summary>

@@ -22,26 +22,25 @@ namespace Acclimate.FineTuning.ModelSelection;
 /// </summary>
 internal sealed class CrossValidationRun
 {
+    private readonly RunContext _context;
     private readonly FineTuneRecipe _recipe;
     private readonly RunFolder _run;
     private readonly ITextTokenizer _tokenizer;
     private readonly TagSpace _space;
 
-    public CrossValidationRun(FineTuneRecipe recipe, RunFolder run, ITextTokenizer tokenizer, TagSpace space)
+    /// <summary>Cross-validates <see cref="RunContext.Recipe"/> into <see cref="RunContext.Folder"/> (each fold in <c>fold-k</c>), the labels in <paramref name="space"/>.</summary>
+    public CrossValidationRun(RunContext context, ITextTokenizer tokenizer, TagSpace space)
     {
-        _recipe = recipe;
-        _run = run;
-        _tokenizer = tokenizer;
-        _space = space;
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _recipe = context.Recipe;
+        _run = context.Folder;
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _space = space ?? throw new ArgumentNullException(nameof(space));
     }
 
-    /// <summary>Called after every epoch's dev evaluation of every fold (the evaluation's label names the fold).</summary>
-    public Action<EpochEvaluation>? EpochEvaluated { get; init; }
+    private TextWriter Log => _context.Log;
 
-    public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
-
-    public TextWriter Log { get; init; } = TextWriter.Null;
-
+    /// <summary>Trains and scores every fold, then writes <c>cv.json</c>, the out-of-fold predictions and the fold ensemble's test scores.</summary>
     public FineTuneResult Execute(TaggingDataset data)
     {
         var k = _recipe.CrossValidation.Folds;
@@ -52,24 +51,24 @@ internal sealed class CrossValidationRun
         var foldTest = new List<IReadOnlyDictionary<string, double>>();
         var bestFolders = new List<string>();
         var epochsText = new StringBuilder();
+        var task = new TaggingTask(_recipe, _tokenizer, _space);
         for (var f = 0; f < k; f++)
         {
             var label = $"fold {f}";
             Log.WriteLine($"cross-validation: {label} of {k}");
             var folder = RunFolder.At(Path.Combine(_run.Path, $"fold-{f}"));
-            var trainer = new TaggerTrainer(_recipe, _tokenizer, _space) { Progress = Progress, EpochEvaluated = EpochEvaluated, Label = label };
             var heldIdx = Enumerable.Range(0, data.Train.Count).Where(i => folds[i] == f).ToArray();
             var train = Enumerable.Range(0, data.Train.Count).Where(i => folds[i] != f).Select(i => new WeightedSentence(data.Train[i])).ToList();
-            var trained = trainer.Train(train, data.Dev, folder);
+            var trained = task.Train(_context.Trainer, train, data.Dev, folder, label: label, epochEvaluated: _context.EpochEvaluated);
             foreach (var epoch in trained.Epochs) epochsText.Append(epoch.ToMarkdown());
             bestFolders.Add(trained.BestModelFolder);
-            using var best = trainer.Load(trained.BestModelFolder);
+            using var best = task.Load(trained.BestModelFolder);
             var held = heldIdx.Select(i => data.Train[i]).ToArray();
-            var heldPred = trainer.Predict(best, held);
+            var heldPred = task.Predict(best, held);
             for (var j = 0; j < heldIdx.Length; j++) oof[heldIdx[j]] = heldPred[j];
             foldHeld.Add(TaggingScores.Compute(held, heldPred, _space.FileScheme).Metrics());
-            foldDev.Add(TaggingScores.Compute(data.Dev, trainer.Predict(best, data.Dev), _space.FileScheme).Metrics());
-            if (data.Test is not null) foldTest.Add(TaggingScores.Compute(data.Test, trainer.Predict(best, data.Test), _space.FileScheme).Metrics());
+            foldDev.Add(TaggingScores.Compute(data.Dev, task.Predict(best, data.Dev), _space.FileScheme).Metrics());
+            if (data.Test is not null) foldTest.Add(TaggingScores.Compute(data.Test, task.Predict(best, data.Test), _space.FileScheme).Metrics());
         }
         TaggingPredictionsFile.Write(Path.Combine(_run.Path, "oof-predictions.jsonl"), data.Train, oof, folds);
         var oofScores = TaggingScores.Compute(data.Train, oof, _space.FileScheme);
@@ -84,21 +83,21 @@ internal sealed class CrossValidationRun
         {
             ["folds"] = k,
             ["fold_sizes"] = new JsonArray(Enumerable.Range(0, k).Select(f => (JsonNode?)JsonValue.Create(folds.Count(x => x == f))).ToArray()),
-            ["held_out"] = new JsonArray(foldHeld.Select(m => (JsonNode?)TaggingRun.ToJson(m)).ToArray()),
-            ["dev"] = new JsonArray(foldDev.Select(m => (JsonNode?)TaggingRun.ToJson(m)).ToArray()),
+            ["held_out"] = new JsonArray(foldHeld.Select(m => (JsonNode?)RunResults.Metrics(m)).ToArray()),
+            ["dev"] = new JsonArray(foldDev.Select(m => (JsonNode?)RunResults.Metrics(m)).ToArray()),
             ["held_out_summary"] = Summary(foldHeld),
             ["dev_summary"] = Summary(foldDev),
-            ["oof_all"] = TaggingRun.ToJson(oofScores.Metrics()),
+            ["oof_all"] = RunResults.Metrics(oofScores.Metrics()),
             ["best_models"] = new JsonArray(bestFolders.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray()),
         };
         IReadOnlyDictionary<string, double>? ensembleTest = null;
         if (data.Test is not null)
         {
-            cv["test"] = new JsonArray(foldTest.Select(m => (JsonNode?)TaggingRun.ToJson(m)).ToArray());
+            cv["test"] = new JsonArray(foldTest.Select(m => (JsonNode?)RunResults.Metrics(m)).ToArray());
             cv["test_summary"] = Summary(foldTest);
             using var ensemble = TaggerEnsemble.Load(bestFolders, TorchRuntime.ResolveDevice(_recipe.Training.Device, "training.device"));
             ensembleTest = TaggingScores.Compute(data.Test, ensemble.Predict(data.Test.Select(s => s.Words).ToArray(), EnsembleMethod.Average), _space.FileScheme).Metrics();
-            cv["test_fold_ensemble"] = TaggingRun.ToJson(ensembleTest);
+            cv["test_fold_ensemble"] = RunResults.Metrics(ensembleTest);
         }
         AtomicFile.WriteAllText(Path.Combine(_run.Path, "cv.json"), cv.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         AtomicFile.WriteAllText(Path.Combine(_run.Path, "epochs.md"), epochsText.ToString());

@@ -40,9 +40,9 @@ internal static class PseudoLabeling
     /// Labels the unlabeled file (one sentence per line, words split on whitespace) with the tagger
     /// in <paramref name="modelFolder"/> and returns the confident sentences with tags in the files' scheme.
     /// </summary>
-    public static IReadOnlyList<TaggedSentence> Label(string modelFolder, TaggerTrainer trainer, PseudoLabelOptions options, TextWriter? log = null)
+    public static IReadOnlyList<TaggedSentence> Label(string modelFolder, TaggingTask task, PseudoLabelOptions options, TextWriter? log = null)
     {
-        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(options);
         var path = options.Unlabeled ?? throw new ConfigException("pseudo_labels.unlabeled is not set.");
         if (!File.Exists(path)) throw new DataException($"{path}: unlabeled file not found.");
@@ -55,13 +55,13 @@ internal static class PseudoLabeling
             if (options.MaxUnlabeled > 0 && lines.Count >= options.MaxUnlabeled) break;
         }
         if (lines.Count == 0) throw new DataException($"{path}: the unlabeled file has no non-blank line.");
-        using var labeler = trainer.Load(modelFolder);
-        var scores = TaggingPredictor.WordScores(labeler, trainer.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), trainer.Info.Stride);
+        using var labeler = task.Load(modelFolder);
+        var scores = TaggingPredictor.WordScores(labeler, task.Words, lines.Select(l => (IReadOnlyList<string>)l.Words).ToArray(), task.Info.Stride);
         var paths = TaggingPredictor.Decode(scores, labeler.Head.Crf);
         var probabilities = TaggingPredictor.WordProbabilities(scores, labeler.Head.Crf);
         var confidences = probabilities.Select((p, i) => Confidence(p, paths[i])).ToArray();
         var kept = Select(confidences, options.Threshold);
         log?.WriteLine($"pseudo-labels: {kept.Length} of {lines.Count} sentences at confidence >= {options.Threshold}");
-        return kept.Select(i => new TaggedSentence(lines[i].Words, trainer.Space.ToFile(paths[i].Select(id => labeler.Labels[id]).ToArray()).ToArray(), path, lines[i].Line, oneTokenPerLine: false)).ToArray();
+        return kept.Select(i => new TaggedSentence(lines[i].Words, task.Space.ToFile(paths[i].Select(id => labeler.Labels[id]).ToArray()).ToArray(), path, lines[i].Line, oneTokenPerLine: false)).ToArray();
     }
 }

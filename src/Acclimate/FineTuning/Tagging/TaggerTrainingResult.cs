@@ -6,7 +6,7 @@ using Acclimate.FineTuning.ModelSelection;
 namespace Acclimate.FineTuning.Tagging;
 
 /// <summary>
-/// What <see cref="TaggerTrainer.Train"/> produced: the best model's folder, the per-epoch dev
+/// What <see cref="TaggingTask.Train"/> produced: the best model's folder, the per-epoch dev
 /// evaluations of the whole run (a resumed run's earlier epochs restored from its checkpoint), and the loop's result.
 /// </summary>
 internal sealed record TaggerTrainingResult(string BestModelFolder, IReadOnlyList<EpochEvaluation> Epochs, TrainingResult Loop)

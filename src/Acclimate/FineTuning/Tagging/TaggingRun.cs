@@ -22,29 +22,21 @@ namespace Acclimate.FineTuning.Tagging;
 /// <c>results.json</c>, <c>epochs.md</c> (the per-epoch dev tables), predictions and <c>report.md</c>
 /// into the run folder.
 /// </summary>
-public sealed class TaggingRun
+internal sealed class TaggingRun
 {
+    private readonly RunContext _context;
     private readonly FineTuneRecipe _recipe;
     private readonly RunFolder _run;
 
-    /// <summary>A run of <paramref name="recipe"/> (whose task is token classification) writing into <paramref name="run"/>.</summary>
-    public TaggingRun(FineTuneRecipe recipe, RunFolder run)
+    /// <summary>A run of <see cref="RunContext.Recipe"/> (whose task is token classification) writing into <see cref="RunContext.Folder"/>.</summary>
+    public TaggingRun(RunContext context)
     {
-        _recipe = recipe ?? throw new ArgumentNullException(nameof(recipe));
-        _run = run ?? throw new ArgumentNullException(nameof(run));
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _recipe = context.Recipe;
+        _run = context.Folder;
     }
 
-    /// <summary>Called after every epoch's dev evaluation (the CLI prints a table); the evaluation's label names the fold or pseudo-label round.</summary>
-    public Action<EpochEvaluation>? EpochEvaluated { get; init; }
-
-    /// <summary>Receives the training loop's events (the CLI's progress bar); silent by default.</summary>
-    public ITrainingProgress Progress { get; init; } = SilentProgress.Instance;
-
-    /// <summary>Free-text progress messages.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
-
-    /// <summary>A checkpoint of an interrupted run of the same recipe to continue from (plain runs only, not CV or pseudo-label rounds).</summary>
-    public string? ResumeFrom { get; init; }
+    private TextWriter Log => _context.Log;
 
     /// <summary>Trains (plain, cross-validated or with pseudo-label rounds, as the recipe says), scores dev (and test, when given) with the best model, and writes the results into the run folder.</summary>
     public FineTuneResult Execute()
@@ -59,13 +51,15 @@ public sealed class TaggingRun
         if (data.Test is not null) space.CheckCovered(data.Test);
         Log.WriteLine($"data: {data.Train.Count} train, {data.Dev.Count} dev, {data.Test?.Count ?? 0} test sentences; {space.Labels.Count} labels");
         var tokenizer = TokenizerLoader.FromFolder(_recipe.Model.Tokenizer ?? _recipe.Model.Encoder);
-        if (ResumeFrom is not null && (_recipe.CrossValidation.Folds > 0 || _recipe.PseudoLabels.Unlabeled is not null))
+        if (_context.ResumeFrom is not null && (_recipe.CrossValidation.Folds > 0 || _recipe.PseudoLabels.Unlabeled is not null))
             throw new ConfigException("--resume continues a plain run; cross-validation and pseudo-label rounds cannot be resumed (rerun them).");
         if (_recipe.CrossValidation.Folds > 0 && _recipe.Data.TrainWeights is not null)
             throw new ConfigException("data.train_weights is not supported with cross_validation yet (the folds train unweighted); remove one of them.");
         if (_recipe.CrossValidation.Folds > 0)
-            return new CrossValidationRun(_recipe, _run, tokenizer, space) { Log = Log, Progress = Progress, EpochEvaluated = EpochEvaluated }.Execute(data);
+            return new CrossValidationRun(_context, tokenizer, space).Execute(data);
 
+        var task = new TaggingTask(_recipe, tokenizer, space);
+        var trainer = _context.Trainer;
         var epochsText = new StringBuilder();
         // data.train_weights scales each gold sentence's weight (pseudo-label rounds: W1 × its weight).
         var goldWeights = _recipe.Data.TrainWeights is { } weightsFile
@@ -79,8 +73,7 @@ public sealed class TaggingRun
         {
             var folder = rounds == 0 ? _run : RunFolder.At(Path.Combine(_run.Path, $"round-{round}"));
             var label = rounds == 0 ? "" : $"round {round}";
-            var trainer = new TaggerTrainer(_recipe, tokenizer, space) { Progress = Progress, EpochEvaluated = EpochEvaluated, Label = label };
-            var trained = trainer.Train(train, data.Dev, folder, ResumeFrom);
+            var trained = task.Train(trainer, train, data.Dev, folder, _context.ResumeFrom, label, _context.EpochEvaluated);
             if (trained.EpochsMissingUpToStep is long missing)
             {
                 var note = $"epochs up to step {missing} are missing from this table: the run resumed from a checkpoint written before checkpoints kept the epochs' scores (metrics.jsonl has their eval_* values)";
@@ -88,10 +81,10 @@ public sealed class TaggingRun
                 epochsText.Append(CultureInfo.InvariantCulture, $"\n({note}.)\n");
             }
             foreach (var epoch in trained.Epochs) epochsText.Append(epoch.ToMarkdown());
-            result = ScoreBest(trainer, trained, data, folder, epochsText, label);
+            result = ScoreBest(task, trained, data, folder, epochsText, label);
             if (round < rounds)
             {
-                var pseudo = PseudoLabeling.Label(trained.BestModelFolder, trainer, _recipe.PseudoLabels, Log);
+                var pseudo = PseudoLabeling.Label(trained.BestModelFolder, task, _recipe.PseudoLabels, Log);
                 Log.WriteLine($"pseudo-labels round {round + 1}: kept {pseudo.Count} sentences at confidence >= {_recipe.PseudoLabels.Threshold}");
                 epochsText.Append(CultureInfo.InvariantCulture, $"\npseudo-labels for round {round + 1}: {pseudo.Count} sentences kept (threshold {_recipe.PseudoLabels.Threshold}, weight {_recipe.PseudoLabels.PseudoWeight})\n");
                 train = data.Train.Select((s, i) => new WeightedSentence(s, goldWeights[i] * _recipe.PseudoLabels.GoldWeight))
@@ -102,21 +95,21 @@ public sealed class TaggingRun
         // The run's result is its last round's: written where a plain run's is, so sweeps and
         // scripts read a pseudo-label run like any other.
         if (rounds > 0)
-            AtomicFile.WriteAllText(Path.Combine(_run.Path, "results.json"), File.ReadAllText(Path.Combine(_run.Path, $"round-{rounds}", "results.json")));
+            AtomicFile.WriteAllText(Path.Combine(_run.Path, RunResults.FileName), File.ReadAllText(Path.Combine(_run.Path, $"round-{rounds}", RunResults.FileName)));
         return result!;
     }
 
-    private FineTuneResult ScoreBest(TaggerTrainer trainer, TaggerTrainingResult trained, TaggingDataset data, RunFolder folder, StringBuilder epochsText, string label)
+    private FineTuneResult ScoreBest(TaggingTask task, TaggerTrainingResult trained, TaggingDataset data, RunFolder folder, StringBuilder epochsText, string label)
     {
-        using var best = trainer.Load(trained.BestModelFolder);
-        var devPred = trainer.Predict(best, data.Dev);
-        var dev = TaggingScores.Compute(data.Dev, devPred, trainer.Space.FileScheme);
+        using var best = task.Load(trained.BestModelFolder);
+        var devPred = task.Predict(best, data.Dev);
+        var dev = TaggingScores.Compute(data.Dev, devPred, task.Space.FileScheme);
         TaggingScores? test = null;
         IReadOnlyList<IReadOnlyList<string>>? testPred = null;
         if (data.Test is not null)
         {
-            testPred = trainer.Predict(best, data.Test);
-            test = TaggingScores.Compute(data.Test, testPred, trainer.Space.FileScheme);
+            testPred = task.Predict(best, data.Test);
+            test = TaggingScores.Compute(data.Test, testPred, task.Space.FileScheme);
         }
         if (_recipe.Output.SavePredictions)
         {
@@ -130,20 +123,20 @@ public sealed class TaggingRun
         {
             ["best_model"] = trained.BestModelFolder,
             ["best_step"] = bestStep,
-            ["metric_for_best"] = trainer.BestMetric,
+            ["metric_for_best"] = task.BestMetric,
             ["epochs"] = new JsonArray(trained.Epochs.Select(e => (JsonNode?)new JsonObject
             {
-                ["epoch"] = e.Epoch, ["step"] = e.Step, ["train_loss"] = Finite(e.TrainLoss), ["is_best"] = e.IsBest, ["dev"] = ToJson(e.Scores.Metrics()),
+                ["epoch"] = e.Epoch, ["step"] = e.Step, ["train_loss"] = RunResults.Value(e.TrainLoss), ["is_best"] = e.IsBest, ["dev"] = RunResults.Metrics(e.Scores.Metrics()),
             }).ToArray()),
-            ["dev"] = ToJson(dev.Metrics()),
-            ["test"] = test is null ? null : ToJson(test.Metrics()),
+            ["dev"] = RunResults.Metrics(dev.Metrics()),
+            ["test"] = test is null ? null : RunResults.Metrics(test.Metrics()),
             ["train_sentences"] = data.Train.Count,
             ["dev_sentences"] = data.Dev.Count,
             ["test_sentences"] = data.Test?.Count,
         };
         // Only after a resume from a checkpoint that did not keep the earlier epochs: "epochs" lacks those up to this step.
         if (trained.EpochsMissingUpToStep is long missing) results["epochs_missing_up_to_step"] = missing;
-        AtomicFile.WriteAllText(Path.Combine(folder.Path, "results.json"), results.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        RunResults.Write(folder.Path, results);
         WriteReport(folder, trained, dev, test);
         return new FineTuneResult(folder.Path, trained.BestModelFolder, dev.Metrics(), test?.Metrics(), bestStep);
     }
@@ -161,13 +154,4 @@ public sealed class TaggingRun
         }
         folder.WriteReport(report);
     }
-
-    internal static JsonObject ToJson(IReadOnlyDictionary<string, double> values)
-    {
-        var o = new JsonObject();
-        foreach (var (k, v) in values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = Finite(v);
-        return o;
-    }
-
-    private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
 }

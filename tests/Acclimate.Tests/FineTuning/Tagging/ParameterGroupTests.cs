@@ -21,13 +21,13 @@ public sealed class ParameterGroupTests
     [Fact]
     public void Encoder_head_and_crf_get_their_own_rates_and_layers_decay()
     {
-        var flat = TaggerTrainer.ParameterGroups(Recipe(1.0), numLayers: 2);
+        var flat = TaggingTask.ParameterGroups(Recipe(1.0), numLayers: 2);
         Assert.Equal(new ParameterGroupChoice("crf", 1e-2), flat("head.crf.transitions"));
         Assert.Equal(new ParameterGroupChoice("head", 1e-3), flat("head.classifier.weight"));
         Assert.Equal(new ParameterGroupChoice("head", 1e-3), flat("head.lstm.weight_ih_l0"));
         Assert.Equal(new ParameterGroupChoice("encoder", 1e-4), flat("bert.encoder.layer.0.output.dense.weight"));
 
-        var decayed = TaggerTrainer.ParameterGroups(Recipe(0.5), numLayers: 2);
+        var decayed = TaggingTask.ParameterGroups(Recipe(0.5), numLayers: 2);
         Assert.Equal(1e-2, decayed("head.crf.start_transitions").LearningRate);
         Assert.Equal(1e-3, decayed("head.classifier.bias").LearningRate);
         Assert.Equal(1e-4 * 0.5, decayed("bert.encoder.layer.1.attention.self.query.weight").LearningRate, 12);
@@ -39,7 +39,7 @@ public sealed class ParameterGroupTests
     public void Every_labeler_parameter_lands_in_a_group()
     {
         using var labeler = TinyLabelers.Create(TokenHeadKind.BiLstm, crf: true, fusion: LayerFusion.ScalarMix, fusedLayers: 3);
-        using var optimizer = AdamWOptimizer.Create(labeler, new AdamWSettings(1e-4), TaggerTrainer.ParameterGroups(Recipe(0.8), labeler.Config.NumHiddenLayers));
+        using var optimizer = AdamWOptimizer.Create(labeler, new AdamWSettings(1e-4), TaggingTask.ParameterGroups(Recipe(0.8), labeler.Config.NumHiddenLayers));
         var groups = optimizer.Groups.Select(g => g.Name.Split('/')[0]).Distinct().ToHashSet();
         Assert.Contains("crf", groups);
         Assert.Contains("head", groups);
