@@ -26,7 +26,7 @@ KINDS = [
     ("dropout RNG (bernoulli)", r"bernoulli|random64|CPUGeneratorImpl|uniform_kernel|mt19937|normal_kernel"),
     ("LayerNorm fwd/bwd", r"LayerNorm|layer_norm"),
     ("attention (SDPA, softmax)", r"flash_attention|_scaled_dot|sdpa|softmax"),
-    ("GELU fwd/bwd", r"gelu|GeluKernel|erf"),
+    ("GELU, exp/erf (Sleef: GELU, softmax, logsumexp)", r"gelu|Gelu|Sleef|erf"),
     ("AdamW-only kernels (sqrt, addcmul, addcdiv, lerp)", r"Sqrt|sqrt|addcmul|addcdiv|lerp|vml_kernel"),
     ("elementwise mul/add/div/where/fill", r"mul_kernel|add_kernel|div_true|div_kernel|where_kernel|fill_kernel|sub_kernel|clamp|threshold|masked_fill|neg_kernel"),
     ("reductions (norm, sum, logsumexp)", r"norm_kernel|sum_kernel|reduce|outer_sum|logsumexp|max_kernel|and_kernel|cumsum|argmax|amax"),
@@ -39,12 +39,12 @@ KINDS = [
 
 
 def rows(path):
-    report = subprocess.run(["perf", "report", "-i", path, "--no-children", "--sort", "dso,sym", "--stdio", "-q"],
+    report = subprocess.run(["perf", "report", "-i", path, "--no-children", "--sort", "dso,sym", "--stdio", "-q", "-n"],
                             capture_output=True, text=True, check=True).stdout
     for line in report.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+(.+?)\s+\[[.k]\]\s+(.*)", line)
+        m = re.match(r"\s*([\d.]+)%\s+(\d+)\s+(.+?)\s+\[[.k]\]\s+(.*)", line)
         if m:
-            yield float(m.group(1)), m.group(2), m.group(3)
+            yield float(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
 
 
 def short(symbol, width=90):
@@ -58,14 +58,25 @@ def short(symbol, width=90):
 def main():
     path = sys.argv[1]
     top = int(sys.argv[sys.argv.index("--top") + 1]) if "--top" in sys.argv else 12
-    totals, symbols = {}, []
-    for share, dso, symbol in rows(path):
+    steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 0
+    hz = int(sys.argv[sys.argv.index("--hz") + 1]) if "--hz" in sys.argv else 999
+    totals, symbols, samples, wait_samples = {}, [], 0, 0
+    for share, count, dso, symbol in rows(path):
+        samples += count
+        if dso.startswith("libgomp"):
+            wait_samples += count
         key = f"{dso} {symbol}"
         kind = next((k for k, pattern in KINDS if re.search(pattern, key)), "other")
         totals[kind] = totals.get(kind, 0.0) + share
         symbols.append((share, kind, dso, symbol))
     wait = totals.get(KINDS[0][0], 0.0)
     work = max(1e-9, sum(totals.values()) - wait)
+    if steps:
+        # Each sample is 1/hz s of CPU time of one thread: work per step in ms, the waiting left out —
+        # a measure of the step's cost that the other jobs on shared cores disturb far less than wall time.
+        print(f"work (CPU time outside libgomp's wait) per step: {1000 * (samples - wait_samples) / hz / steps:.0f} ms;"
+              f" OpenMP wait {1000 * wait_samples / hz / steps:.0f} ms ({samples} samples at {hz} Hz over {steps} steps)")
+        print()
     print(f"| kind | % of samples | % of work (without OpenMP wait) |")
     print(f"|---|---:|---:|")
     for kind, _ in KINDS + [("other", None)]:
