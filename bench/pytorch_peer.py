@@ -18,15 +18,45 @@ backward on an Intel Xeon by an order of magnitude (issue 24; no such penalty se
 
 Written for Debian's python3-torch (1.13, no scaled_dot_product_attention, hence the explicit
 attention). Its BLAS must be a threaded OpenBLAS (libopenblas0-pthread) running a kernel for this
-CPU: OpenBLAS reads OPENBLAS_CORETYPE at load time (Acclimate.Bench sets it from /proc/cpuinfo
-unless it is already set); the core name and matmul rate printed first show what it ran.
+CPU: OpenBLAS reads OPENBLAS_CORETYPE at load time, so when the variable is unset this script
+chooses it from /proc/cpuinfo (avx512f -> SkylakeX, avx2 -> Haswell; Acclimate.Bench does the same)
+and re-executes itself with it and OPENBLAS_VERBOSE=2 (OpenBLAS then prints "Core: ..." on stderr);
+the core name and matmul rate printed first show what it ran. `--min-gflops X` makes it exit with
+status 3 and a message, before any work, when its fp32 1024^3 matmul runs below X GFLOP/s
+(Acclimate.Bench passes half of the library's rate measured in the same run).
 """
 import argparse
 import ctypes
 import json
 import math
 import os
+import sys
 import time
+
+
+def coretype_for_this_cpu():
+    """OPENBLAS_CORETYPE for the CPU from /proc/cpuinfo's flags, or None (OpenBLAS's own detection)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    if "avx512f" in flags:
+        return "SkylakeX"
+    if "avx2" in flags:
+        return "Haswell"
+    return None
+
+
+if "OPENBLAS_CORETYPE" not in os.environ and "--keep-openblas-detection" not in sys.argv:
+    _core = coretype_for_this_cpu()
+    if _core is not None:
+        # OpenBLAS has not been loaded yet (torch is imported below), but the variable must be in
+        # the environment the dynamic loader sees, hence a fresh process.
+        os.environ["OPENBLAS_CORETYPE"] = _core
+        os.environ["ACCLIMATE_PEER_CORETYPE_FROM"] = "/proc/cpuinfo (pytorch_peer.py)"
+        os.environ.setdefault("OPENBLAS_VERBOSE", "2")
+        os.execv(sys.executable, [sys.executable] + sys.argv)
 
 import torch
 import torch.nn as nn
@@ -254,15 +284,28 @@ def main():
     parser.add_argument("--init", choices=("hf", "pytorch"), default="hf",
                         help="hf: BERT's N(0, 0.02) init (default); pytorch: the modules' own defaults (the unfair peer of issue 24)")
     parser.add_argument("--flush-denormal", type=int, choices=(0, 1), default=1)
+    parser.add_argument("--min-gflops", type=float, default=0.0,
+                        help="exit with status 3, before any work, when the fp32 1024^3 matmul runs below this many GFLOP/s")
+    parser.add_argument("--keep-openblas-detection", action="store_true",
+                        help="leave OPENBLAS_CORETYPE unset when the environment does not set it (OpenBLAS's own detection)")
     args = parser.parse_args()
     # Before any worker thread exists, so that the threads created later start with the same MXCSR.
     flush = torch.set_flush_denormal(bool(args.flush_denormal))
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
+    rate = matmul_gflops()
     print(json.dumps({"torch": torch.__version__, **blas_info(), "threads": torch.get_num_threads(),
+                      "OPENBLAS_CORETYPE_from": os.environ.get("ACCLIMATE_PEER_CORETYPE_FROM", "the caller's environment"),
                       "init": args.init, "flush_denormal_requested": bool(args.flush_denormal),
                       "set_flush_denormal_returned": flush, "denormals_flushed": denormals_flushed(),
-                      "matmul_gflops": matmul_gflops()}), flush=True)
+                      "matmul_gflops": rate}), flush=True)
+    if rate < args.min_gflops:
+        core = blas_info().get("openblas_core")
+        print(f"pytorch_peer.py: refusing to run: the fp32 1024^3 matmul ran at {rate:.1f} GFLOP/s, below the "
+              f"{args.min_gflops:.1f} GFLOP/s asked for (--min-gflops); the BLAS kernel ({core or 'not OpenBLAS'}, "
+              f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}) would be measured, not PyTorch. Set OPENBLAS_CORETYPE "
+              "for this CPU and check that libopenblas0-pthread provides libblas.so.3.", file=sys.stderr, flush=True)
+        sys.exit(3)
 
     def encoder():
         return Encoder(args.layers, args.hidden, args.heads, args.intermediate)

@@ -30,7 +30,14 @@ public static class SpeedBench
 
     private sealed record Work(string Name, int Batch, int Length, bool Crf, bool Mlm);
 
-    private sealed record Row(string Work, string Precision, double TokensPerSecond, double MsPerStep, double GflopPerToken, double Gflops, double Mfu, double KernelShare, double FaultsPerStep);
+    private sealed record Row(string Work, string Precision, double TokensPerSecond, double MsPerStep, double GflopPerToken, double Gflops, double Mfu, double KernelShare, double FaultsPerStep)
+    {
+        /// <summary>Milliseconds per timed step in each phase: zero_grad, forward (model and loss), backward, clipping, the AdamW step.</summary>
+        public double[] PhaseMs { get; init; } = [];
+    }
+
+    /// <summary>The phases of one training step, timed separately (the CPU runs torch synchronously, so a stopwatch around each is exact).</summary>
+    internal static readonly string[] PhaseNames = ["zero_grad", "forward+loss", "backward", "clip", "adamw"];
 
     public static int Run(string[] args)
     {
@@ -78,6 +85,11 @@ public static class SpeedBench
                 Console.WriteLine($"{row.Work,-24} {row.Precision,-9} {row.TokensPerSecond,9:F0} {row.MsPerStep,9:F1} {row.GflopPerToken,10:F4} {row.Gflops,8:F1} {row.Mfu,6:P0} {row.KernelShare,7:P1} {row.FaultsPerStep,9:F0}");
             }
 
+        Console.WriteLine();
+        Console.WriteLine($"{"phase ms/step",-34} " + string.Join(" ", PhaseNames.Select(p => $"{p,12}")));
+        foreach (var row in rows)
+            Console.WriteLine($"{row.Work + " " + row.Precision,-34} " + string.Join(" ", row.PhaseMs.Select(p => $"{p,12:F1}")));
+
         if (rssSteps > 0)
         {
             var rssPrecision = precisions[^1];
@@ -112,23 +124,38 @@ public static class SpeedBench
         Func<Tensor> step = work.Mlm ? MlmStep((MaskedLmModel)model, work, random) : TaggingStep((SequenceLabeler)model, work, random);
 
         var clock = new Stopwatch();
+        var phases = new double[PhaseNames.Length];
+        var phaseClock = new Stopwatch();
+        void Lap(int phase, bool timed)
+        {
+            if (timed) phases[phase] += phaseClock.Elapsed.TotalMilliseconds;
+            phaseClock.Restart();
+        }
         (double User, double System, long MinorFaults) cpuStart = default;
         double maskedFraction = work.Mlm ? 0.15 : 1.0;
         for (var i = 0; i < warmup + steps; i++)
         {
-            if (i == warmup) { cpuStart = CpuSeconds(); clock.Start(); }
+            if (i == warmup) { PerfControl("enable"); cpuStart = CpuSeconds(); clock.Start(); }
+            var timed = i >= warmup;
             using (var scope = NewDisposeScope())
             {
+                phaseClock.Restart();
                 optimizer.ZeroGrad();
+                Lap(0, timed);
                 var loss = step();
+                Lap(1, timed);
                 loss.backward();
+                Lap(2, timed);
                 optimizer.ClipGradNormOnDevice(1.0);   // as TrainingLoop does: no host read in the step
+                Lap(3, timed);
                 optimizer.Step();
+                Lap(4, timed);
             }
             if (rssSteps > 0 && (i + 1 == 10 || i + 1 == 100 || i + 1 == rssSteps || (i + 1) % 100 == 0))
                 rss.Add((i + 1, Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0)));
         }
         clock.Stop();
+        PerfControl("disable");
         var cpuEnd = CpuSeconds();
         var user = cpuEnd.User - cpuStart.User;
         var system = cpuEnd.System - cpuStart.System;
@@ -138,7 +165,7 @@ public static class SpeedBench
         var achieved = tokensPerSecond * flops / 1e9;
         return new Row(work.Name, precision.ToString().ToLowerInvariant(), tokensPerSecond, clock.Elapsed.TotalMilliseconds / steps,
             flops / 1e9, achieved, achieved / fp32Gflops, user + system > 0 ? system / (user + system) : double.NaN,
-            (double)(cpuEnd.MinorFaults - cpuStart.MinorFaults) / steps);
+            (double)(cpuEnd.MinorFaults - cpuStart.MinorFaults) / steps) { PhaseMs = phases.Select(p => p / Math.Max(1, steps)).ToArray() };
     }
 
     /// <summary>Full-length rows of random tokens, one word per token, and a random tag per word.</summary>
@@ -186,7 +213,19 @@ public static class SpeedBench
         return nn.functional.cross_entropy(logits, target);
     };
 
-    /// <summary>This process's user and system CPU seconds (utime, stime from /proc/self/stat).</summary>
+    /// <summary>
+    /// Tells a <c>perf record -D -1 --control fifo:CTL</c> around this process to sample only the
+    /// timed steps (bench/bf16-profile.sh): ACCLIMATE_PERF_CTL names the fifo. perf polls it, so the
+    /// switch lands within a few milliseconds, which the pause after it covers.
+    /// </summary>
+    private static void PerfControl(string command)
+    {
+        var control = Environment.GetEnvironmentVariable("ACCLIMATE_PERF_CTL");
+        if (string.IsNullOrEmpty(control)) return;
+        File.WriteAllText(control, command + "\n");
+        Thread.Sleep(100);
+    }
+
     /// <summary>User and system CPU seconds and minor page faults of this process so far.</summary>
     private static (double User, double System, long MinorFaults) CpuSeconds()
     {
@@ -214,8 +253,10 @@ public static class SpeedBench
         if (!File.Exists(script)) { Console.WriteLine($"PyTorch peer: {script} is missing; skipped."); return; }
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { script, "--threads", $"{threads}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--layers", $"{layers}",
-                     "--hidden", $"{hidden}", "--heads", $"{heads}", "--intermediate", $"{intermediate}", "--work", only })
+                     "--hidden", $"{hidden}", "--heads", $"{heads}", "--intermediate", $"{intermediate}", "--work", only,
+                     "--min-gflops", (PeerMinMatmulShare * fp32Gflops).ToString("F1", CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
+        start.Environment["OPENBLAS_VERBOSE"] = "2";   // OpenBLAS prints the kernel it loaded ("Core: SkylakeX") on stderr
         // OpenBLAS picks its kernel at load time; without a kernel for the CPU it falls back to a
         // generic one several times slower. A value the user set (in the environment) is kept.
         var (coretype, why) = PeerCoretype();
@@ -230,6 +271,15 @@ public static class SpeedBench
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         var stderr = stderrTask.Result;
+        var coreLine = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("Core:", StringComparison.Ordinal));
+        if (coreLine is not null) Console.WriteLine($"PyTorch peer: OpenBLAS said \"{coreLine.Trim()}\"");
+        if (process.ExitCode == 3)
+        {
+            // The peer measured its own matmul rate against the floor passed in --min-gflops and stopped before any work.
+            Console.WriteLine("PyTorch peer REFUSED: " + stdout.Split('\n').FirstOrDefault(l => l.StartsWith('{'))?.Trim());
+            Console.WriteLine("PyTorch peer REFUSED: " + stderr.Trim().Split('\n').LastOrDefault());
+            return;
+        }
         if (process.ExitCode != 0)
         {
             Console.WriteLine($"PyTorch peer: {python} {Path.GetFileName(script)} exited with {process.ExitCode}: {stderr.Trim().Split('\n').LastOrDefault()}; skipped " +

@@ -37,8 +37,8 @@ internal static class MultiHeadAttention
         var hidden = query.shape[2];
         var headDim = hidden / numHeads;
         // Under bf16 autocast the two attention products run in bf16 (SDPA accumulates its softmax in
-        // fp32 internally); the mask is clamped to bf16's range first, since fp32's most negative
-        // value would round to -inf.
+        // fp32 internally); query, key and value arrive in bf16 already (Autocast.LinearInCompute).
+        // The mask is clamped to bf16's range first, since fp32's most negative value would round to -inf.
         using var qc = Autocast.ToCompute(query);
         using var kc = Autocast.ToCompute(key);
         using var vc = Autocast.ToCompute(value);
@@ -49,7 +49,10 @@ internal static class MultiHeadAttention
         using var context = nn.functional.scaled_dot_product_attention(q, k, v, mask, training ? dropout : 0.0);
         using var merged = context.transpose(1, 2);
         using var reshaped = merged.reshape(batch, length, hidden);
-        return reshaped.dtype == query.dtype ? reshaped.alias() : reshaped.to_type(query.dtype);
+        // The context leaves in the dtype the projections came in: bf16 under bf16 autocast (the
+        // output projection multiplies in bf16 anyway), fp32 otherwise.
+        var resultType = Autocast.Fp32RoundTrips && query.dtype == Autocast.ComputeType ? ScalarType.Float32 : query.dtype;
+        return reshaped.dtype == resultType ? reshaped.alias() : reshaped.to_type(resultType);
     }
 
     private static Tensor MaskInComputeType(Tensor additiveMask)

@@ -27,6 +27,7 @@ public enum ComputePrecision
 public static class Autocast
 {
     [ThreadStatic] private static ComputePrecision _current;
+    [ThreadStatic] private static bool _roundTrips;
 
     /// <summary>The precision model code on this thread computes in right now.</summary>
     public static ComputePrecision Current => _current;
@@ -51,25 +52,53 @@ public static class Autocast
 
     /// <summary>
     /// <paramref name="layer"/> applied to <paramref name="input"/>: in fp32 mode exactly
-    /// <c>layer.forward(input)</c>; in bf16 mode input, weight and bias are cast to bf16, multiplied,
-    /// and the result cast back to the input's dtype so residual paths and LayerNorm stay fp32.
+    /// <c>layer.forward(input)</c>; in bf16 mode input (unless it is bf16 already, as attention's
+    /// output is), weight and bias are cast to bf16, multiplied, and the result cast back to the
+    /// weight's dtype so residual paths and LayerNorm stay fp32.
     /// </summary>
     public static Tensor Linear(Linear layer, Tensor input)
     {
-        if (!IsReduced || input.dtype != ScalarType.Float32) return layer.forward(input);
+        if (!Reduces(input)) return layer.forward(input);
         return Linear(input, layer.weight ?? throw new InvalidOperationException("a Linear layer without a weight"), layer.bias);
     }
 
     /// <summary><c>nn.functional.linear(input, weight, bias)</c> under the current precision, as <see cref="Linear(TorchSharp.Modules.Linear, Tensor)"/> does.</summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
     {
-        if (!IsReduced || input.dtype != ScalarType.Float32) return nn.functional.linear(input, weight, bias);
-        using var x = input.to_type(ComputeType);
-        using var w = weight.to_type(ComputeType);
-        using var b = bias?.to_type(ComputeType);
-        using var y = nn.functional.linear(x, w, b);
-        return y.to_type(input.dtype);
+        if (!Reduces(input)) return nn.functional.linear(input, weight, bias);
+        using var y = LinearInCompute(input, weight, bias);
+        return y.dtype == weight.dtype ? y.alias() : y.to_type(weight.dtype);
     }
+
+    /// <summary>
+    /// <paramref name="layer"/> applied to <paramref name="input"/>, the result left in the compute
+    /// dtype: in fp32 mode exactly <c>layer.forward(input)</c>; in bf16 mode the bf16 product itself,
+    /// for a consumer that computes in bf16 anyway (attention's query, key and value), so the value
+    /// does not go to fp32 and straight back. The result is the same bf16 tensor the fp32 round trip
+    /// would give (bf16 → fp32 → bf16 is exact), in value and in gradient.
+    /// </summary>
+    public static Tensor LinearInCompute(Linear layer, Tensor input)
+    {
+        if (!Reduces(input)) return layer.forward(input);
+        if (_roundTrips)
+        {
+            using var widened = Linear(layer, input);
+            return ToCompute(widened);
+        }
+        return LinearInCompute(input, layer.weight ?? throw new InvalidOperationException("a Linear layer without a weight"), layer.bias);
+    }
+
+    private static Tensor LinearInCompute(Tensor input, Tensor weight, Tensor? bias)
+    {
+        if (!Reduces(input)) return nn.functional.linear(input, weight, bias);
+        using var x = input.dtype == ComputeType ? input.alias() : input.to_type(ComputeType);
+        using var w = weight.dtype == ComputeType ? weight.alias() : weight.to_type(ComputeType);
+        using var b = bias is null ? null : bias.dtype == ComputeType ? bias.alias() : bias.to_type(ComputeType);
+        return nn.functional.linear(x, w, b);
+    }
+
+    /// <summary>True when a product with <paramref name="input"/> runs in the reduced dtype: a reduced scope is open and the input is fp32 or already in the compute dtype.</summary>
+    private static bool Reduces(Tensor input) => IsReduced && (input.dtype == ScalarType.Float32 || input.dtype == ComputeType);
 
     /// <summary>
     /// <paramref name="input"/> in the compute dtype (a new handle either way, so callers can
@@ -77,6 +106,33 @@ public static class Autocast
     /// </summary>
     public static Tensor ToCompute(Tensor input) =>
         IsReduced && input.dtype == ScalarType.Float32 ? input.to_type(ComputeType) : input.alias();
+
+    /// <summary>
+    /// For tests: until the returned scope is disposed, bf16 products on this thread take the fp32
+    /// round trips the code had before issue 24 (query, key, value and attention's context cast to
+    /// fp32 and back), so a test can check in one process that leaving them out changes no bit.
+    /// </summary>
+    internal static IDisposable WithFp32RoundTrips()
+    {
+        var previous = _roundTrips;
+        _roundTrips = true;
+        return new RoundTripScope(previous);
+    }
+
+    /// <summary>True inside <see cref="WithFp32RoundTrips"/>.</summary>
+    internal static bool Fp32RoundTrips => _roundTrips;
+
+    private sealed class RoundTripScope(bool previous) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _roundTrips = previous;
+        }
+    }
 
     private sealed class Scope(ComputePrecision previous) : IDisposable
     {

@@ -39,9 +39,9 @@ internal sealed class AlbertAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = LoraLinear.Forward(query, hidden);
-        using var k = LoraLinear.Forward(key, hidden);
-        using var v = LoraLinear.Forward(value, hidden);
+        using var q = LoraLinear.ForwardInCompute(query, hidden);
+        using var k = LoraLinear.ForwardInCompute(key, hidden);
+        using var v = LoraLinear.ForwardInCompute(value, hidden);
         using var context = MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _attentionDropout, training);
         using var projected = LoraLinear.Forward(dense, context);
         using var dropped = nn.functional.dropout(projected, _outputDropout, training);

@@ -30,9 +30,9 @@ internal sealed class BertSelfAttention : ExplicitModule
 
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var q = LoraLinear.Forward(query, hidden);
-        using var k = LoraLinear.Forward(key, hidden);
-        using var v = LoraLinear.Forward(value, hidden);
+        using var q = LoraLinear.ForwardInCompute(query, hidden);
+        using var k = LoraLinear.ForwardInCompute(key, hidden);
+        using var v = LoraLinear.ForwardInCompute(value, hidden);
         return MultiHeadAttention.Compute(q, k, v, additiveMask, _numHeads, _dropout, training);
     }
 }

@@ -60,8 +60,32 @@ internal static class LoraLinear
 
     public static Tensor Forward(Linear layer, Tensor input)
     {
+        if (AdapterOf(layer) is not { } down) return Autocast.Linear(layer, input);
+        // The adapter's dropout and products see the input in the weight's dtype, as they always have
+        // (attention hands its bf16 context on under bf16 autocast).
+        var weight = layer.weight ?? throw new InvalidOperationException("a Linear layer without a weight");
+        if (input.dtype != weight.dtype && input.dtype == Autocast.ComputeType && Autocast.IsReduced)
+        {
+            using var widened = input.to_type(weight.dtype);
+            return WithAdapter(layer, widened, down);
+        }
+        return WithAdapter(layer, input, down);
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> with the result in the compute dtype (bf16 under bf16 autocast, else
+    /// the plain result): query, key and value, which attention multiplies in bf16 anyway.
+    /// </summary>
+    public static Tensor ForwardInCompute(Linear layer, Tensor input)
+    {
+        if (AdapterOf(layer) is null) return Autocast.LinearInCompute(layer, input);
+        using var output = Forward(layer, input);
+        return Autocast.ToCompute(output);
+    }
+
+    private static Tensor WithAdapter(Linear layer, Tensor input, LoraDown down)
+    {
         var output = Autocast.Linear(layer, input);
-        if (AdapterOf(layer) is not { } down) return output;
         using (output)
         {
             using var dropped = down.Dropout > 0 && down.training ? nn.functional.dropout(input, down.Dropout, true) : input.alias();
