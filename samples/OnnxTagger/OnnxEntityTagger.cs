@@ -133,15 +133,16 @@ public sealed class OnnxEntityTagger : IDisposable
         run ??= Run;
         // Every sentence becomes one or more windows: [CLS] content [SEP].
         var windows = new List<(int Sentence, int Start, long[] Ids)>();
-        var plans = new List<(long[] Content, int[] FirstPiece, (int Start, int Length)[] Windows)>();
+        var plans = new List<(int[] FirstPiece, SlidingWindowPlan Plan)>();
         for (var s = 0; s < sentences.Count; s++)
         {
             var content = new List<long>();
             var first = new int[sentences[s].Count];
             for (var w = 0; w < sentences[s].Count; w++) { first[w] = content.Count; content.AddRange(Pieces(sentences[s][w])); }
-            var plan = Windows(content.Count);
-            plans.Add((content.ToArray(), first, plan));
-            foreach (var (start, length) in plan)
+            // The library's window planner: the windows and the owner rule predict uses.
+            var plan = SlidingWindowPlan.Create(content.Count, ContentLength, Stride);
+            plans.Add((first, plan));
+            foreach (var (start, length) in plan.Windows)
                 windows.Add((s, start, new long[] { Tokenizer.ClsTokenId }.Concat(content.Skip(start).Take(length)).Append(Tokenizer.SepTokenId).ToArray()));
         }
         var outputs = new float[windows.Count][];
@@ -156,18 +157,18 @@ public sealed class OnnxEntityTagger : IDisposable
         var next = 0;
         for (var s = 0; s < sentences.Count; s++)
         {
-            var (content, first, plan) = plans[s];
-            var owner = Owners(content.Length, plan);
+            var (first, plan) = plans[s];
             var scores = new float[first.Length, Labels.Count];
             for (var w = 0; w < first.Length; w++)
             {
                 var p = first[w];
-                var row = outputs[next + owner[p]];
-                var position = 1 + p - plan[owner[p]].Start;
+                var owner = plan.Owner[p];
+                var row = outputs[next + owner];
+                var position = 1 + p - plan.Windows[owner].Start;
                 for (var l = 0; l < Labels.Count; l++) scores[w, l] = row[position * Labels.Count + l];
             }
             results[s] = scores;
-            next += plan.Length;
+            next += plan.Windows.Count;
         }
         return results;
     }
@@ -199,39 +200,6 @@ public sealed class OnnxEntityTagger : IDisposable
         if (_pieces.TryGetValue(word, out var cached)) return cached;
         var ids = Tokenizer.Encode(word, null, new EncodeOptions { AddSpecialTokens = false }).Ids;
         return _pieces[word] = ids.Count == 0 ? new long[] { Tokenizer.UnkTokenId } : ids.Select(i => (long)i).ToArray();
-    }
-
-    /// <summary>Windows of the content: one if it fits; else starts 0, stride, 2·stride, … with the last aligned to the end.</summary>
-    private (int Start, int Length)[] Windows(int count)
-    {
-        if (count <= ContentLength) return new[] { (0, count) };
-        var windows = new List<(int, int)>();
-        for (var start = 0; ; start += Stride)
-        {
-            if (start + ContentLength >= count) { windows.Add((count - ContentLength, ContentLength)); break; }
-            windows.Add((start, ContentLength));
-        }
-        return windows.ToArray();
-    }
-
-    /// <summary>For each content token, the window where it is farthest from an edge (the earlier on a tie).</summary>
-    private static int[] Owners(int count, (int Start, int Length)[] windows)
-    {
-        var owner = new int[count];
-        for (var p = 0; p < count; p++)
-        {
-            var best = -1;
-            var bestContext = -1;
-            for (var w = 0; w < windows.Length; w++)
-            {
-                var (start, length) = windows[w];
-                if (p < start || p >= start + length) continue;
-                var context = Math.Min(p - start, start + length - 1 - p);
-                if (context > bestContext) { best = w; bestContext = context; }
-            }
-            owner[p] = best;
-        }
-        return owner;
     }
 
     /// <summary>Closes the ONNX Runtime session.</summary>

@@ -226,6 +226,22 @@ internal sealed class OnnxTextPredictor : ITextPredictor
         return results;
     }
 
+    /// <summary>Per-word softmax, computed as the library's tagger computes it (double sums, float results; the library's is internal).</summary>
+    private static float[,] Probabilities(float[,] scores)
+    {
+        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
+        var result = new float[words, labels];
+        for (var w = 0; w < words; w++)
+        {
+            var max = double.NegativeInfinity;
+            for (var l = 0; l < labels; l++) max = Math.Max(max, scores[w, l]);
+            double sum = 0;
+            for (var l = 0; l < labels; l++) sum += Math.Exp(scores[w, l] - max);
+            for (var l = 0; l < labels; l++) result[w, l] = (float)(Math.Exp(scores[w, l] - max) / sum);
+        }
+        return result;
+    }
+
     /// <summary>Best label ids per word: CRF Viterbi, or the argmax (first maximum) without a CRF.</summary>
     private int[] Decode(float[,] scores)
     {
@@ -242,22 +258,6 @@ internal sealed class OnnxTextPredictor : ITextPredictor
             ids[w] = best;
         }
         return ids;
-    }
-
-    /// <summary>Per-word softmax, computed as the library's tagger computes it (double sums, float results).</summary>
-    private static float[,] Probabilities(float[,] scores)
-    {
-        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
-        var result = new float[words, labels];
-        for (var w = 0; w < words; w++)
-        {
-            var max = double.NegativeInfinity;
-            for (var l = 0; l < labels; l++) max = Math.Max(max, scores[w, l]);
-            double sum = 0;
-            for (var l = 0; l < labels; l++) sum += Math.Exp(scores[w, l] - max);
-            for (var l = 0; l < labels; l++) result[w, l] = (float)(Math.Exp(scores[w, l] - max) / sum);
-        }
-        return result;
     }
 
     private static float[] Softmax(ReadOnlySpan<float> logits)
@@ -280,15 +280,15 @@ internal sealed class OnnxTextPredictor : ITextPredictor
         var stride = Math.Min(_info!.Stride, ContentLength - 1);
         // Rows: one per short sentence, one per window of a long one; (sentence, window start).
         var rows = new List<(int Sentence, int Start, long[] Ids)>();
-        var plans = new (int[] FirstPiece, (int Start, int Length)[] Windows)[sentences.Count];
+        var plans = new (int[] FirstPiece, SlidingWindowPlan Plan)[sentences.Count];
         for (var s = 0; s < sentences.Count; s++)
         {
             var content = new List<long>();
             var first = new int[sentences[s].Count];
             for (var w = 0; w < first.Length; w++) { first[w] = content.Count; content.AddRange(Pieces(sentences[s][w])); }
-            var windows = first.Length == 0 ? Array.Empty<(int, int)>() : Windows(content.Count, stride);
-            plans[s] = (first, windows);
-            foreach (var (start, length) in windows)
+            var plan = SlidingWindowPlan.Create(content.Count, ContentLength, stride);
+            plans[s] = (first, plan);
+            foreach (var (start, length) in plan.Windows)
             {
                 var ids = new long[length + 2];
                 ids[0] = _tokenizer.ClsTokenId;
@@ -311,21 +311,18 @@ internal sealed class OnnxTextPredictor : ITextPredictor
         var next = 0;
         for (var s = 0; s < sentences.Count; s++)
         {
-            var (first, windows) = plans[s];
+            var (first, plan) = plans[s];
             var scores = new float[first.Length, n];
-            if (first.Length > 0)
+            for (var w = 0; w < first.Length; w++)
             {
-                var owner = Owners(first.Length == 0 ? 0 : windows[^1].Start + windows[^1].Length, windows);
-                for (var w = 0; w < first.Length; w++)
-                {
-                    var p = first[w];
-                    var row = outputs[next + owner[p]];
-                    var position = 1 + p - windows[owner[p]].Start;
-                    for (var l = 0; l < n; l++) scores[w, l] = row[position * n + l];
-                }
+                var p = first[w];
+                var owner = plan.Owner[p];
+                var row = outputs[next + owner];
+                var position = 1 + p - plan.Windows[owner].Start;
+                for (var l = 0; l < n; l++) scores[w, l] = row[position * n + l];
             }
             results[s] = scores;
-            next += windows.Length;
+            next += plan.Windows.Count;
         }
         return results;
     }
@@ -336,39 +333,6 @@ internal sealed class OnnxTextPredictor : ITextPredictor
         if (_pieces.TryGetValue(word, out var cached)) return cached;
         var ids = _tokenizer.Encode(word, null, new EncodeOptions { AddSpecialTokens = false }).Ids;
         return _pieces[word] = ids.Count == 0 ? new long[] { _tokenizer.UnkTokenId } : ids.Select(i => (long)i).ToArray();
-    }
-
-    /// <summary>One window if the content fits; else starts 0, stride, 2·stride, … with the last aligned to the end.</summary>
-    private (int Start, int Length)[] Windows(int count, int stride)
-    {
-        if (count <= ContentLength) return new[] { (0, count) };
-        if (stride <= 0) throw new ConfigException($"sliding windows: stride must be in 1..{ContentLength}; tagging.json gives {_info!.Stride}.");
-        var windows = new List<(int, int)>();
-        for (var start = 0; ; start += stride)
-        {
-            if (start + ContentLength >= count) { windows.Add((count - ContentLength, ContentLength)); break; }
-            windows.Add((start, ContentLength));
-        }
-        return windows.ToArray();
-    }
-
-    /// <summary>For each content token, the window where it is farthest from an edge (the earlier on a tie).</summary>
-    private static int[] Owners(int count, (int Start, int Length)[] windows)
-    {
-        var owner = new int[count];
-        for (var p = 0; p < count; p++)
-        {
-            int best = -1, bestContext = -1;
-            for (var w = 0; w < windows.Length; w++)
-            {
-                var (start, length) = windows[w];
-                if (p < start || p >= start + length) continue;
-                var context = Math.Min(p - start, start + length - 1 - p);
-                if (context > bestContext) { best = w; bestContext = context; }
-            }
-            owner[p] = best;
-        }
-        return owner;
     }
 
     public void Dispose() => _session.Dispose();

@@ -15,8 +15,10 @@ namespace Acclimate.FineTuning;
 /// 2·stride, …; the last window is aligned to the end of the sequence, so every window has the
 /// same length and windows batch without padding. <c>stride</c> is the step between window starts
 /// (the overlap is window length − stride; HF tokenizers' <c>stride</c> argument is the overlap).
+/// The plan itself needs no torch (only <see cref="Merge"/> does), so ONNX Runtime inference plans
+/// its windows with it too and merges exactly as <c>predict</c> does.
 /// </remarks>
-internal sealed class SlidingWindowPlan
+public sealed class SlidingWindowPlan
 {
     private readonly TokenWindow[] _windows;
     private readonly int[] _owner;
@@ -75,11 +77,13 @@ internal sealed class SlidingWindowPlan
         return Create(contentLength, maxLength - specialTokenCount, stride);
     }
 
+    /// <summary>Content tokens of the whole sequence.</summary>
     public int ContentLength { get; }
 
     /// <summary>Content tokens per window (all windows have this length).</summary>
     public int WindowLength { get; }
 
+    /// <summary>The windows, sorted by start.</summary>
     public IReadOnlyList<TokenWindow> Windows => _windows;
 
     /// <summary>For each content token, the index of the window its output is taken from.</summary>

@@ -1,8 +1,11 @@
 namespace Acclimate.FineTuning;
 
 /// <summary>A window over the content tokens (special tokens excluded): positions [Start, Start + Length).</summary>
-internal readonly record struct TokenWindow(int Start, int Length)
+/// <param name="Start">First content position.</param>
+/// <param name="Length">Content tokens in the window.</param>
+public readonly record struct TokenWindow(int Start, int Length)
 {
+    /// <summary>One past the last content position.</summary>
     public int End => Start + Length;
 
     /// <summary>
@@ -11,5 +14,6 @@ internal readonly record struct TokenWindow(int Start, int Length)
     /// </summary>
     public int ContextOf(int position) => Math.Min(position - Start, End - 1 - position);
 
+    /// <summary>True when <paramref name="position"/> lies in the window.</summary>
     public bool Contains(int position) => position >= Start && position < End;
 }
