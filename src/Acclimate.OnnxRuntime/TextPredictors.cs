@@ -211,7 +211,7 @@ internal sealed class OnnxTextPredictor : ITextPredictor
             double Confidence(int start, int end)
             {
                 if (_crf is not null) return (crfPosterior ??= _crf.Posterior(s)).SpanProbability(start, ids.AsSpan(start, end - start));
-                probabilities ??= Probabilities(s);
+                probabilities ??= WordSoftmax.Of(s);
                 var p = 1.0;
                 for (var k = start; k < end; k++) p *= probabilities[k, ids[k]];
                 return p;
@@ -224,22 +224,6 @@ internal sealed class OnnxTextPredictor : ITextPredictor
             results[i] = new TextPrediction(entities, null, null);
         }
         return results;
-    }
-
-    /// <summary>Per-word softmax, computed as the library's tagger computes it (double sums, float results; the library's is internal).</summary>
-    private static float[,] Probabilities(float[,] scores)
-    {
-        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
-        var result = new float[words, labels];
-        for (var w = 0; w < words; w++)
-        {
-            var max = double.NegativeInfinity;
-            for (var l = 0; l < labels; l++) max = Math.Max(max, scores[w, l]);
-            double sum = 0;
-            for (var l = 0; l < labels; l++) sum += Math.Exp(scores[w, l] - max);
-            for (var l = 0; l < labels; l++) result[w, l] = (float)(Math.Exp(scores[w, l] - max) / sum);
-        }
-        return result;
     }
 
     /// <summary>Best label ids per word: CRF Viterbi, or the argmax (first maximum) without a CRF.</summary>

@@ -103,7 +103,12 @@ internal static class FrontierCommand
         {
             var weights = Directory.EnumerateFiles(folder, "*.safetensors").Concat(Directory.EnumerateFiles(folder, "*.bin")).Order(StringComparer.Ordinal)
                 .Select(f => new FileInfo(f)).Select(f => FormattableString.Invariant($"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
-            var corpusInfo = File.Exists(corpus) ? new FileInfo(corpus) is var c ? FormattableString.Invariant($"{c.Length}:{c.LastWriteTimeUtc.Ticks}") : "" : "folder";
+            var corpusInfo = "folder";
+            if (File.Exists(corpus))
+            {
+                var file = new FileInfo(corpus);
+                corpusInfo = FormattableString.Invariant($"{file.Length}:{file.LastWriteTimeUtc.Ticks}");
+            }
             return string.Join("|", Path.GetFullPath(folder), string.Join(",", weights), set, Path.GetFullPath(corpus), corpusInfo,
                 FormattableString.Invariant($"{s.BlockSize}/{s.MaxBlocks}/{s.Corpus.Format}/{s.Corpus.Mode}/{s.Corpus.TextField}"));
         }

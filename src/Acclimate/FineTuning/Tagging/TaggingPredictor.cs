@@ -77,21 +77,7 @@ internal static class TaggingPredictor
     }
 
     /// <summary>Softmax over labels for each word.</summary>
-    public static float[,] Probabilities(float[,] scores)
-    {
-        ArgumentNullException.ThrowIfNull(scores);
-        var (words, labels) = (scores.GetLength(0), scores.GetLength(1));
-        var result = new float[words, labels];
-        for (var w = 0; w < words; w++)
-        {
-            var max = double.NegativeInfinity;
-            for (var l = 0; l < labels; l++) max = Math.Max(max, scores[w, l]);
-            double sum = 0;
-            for (var l = 0; l < labels; l++) sum += Math.Exp(scores[w, l] - max);
-            for (var l = 0; l < labels; l++) result[w, l] = (float)(Math.Exp(scores[w, l] - max) / sum);
-        }
-        return result;
-    }
+    public static float[,] Probabilities(float[,] scores) => WordSoftmax.Of(scores);
 
     /// <summary>
     /// Per-word label marginals p(yₜ = k | sentence) of a CRF over the given emissions [words, labels]
